@@ -1,0 +1,434 @@
+//! Settings: built-in defaults < `dsar-portal.toml` < `DSAR_*` environment variables.
+//!
+//! Nested keys use a double underscore in the environment (`DSAR_MAIL__SMTP__HOST`).
+//! `DATABASE_URL` is honoured as well, being the name every tool expects. Secrets are
+//! read from the environment or from files, never written into the config file itself.
+
+use crate::domain::deadlines::Holidays;
+use crate::domain::intake::IdentifierRule;
+use crate::domain::kinds::Jurisdiction;
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// Base URL used in email links; defaults to http://{bind}.
+    pub public_url: Option<String>,
+    /// Where the SQLite file, keys and `.eml` files live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or a SQLite path; defaults to `{data_dir}/dsar-portal.sqlite3`.
+    pub database_url: Option<String>,
+    pub database_pool_size: u32,
+    /// Folder with template overrides (same relative names as the built-in ones).
+    pub templates_dir: Option<PathBuf>,
+    /// `tracing` filter, e.g. "info" or "dsar_portal=debug".
+    pub log: String,
+    /// Public holidays skipped when counting business days.
+    pub holidays: Vec<NaiveDate>,
+    /// Which places the portal serves; the form offers only these.
+    pub jurisdictions: Vec<Jurisdiction>,
+    pub organisation: Organisation,
+    /// Optional identifiers the form asks for (account id, customer number…).
+    pub identifiers: Vec<IdentifierConfig>,
+    pub report: Report,
+    pub mail: MailSettings,
+    pub keys: KeySettings,
+    pub verification: VerificationSettings,
+    pub rate_limits: RateLimits,
+    pub worker: WorkerSettings,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    pub trust_proxy_headers: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    pub contact_email: String,
+    pub privacy_policy_url: String,
+    /// Data protection officer or privacy contact shown on pages, if different.
+    pub dpo_contact: Option<String>,
+    /// Where GDPR/UK GDPR complaints can go (told to the person with every refusal).
+    pub supervisory_authority: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifierConfig {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// What the access report tells a person (GDPR Art. 15(1), CCPA §1798.110).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Report {
+    pub categories: Vec<DataCategory>,
+    /// Safeguards for transfers outside the EEA/UK (Art. 15(2)).
+    pub transfer_safeguards: String,
+    pub automated_decisions: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataCategory {
+    pub name: String,
+    pub examples: String,
+    pub sources: Vec<String>,
+    pub purposes: Vec<String>,
+    pub legal_basis: String,
+    pub recipients: Vec<String>,
+    pub retention: String,
+    pub sold_or_shared: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// The From header, e.g. "Example Privacy Team <privacy@example.com>".
+    pub from: String,
+    /// Without SMTP, messages are written as `.eml` files under `{data_dir}/mail/`.
+    pub smtp: Option<SmtpSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// "starttls" (default), "tls" (implicit, port 465) or "none" (local relays only).
+    #[serde(default = "default_tls")]
+    pub tls: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// File holding the password (e.g. a mounted secret).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_tls() -> String {
+    "starttls".into()
+}
+fn default_smtp_timeout() -> u64 {
+    20
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeySettings {
+    /// Defaults: `{data_dir}/keys/data.key`, `index.key`, `session.key`, created on first start.
+    pub data_key_file: Option<PathBuf>,
+    pub index_key_file: Option<PathBuf>,
+    pub session_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationSettings {
+    pub email_link_hours: i64,
+    pub status_link_days: i64,
+    /// A request whose email is still unconfirmed this long after receipt closes itself.
+    pub close_unverified_after_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimits {
+    pub enabled: bool,
+    /// Form and API submissions per client address per minute.
+    pub intake_per_minute: u32,
+    /// Link pages (verify, status, resend) per client address per minute.
+    pub token_pages_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    pub enabled: bool,
+    pub poll_milliseconds: u64,
+    /// Give up on an email after this many failed attempts (it stays in the outbox, marked failed).
+    pub max_mail_attempts: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_pool_size: 8,
+            templates_dir: None,
+            log: "info".into(),
+            holidays: Vec::new(),
+            jurisdictions: Jurisdiction::ALL.to_vec(),
+            organisation: Organisation::default(),
+            identifiers: Vec::new(),
+            report: Report::default(),
+            mail: MailSettings::default(),
+            keys: KeySettings::default(),
+            verification: VerificationSettings::default(),
+            rate_limits: RateLimits::default(),
+            worker: WorkerSettings::default(),
+            trust_proxy_headers: false,
+        }
+    }
+}
+
+impl Default for Organisation {
+    fn default() -> Self {
+        Organisation {
+            name: "Example Organisation".into(),
+            contact_email: "privacy@example.com".into(),
+            privacy_policy_url: "https://example.com/privacy".into(),
+            dpo_contact: None,
+            supervisory_authority:
+                "the data protection authority of the country where you live or work".into(),
+        }
+    }
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            from: "Privacy Team <privacy@example.com>".into(),
+            smtp: None,
+        }
+    }
+}
+
+impl Default for VerificationSettings {
+    fn default() -> Self {
+        VerificationSettings {
+            email_link_hours: 24,
+            status_link_days: 30,
+            close_unverified_after_days: 7,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            enabled: true,
+            intake_per_minute: 10,
+            token_pages_per_minute: 30,
+        }
+    }
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        WorkerSettings {
+            enabled: true,
+            poll_milliseconds: 1000,
+            max_mail_attempts: 20,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings from `config_file` (if it exists; an explicitly named file must)
+    /// and the environment.
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match config_file {
+            Some(path) if !path.exists() => {
+                bail!("configuration file {} does not exist", path.display())
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE))
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("DSAR_").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database_url", url));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Checks that need more than types: said once at start, in plain words.
+    pub fn check(&self) -> anyhow::Result<()> {
+        self.bind.parse::<std::net::SocketAddr>().with_context(|| {
+            format!(
+                "bind = {:?} is not an address like 127.0.0.1:8080",
+                self.bind
+            )
+        })?;
+        if self.jurisdictions.is_empty() {
+            bail!("jurisdictions must name at least one place the portal serves");
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("public_url must start with http:// or https://");
+            }
+        }
+        for id in &self.identifiers {
+            let ok = !id.name.is_empty()
+                && id
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                bail!("identifier name {:?} must use a-z, 0-9 and _ only", id.name);
+            }
+        }
+        if let Some(smtp) = &self.mail.smtp {
+            if !["starttls", "tls", "none"].contains(&smtp.tls.as_str()) {
+                bail!("mail.smtp.tls must be \"starttls\", \"tls\" or \"none\"");
+            }
+        }
+        lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            self.data_dir
+                .join("dsar-portal.sqlite3")
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Secure cookies and HSTS only make sense when people reach us over TLS.
+    pub fn uses_tls(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
+    pub fn key_sources(&self) -> crate::crypto::keys::KeySources {
+        let dir = self.data_dir.join("keys");
+        let k = &self.keys;
+        crate::crypto::keys::KeySources {
+            data_file: k
+                .data_key_file
+                .clone()
+                .unwrap_or_else(|| dir.join("data.key")),
+            index_file: k
+                .index_key_file
+                .clone()
+                .unwrap_or_else(|| dir.join("index.key")),
+            session_file: k
+                .session_key_file
+                .clone()
+                .unwrap_or_else(|| dir.join("session.key")),
+            // Explicitly configured key files are never invented: a typo must not
+            // silently start a fresh key and make the stored data unreadable.
+            generate_missing: k.data_key_file.is_none()
+                && k.index_key_file.is_none()
+                && k.session_key_file.is_none(),
+        }
+    }
+
+    pub fn holiday_calendar(&self) -> Holidays {
+        Holidays::new(self.holidays.iter().copied())
+    }
+
+    pub fn identifier_rules(&self) -> Vec<IdentifierRule> {
+        self.identifiers
+            .iter()
+            .map(|i| IdentifierRule {
+                name: i.name.clone(),
+                label: i.label.clone(),
+                required: i.required,
+            })
+            .collect()
+    }
+}
+
+/// Small helper so `Mailbox` parsing reads as a check.
+trait CheckedMailbox: Sized {
+    fn from_str_checked(s: &str) -> anyhow::Result<Self>;
+}
+
+impl CheckedMailbox for lettre::message::Mailbox {
+    fn from_str_checked(s: &str) -> anyhow::Result<Self> {
+        s.parse()
+            .map_err(|e| anyhow::anyhow!("mail.from = {s:?} is not a valid address: {e}"))
+    }
+}
+
+#[cfg(test)]
+// figment::Jail's closure returns figment's own (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::default();
+        s.check().expect("defaults pass their own checks");
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+        assert!(s.database_url().ends_with("data/dsar-portal.sqlite3"));
+        assert!(s.key_sources().generate_missing);
+    }
+
+    #[test]
+    fn file_then_environment_override() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "portal.toml",
+                "bind = \"127.0.0.1:9000\"\n[organisation]\nname = \"Acme\"\n",
+            )?;
+            jail.set_env("DSAR_BIND", "127.0.0.1:9100");
+            jail.set_env("DSAR_ORGANISATION__CONTACT_EMAIL", "dpo@acme.test");
+            let s = Settings::load(Some(Path::new("portal.toml"))).expect("loads");
+            assert_eq!(s.bind, "127.0.0.1:9100");
+            assert_eq!(s.organisation.name, "Acme");
+            assert_eq!(s.organisation.contact_email, "dpo@acme.test");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "bnd = \"x\"\n")?;
+            let err = Settings::load(Some(Path::new("a.toml"))).expect_err("unknown key");
+            assert!(err.to_string().contains("bnd"), "{err}");
+            jail.create_file("b.toml", "bind = \"nowhere\"\n")?;
+            assert!(Settings::load(Some(Path::new("b.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

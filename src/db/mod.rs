@@ -1,0 +1,155 @@
+//! Database access: one connection type for SQLite and PostgreSQL, the pool, migrations
+//! and the write-transaction rule.
+//!
+//! Functions in `models` take `&mut DbConn` so the caller owns the transaction; handlers
+//! run them inside `web::block` because diesel is blocking.
+
+pub mod models;
+pub mod schema;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+/// The portal's connection: every query is written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// PostgreSQL only for an explicit postgres URL; anything else is a SQLite path.
+    /// (diesel's derived `establish` tries backends in turn, which would turn a
+    /// mistyped or unreachable PostgreSQL URL into a stray SQLite file.)
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+/// r2d2 manager that opens exactly the backend the URL names and applies the
+/// per-connection SQLite settings.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        use diesel::r2d2::Error;
+        match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(Error::ConnectionError),
+            Backend::Sqlite => {
+                let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                let mut conn =
+                    diesel::SqliteConnection::establish(path).map_err(Error::ConnectionError)?;
+                // WAL lets readers run beside the one writer; busy_timeout makes writers
+                // queue instead of failing; foreign keys are off by default in SQLite.
+                // busy_timeout comes first so that the pragmas after it wait for a
+                // concurrent opener instead of failing with "database is locked".
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Builds the pool. Connection errors surface later as 503s, so a database that is
+/// down at start does not stop the portal from coming up once it returns.
+pub fn build_pool(url: &str, max_size: u32) -> anyhow::Result<DbPool> {
+    let backend = Backend::from_url(url);
+    let manager = Manager {
+        url: url.to_string(),
+        backend,
+    };
+    Pool::builder()
+        .max_size(max_size)
+        // Open connections on demand: a first start on an empty SQLite file then does
+        // not race several openers against the switch to WAL.
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)
+        .with_context(|| match backend {
+            Backend::Postgres => "could not connect to PostgreSQL (check DATABASE_URL)".to_string(),
+            Backend::Sqlite => format!("could not open the SQLite database at {url}"),
+        })
+}
+
+/// Applies pending migrations for the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+            .len(),
+        DbConn::Pg(c) => {
+            // Several portal instances may start at once on one PostgreSQL: only one
+            // migrates, the others wait and then find nothing left to do.
+            c.batch_execute("SELECT pg_advisory_lock(4217301)")?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            c.batch_execute("SELECT pg_advisory_unlock(4217301)")?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+/// Runs `f` in a transaction whose first statement takes the write lock.
+///
+/// Every audited change goes through here. Locking the single `audit_head` row first
+/// gives the audit hash chain one order on PostgreSQL, and on SQLite it makes the
+/// transaction a writer from its first statement, so the busy timeout applies instead
+/// of a deferred read-then-write failing with SQLITE_BUSY.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use schema::audit_head::dsl::*;
+    conn.transaction(|c| {
+        diesel::update(audit_head.filter(id.eq(1)))
+            .set(seq.eq(seq))
+            .execute(c)?;
+        f(c)
+    })
+}

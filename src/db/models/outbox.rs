@@ -1,0 +1,120 @@
+//! `outbox`: emails waiting to be sent. Written in the same transaction as the change
+//! that causes them, so a committed change always has its email, and sent by the worker
+//! with retries. The rendered message is stored encrypted (it holds the address).
+
+use crate::db::schema::outbox;
+use crate::db::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const MESSAGE_CONTEXT: &str = "outbox.message";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub request_id: Option<String>,
+    pub template: String,
+    pub message_enc: String,
+    /// "pending", "sent" or "failed" (gave up after the configured attempts).
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    /// Lease: a worker owns the row until then, so two workers never send it twice.
+    pub claimed_until: Option<NaiveDateTime>,
+    /// Error class only (no addresses, no server replies quoting them).
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Ids of pending messages due now whose lease (if any) has lapsed.
+pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::claimed_until
+                .is_null()
+                .or(outbox::claimed_until.lt(now)),
+        )
+        .order(outbox::next_attempt_at.asc())
+        .limit(limit)
+        .select(outbox::id)
+        .load(conn)
+}
+
+/// Takes the lease on one message; None if another worker got there first.
+pub fn claim(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    let n = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq("pending"))
+            .filter(
+                outbox::claimed_until
+                    .is_null()
+                    .or(outbox::claimed_until.lt(now)),
+            ),
+    )
+    .set(outbox::claimed_until.eq(until))
+    .execute(conn)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(now),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn mark_failed_attempt(
+    conn: &mut DbConn,
+    id: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    give_up: bool,
+) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(if give_up { "failed" } else { "pending" }),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::next_attempt_at.eq(next_attempt_at),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,109 @@
+//! The `requests` table: one row per data-subject request.
+
+use crate::db::schema::requests;
+use crate::db::DbConn;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct RequestRow {
+    pub id: String,
+    pub reference: String,
+    pub kind: String,
+    pub jurisdiction: String,
+    pub regime: String,
+    pub status: String,
+    pub source: String,
+    pub gpc: bool,
+    /// Immutable: every due date is derived from it.
+    pub received_at: NaiveDateTime,
+    /// Cached effective due date (recomputed from received_at, pauses and extension)
+    /// so the queue can sort and filter on an index.
+    pub due_on: NaiveDate,
+    pub acknowledge_by: Option<NaiveDate>,
+    pub paused_days: i64,
+    pub extended: bool,
+    pub details_enc: Option<String>,
+    pub submission_key: String,
+    pub verified_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    /// Optimistic-locking counter: bumped by every change.
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {
+    diesel::insert_into(requests::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RequestRow> {
+    requests::table
+        .find(id)
+        .select(RequestRow::as_select())
+        .first(conn)
+}
+
+pub fn find_by_submission_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<RequestRow>> {
+    requests::table
+        .filter(requests::submission_key.eq(key))
+        .select(RequestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn reference_exists(conn: &mut DbConn, reference: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        requests::table.filter(requests::reference.eq(reference)),
+    ))
+    .get_result(conn)
+}
+
+/// Moves a request from `from` to `to` if nobody changed it since `version` was read.
+/// Returns false when the row moved on (the caller reports a conflict).
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    version: i64,
+    to: &str,
+    closed: bool,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = requests::table
+        .filter(requests::id.eq(id))
+        .filter(requests::version.eq(version));
+    let n = diesel::update(target)
+        .set((
+            requests::status.eq(to),
+            requests::version.eq(version + 1),
+            requests::updated_at.eq(now),
+            requests::closed_at.eq(closed.then_some(now)),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn mark_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(requests::table.find(id))
+        .set(requests::verified_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Requests still waiting for email confirmation that were received before `cutoff`.
+pub fn unverified_before(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<RequestRow>> {
+    requests::table
+        .filter(requests::status.eq("submitted"))
+        .filter(requests::received_at.lt(cutoff))
+        .order(requests::received_at.asc())
+        .limit(limit)
+        .select(RequestRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,104 @@
+// One schema for both backends: only portable column types are used
+// (Text, Timestamp, Date, BigInt, Bool, Integer). Keep in step with migrations/.
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        last_hash -> Text,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        reference -> Text,
+        kind -> Text,
+        jurisdiction -> Text,
+        regime -> Text,
+        status -> Text,
+        source -> Text,
+        gpc -> Bool,
+        received_at -> Timestamp,
+        due_on -> Date,
+        acknowledge_by -> Nullable<Date>,
+        paused_days -> BigInt,
+        extended -> Bool,
+        details_enc -> Nullable<Text>,
+        submission_key -> Text,
+        verified_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    request_identities (id) {
+        id -> Text,
+        request_id -> Text,
+        kind -> Text,
+        value_enc -> Text,
+        blind_index -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Text,
+        request_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        seq -> BigInt,
+        request_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Text,
+        consumer_visible -> Bool,
+        created_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        request_id -> Nullable<Text>,
+        template -> Text,
+        message_enc -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(request_identities -> requests (request_id));
+diesel::joinable!(tokens -> requests (request_id));
+diesel::joinable!(audit_events -> requests (request_id));
+diesel::joinable!(outbox -> requests (request_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_head,
+    requests,
+    request_identities,
+    tokens,
+    audit_events,
+    outbox,
+);

@@ -1,0 +1,176 @@
+//! The request lifecycle as a pure function `(state, event) -> Result<state>`.
+//!
+//! ```text
+//! submitted ──email link──▶ email_verified ──identity ok──▶ in_progress ──▶ fulfilled
+//!     │                        │   ▲                           └──▶ denied
+//!     │                        ▼   │ info received
+//!     │                awaiting_information
+//!     └─ unverified past expiry ▶ closed_unverified    withdrawn: from any open step
+//! ```
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Submitted,
+    EmailVerified,
+    AwaitingInformation,
+    InProgress,
+    Fulfilled,
+    Denied,
+    Withdrawn,
+    ClosedUnverified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The requester followed the email link.
+    EmailVerified,
+    /// Requests that need no verification (opt-out of sale) start work at once.
+    AcceptedWithoutVerification,
+    IdentityConfirmed,
+    InformationRequested,
+    InformationReceived,
+    Fulfilled,
+    Denied,
+    Withdrawn,
+    VerificationExpired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a request that is {from} cannot take the step '{event:?}'")]
+pub struct IllegalTransition {
+    pub from: &'static str,
+    pub event: Event,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Submitted,
+        Status::EmailVerified,
+        Status::AwaitingInformation,
+        Status::InProgress,
+        Status::Fulfilled,
+        Status::Denied,
+        Status::Withdrawn,
+        Status::ClosedUnverified,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::EmailVerified => "email_verified",
+            Status::AwaitingInformation => "awaiting_information",
+            Status::InProgress => "in_progress",
+            Status::Fulfilled => "fulfilled",
+            Status::Denied => "denied",
+            Status::Withdrawn => "withdrawn",
+            Status::ClosedUnverified => "closed_unverified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Status::Fulfilled | Status::Denied | Status::Withdrawn | Status::ClosedUnverified
+        )
+    }
+
+    /// What the consumer is told about where their request stands.
+    pub fn consumer_step(self) -> &'static str {
+        match self {
+            Status::Submitted => "Waiting for you to confirm your email address with the link we sent.",
+            Status::EmailVerified => "Email confirmed. Our privacy team is checking your request.",
+            Status::AwaitingInformation => "We have asked you for more information and are waiting for your reply.",
+            Status::InProgress => "Our privacy team is working on your request.",
+            Status::Fulfilled => "Done: your request has been completed.",
+            Status::Denied => "Closed: we could not complete your request. Our email explains why and what you can do.",
+            Status::Withdrawn => "Closed: you withdrew this request.",
+            Status::ClosedUnverified => "Closed: the email address was not confirmed in time. You are welcome to file a new request.",
+        }
+    }
+
+    pub fn transition(self, event: Event) -> Result<Status, IllegalTransition> {
+        use Event as E;
+        use Status as S;
+        let next = match (self, event) {
+            (S::Submitted, E::EmailVerified) => S::EmailVerified,
+            (S::Submitted, E::AcceptedWithoutVerification) => S::InProgress,
+            (S::Submitted, E::VerificationExpired) => S::ClosedUnverified,
+            (S::EmailVerified, E::IdentityConfirmed) => S::InProgress,
+            (S::EmailVerified, E::InformationRequested) => S::AwaitingInformation,
+            (S::AwaitingInformation, E::InformationReceived) => S::EmailVerified,
+            (S::InProgress, E::Fulfilled) => S::Fulfilled,
+            (S::EmailVerified | S::AwaitingInformation | S::InProgress, E::Denied) => S::Denied,
+            (s, E::Withdrawn) if s.is_open() => S::Withdrawn,
+            (from, event) => {
+                return Err(IllegalTransition {
+                    from: from.as_str(),
+                    event,
+                })
+            }
+        };
+        Ok(next)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn happy_path() {
+        let s = Status::Submitted
+            .transition(Event::EmailVerified)
+            .and_then(|s| s.transition(Event::IdentityConfirmed))
+            .and_then(|s| s.transition(Event::Fulfilled));
+        assert_eq!(s, Ok(Status::Fulfilled));
+    }
+
+    #[test]
+    fn closed_requests_take_no_steps() {
+        for closed in Status::ALL.into_iter().filter(|s| !s.is_open()) {
+            assert!(closed.transition(Event::Withdrawn).is_err());
+            assert!(closed.transition(Event::EmailVerified).is_err());
+        }
+    }
+
+    #[test]
+    fn cannot_skip_verification_or_verify_twice() {
+        assert!(Status::Submitted.transition(Event::Fulfilled).is_err());
+        assert!(Status::Submitted
+            .transition(Event::IdentityConfirmed)
+            .is_err());
+        assert!(Status::EmailVerified
+            .transition(Event::EmailVerified)
+            .is_err());
+        assert!(Status::InProgress
+            .transition(Event::VerificationExpired)
+            .is_err());
+    }
+
+    #[test]
+    fn withdrawal_from_every_open_state() {
+        for open in Status::ALL.into_iter().filter(|s| s.is_open()) {
+            assert_eq!(open.transition(Event::Withdrawn), Ok(Status::Withdrawn));
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Error policy.
+//!
+//! - Input a person sent that we cannot accept is a 4xx with a message in plain words;
+//!   it never becomes a 500.
+//! - A database or other dependency that is unavailable is a 503 ("try again shortly"),
+//!   never a panic, and nothing already stored is touched.
+//! - Anything else is a 500 whose details go to the log (without personal data) and
+//!   never to the response.
+//!
+//! HTML routes render `AppError` as a small page; the JSON API wraps it in `ApiError`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl AppError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
+        AppError::Internal(e.into())
+    }
+
+    /// What the person is told; internal details never leave the server.
+    pub fn public_message(&self) -> String {
+        match self {
+            AppError::BadRequest(m) | AppError::Forbidden(m) | AppError::Conflict(m) => m.clone(),
+            AppError::NotFound => "We could not find that page.".into(),
+            AppError::TooManyRequests { .. } => {
+                "Too many attempts from your connection. Please wait a minute and try again.".into()
+            }
+            AppError::Unavailable => {
+                "The service is temporarily unavailable. Nothing you sent before was lost; please try again in a few minutes.".into()
+            }
+            AppError::Internal(_) => {
+                "Something went wrong on our side. Please try again later.".into()
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::Unavailable,
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("database is locked") =>
+            {
+                AppError::Unavailable
+            }
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(_: diesel::r2d2::PoolError) -> Self {
+        AppError::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = self {
+            // The chain names types and causes, never user input: our errors carry none.
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if matches!(self, AppError::Unavailable) {
+            resp.insert_header((header::RETRY_AFTER, "30"));
+        }
+        resp.content_type("text/html; charset=utf-8")
+            .body(error_page(self.status_code(), &self.public_message()))
+    }
+}
+
+/// A self-contained page: error paths must not depend on the template engine working.
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let title = status.canonical_reason().unwrap_or("Error");
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
+         <body><main class=\"container\"><h1>{title}</h1><p>{}</p>\
+         <p><a href=\"/\">Back to the start page</a></p></main></body></html>",
+        html_escape(message)
+    )
+}
+
+pub fn html_escape(s: &str) -> String {
+    handlebars::html_escape(s)
+}
+
+/// JSON errors for `/api/…`: `{"error": "...", "message": "..."}` plus `errors` per field
+/// for validation failures.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+macro_rules! api_error_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ApiError {
+            fn from(e: $t) -> Self {
+                ApiError(e.into())
+            }
+        }
+    )*};
+}
+api_error_from!(
+    AppError,
+    diesel::result::Error,
+    diesel::r2d2::PoolError,
+    actix_web::error::BlockingError
+);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(e) = &self.0 {
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let code = match &self.0 {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests { .. } => "rate_limited",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        };
+        HttpResponse::build(self.status_code())
+            .json(serde_json::json!({"error": code, "message": self.0.public_message()}))
+    }
+}

@@ -1,0 +1,276 @@
+//! Filing a request: store it (personal fields encrypted), audit it, and queue the
+//! email that follows — all in one transaction.
+
+use super::actors;
+use super::emails;
+use crate::crypto::tokens;
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::identities::{self, IdentityRow, VALUE_CONTEXT};
+use crate::db::models::requests::{self, RequestRow};
+use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
+use crate::db::{write_tx, DbConn};
+use crate::domain::deadlines::{self, Regime};
+use crate::domain::intake::ValidIntake;
+use crate::domain::kinds::RequestKind;
+use crate::domain::state::{Event, Status};
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use rand::Rng;
+use serde_json::json;
+
+pub const DETAILS_CONTEXT: &str = "requests.details";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Web,
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Web => "web_form",
+            Source::Api => "api",
+        }
+    }
+}
+
+/// What the person is told after submitting.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub reference: String,
+    pub kind: RequestKind,
+    pub regime: Regime,
+    pub status: Status,
+    pub due_on: NaiveDate,
+    pub acknowledge_by: Option<NaiveDate>,
+    /// False when this submission had been received before (double click, resubmit).
+    pub created: bool,
+}
+
+/// Stores a validated request. `submission_key` makes the call idempotent: the same
+/// key returns the request it created the first time.
+pub fn submit(
+    state: &AppState,
+    conn: &mut DbConn,
+    intake: &ValidIntake,
+    source: Source,
+    gpc: bool,
+    submission_key: &str,
+    now: NaiveDateTime,
+) -> Result<Submitted, AppError> {
+    let key_hash = tokens::hash(submission_key);
+    write_tx(conn, |conn| {
+        if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
+            return summary(&existing, false);
+        }
+        let regime = intake.jurisdiction.regime();
+        let dl = deadlines::compute(regime, intake.kind.track(), now.date(), 0, &state.holidays);
+        let id = crate::clock::new_id();
+        let details = serde_json::to_string(&intake.details).map_err(AppError::internal)?;
+        let mut row = RequestRow {
+            id: id.clone(),
+            reference: new_reference(conn)?,
+            kind: intake.kind.as_str().into(),
+            jurisdiction: intake.jurisdiction.as_str().into(),
+            regime: regime.as_str().into(),
+            status: Status::Submitted.as_str().into(),
+            source: source.as_str().into(),
+            gpc,
+            received_at: now,
+            due_on: dl.respond_by,
+            acknowledge_by: dl.acknowledge_by,
+            paused_days: 0,
+            extended: false,
+            details_enc: Some(state.cipher.encrypt(DETAILS_CONTEXT, &details)),
+            submission_key: key_hash.clone(),
+            verified_at: None,
+            closed_at: None,
+            version: 0,
+            updated_at: now,
+        };
+        requests::insert(conn, &row)?;
+        identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;
+        let actor = match source {
+            Source::Web => actors::CONSUMER,
+            Source::Api => actors::API,
+        };
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&id),
+                actor,
+                action: "request_submitted",
+                from_status: None,
+                to_status: Some(Status::Submitted.as_str()),
+                detail: json!({
+                    "kind": row.kind, "jurisdiction": row.jurisdiction, "regime": row.regime,
+                    "source": row.source, "gpc": gpc, "due_on": row.due_on,
+                    "acknowledge_by": row.acknowledge_by,
+                }),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+
+        let email = intake.email.as_str();
+        if intake.kind.needs_verification() {
+            let secret = issue_token(
+                conn,
+                &id,
+                Purpose::VerifyEmail,
+                now + Duration::hours(state.settings.verification.email_link_hours),
+                now,
+            )?;
+            emails::queue(
+                state,
+                conn,
+                &id,
+                "verify_email",
+                email,
+                json!({
+                    "reference": row.reference,
+                    "kind_label": intake.kind.label(),
+                    "verify_url": format!("{}/verify/{secret}", state.public_url),
+                    "link_hours": state.settings.verification.email_link_hours,
+                }),
+                now,
+            )?;
+        } else {
+            // Opt-out of sale/sharing: no verification (CCPA §7026); work starts now.
+            let next = Status::Submitted
+                .transition(Event::AcceptedWithoutVerification)
+                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+            if !requests::set_status(conn, &id, 0, next.as_str(), false, now)? {
+                return Err(AppError::Conflict("This request changed meanwhile.".into()));
+            }
+            audit::append(
+                conn,
+                NewEvent {
+                    request_id: Some(&id),
+                    actor: actors::SYSTEM,
+                    action: "accepted_without_verification",
+                    from_status: Some(Status::Submitted.as_str()),
+                    to_status: Some(next.as_str()),
+                    detail: json!({"reason": "opt_out_needs_no_verification", "gpc": gpc}),
+                    consumer_visible: true,
+                },
+                now,
+            )?;
+            let secret = issue_token(
+                conn,
+                &id,
+                Purpose::Status,
+                now + Duration::days(state.settings.verification.status_link_days),
+                now,
+            )?;
+            emails::queue(
+                state,
+                conn,
+                &id,
+                "opt_out_received",
+                email,
+                json!({
+                    "reference": row.reference,
+                    "status_url": format!("{}/status/{secret}", state.public_url),
+                    "due_on": row.due_on.format("%-d %B %Y").to_string(),
+                    "gpc": gpc,
+                }),
+                now,
+            )?;
+            row.status = next.as_str().into();
+        }
+        summary(&row, true)
+    })
+}
+
+fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {
+    let bad = || AppError::internal(anyhow::anyhow!("stored request has unknown values"));
+    Ok(Submitted {
+        reference: row.reference.clone(),
+        kind: RequestKind::parse(&row.kind).ok_or_else(bad)?,
+        regime: Regime::parse(&row.regime).ok_or_else(bad)?,
+        status: Status::parse(&row.status).ok_or_else(bad)?,
+        due_on: row.due_on,
+        acknowledge_by: row.acknowledge_by,
+        created,
+    })
+}
+
+fn identity_rows(
+    state: &AppState,
+    request_id: &str,
+    intake: &ValidIntake,
+    now: NaiveDateTime,
+) -> Vec<IdentityRow> {
+    let mut values: Vec<(&str, &str, Option<String>)> = Vec::new();
+    values.push((
+        "email",
+        intake.email.as_str(),
+        Some(state.indexer.index("email", &intake.email.normalised())),
+    ));
+    if let Some(name) = &intake.name {
+        values.push(("name", name.as_str(), None));
+    }
+    for (kind, value) in &intake.identifiers {
+        let index = state.indexer.index(kind, value.expose().trim());
+        values.push((kind.as_str(), value.expose().as_str(), Some(index)));
+    }
+    values
+        .into_iter()
+        .map(|(kind, value, blind_index)| IdentityRow {
+            id: crate::clock::new_id(),
+            request_id: request_id.to_string(),
+            kind: kind.to_string(),
+            value_enc: state.cipher.encrypt(VALUE_CONTEXT, value),
+            blind_index,
+            created_at: now,
+        })
+        .collect()
+}
+
+/// Creates a token row and returns the secret for the link (never stored).
+pub fn issue_token(
+    conn: &mut DbConn,
+    request_id: &str,
+    purpose: Purpose,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let token = tokens::generate();
+    token_rows::insert(
+        conn,
+        &TokenRow {
+            id: crate::clock::new_id(),
+            request_id: request_id.to_string(),
+            purpose: purpose.as_str().into(),
+            token_hash: token.hash,
+            expires_at,
+            used_at: None,
+            created_at: now,
+        },
+    )?;
+    Ok(token.secret)
+}
+
+/// A reference people can read out on the phone: `DSR-XXXX-XXXX` from an alphabet
+/// without look-alike characters. Random, so it reveals nothing about volume.
+fn new_reference(conn: &mut DbConn) -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    for _ in 0..8 {
+        let mut part = || -> String {
+            (0..4)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect()
+        };
+        let reference = format!("DSR-{}-{}", part(), part());
+        if !requests::reference_exists(conn, &reference)? {
+            return Ok(reference);
+        }
+    }
+    Err(AppError::internal(anyhow::anyhow!(
+        "could not find a free reference"
+    )))
+}

@@ -1,0 +1,15 @@
+//! Use cases that combine domain rules with storage: each runs in one write
+//! transaction so that the change, its audit event and its email commit together.
+
+pub mod emails;
+pub mod expiry;
+pub mod intake;
+pub mod status;
+pub mod verification;
+
+/// Who caused an audit event. Never a person's name or address.
+pub mod actors {
+    pub const CONSUMER: &str = "consumer";
+    pub const API: &str = "api";
+    pub const SYSTEM: &str = "system";
+}

@@ -1,0 +1,210 @@
+//! Proving email possession: the link's token is checked (hash lookup, single use,
+//! expiry), the request moves to `email_verified`, and a status link is sent.
+
+use super::actors;
+use super::emails;
+use super::intake::issue_token;
+use crate::crypto::tokens;
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::requests::{self, RequestRow};
+use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
+use crate::db::{write_tx, DbConn};
+use crate::domain::kinds::RequestKind;
+use crate::domain::state::{Event, Status};
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::json;
+
+/// What a presented link turned out to be.
+pub enum LinkState {
+    Valid(TokenRow, RequestRow),
+    Expired(RequestRow),
+    Used(RequestRow),
+    Unknown,
+}
+
+pub fn inspect(
+    conn: &mut DbConn,
+    purpose: Purpose,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<LinkState, AppError> {
+    let Some(hash) = tokens::hash_presented(presented) else {
+        return Ok(LinkState::Unknown);
+    };
+    let Some(token) = token_rows::find_by_hash(conn, purpose, &hash)? else {
+        return Ok(LinkState::Unknown);
+    };
+    if !tokens::same(&token.token_hash, &hash) {
+        return Ok(LinkState::Unknown);
+    }
+    let request = requests::find(conn, &token.request_id)?;
+    Ok(if token.used_at.is_some() {
+        LinkState::Used(request)
+    } else if token.expires_at <= now {
+        LinkState::Expired(request)
+    } else {
+        LinkState::Valid(token, request)
+    })
+}
+
+pub struct Verified {
+    pub reference: String,
+    pub kind: RequestKind,
+    pub status_secret: String,
+}
+
+/// Confirms the email of the request behind `presented`; Err(LinkProblem) when the
+/// link is no longer good (the page then offers a new one).
+pub fn confirm(
+    state: &AppState,
+    conn: &mut DbConn,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Result<Verified, LinkState>, AppError> {
+    write_tx(conn, |conn| {
+        let (token, request) = match inspect(conn, Purpose::VerifyEmail, presented, now)? {
+            LinkState::Valid(t, r) => (t, r),
+            other => return Ok(Err(other)),
+        };
+        let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
+        let Ok(next) = from.transition(Event::EmailVerified) else {
+            // Closed or already past verification: the link has nothing left to do.
+            return Ok(Err(LinkState::Used(request)));
+        };
+        if !token_rows::mark_used(conn, &token.id, now)?
+            || !requests::set_status(
+                conn,
+                &request.id,
+                request.version,
+                next.as_str(),
+                false,
+                now,
+            )?
+        {
+            return Err(AppError::Conflict(
+                "This link was just used. Please reload the page.".into(),
+            ));
+        }
+        requests::mark_verified(conn, &request.id, now)?;
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&request.id),
+                actor: actors::CONSUMER,
+                action: "email_verified",
+                from_status: Some(from.as_str()),
+                to_status: Some(next.as_str()),
+                detail: json!({"method": "email_link"}),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+        let status_secret = send_status_link(state, conn, &request, now)?;
+        let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+        Ok(Ok(Verified {
+            reference: request.reference,
+            kind,
+            status_secret,
+        }))
+    })
+}
+
+/// Issues a status link and emails it ("request_confirmed").
+fn send_status_link(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let secret = issue_token(
+        conn,
+        &request.id,
+        Purpose::Status,
+        now + Duration::days(state.settings.verification.status_link_days),
+        now,
+    )?;
+    let to = emails::subject_email(state, conn, &request.id)?;
+    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+    emails::queue(
+        state,
+        conn,
+        &request.id,
+        "request_confirmed",
+        &to,
+        json!({
+            "reference": request.reference,
+            "kind_label": kind.label(),
+            "status_url": format!("{}/status/{secret}", state.public_url),
+            "due_on": request.due_on.format("%-d %B %Y").to_string(),
+            "status_days": state.settings.verification.status_link_days,
+        }),
+        now,
+    )?;
+    Ok(secret)
+}
+
+/// "Send me a new link" from an expired or used link page. Sends a fresh verification
+/// link while the email is unconfirmed, else a fresh status link; nothing for closed
+/// requests. The page says the same either way, so it reveals nothing.
+pub fn resend(
+    state: &AppState,
+    conn: &mut DbConn,
+    purpose: Purpose,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let request = match inspect(conn, purpose, presented, now)? {
+            LinkState::Valid(_, r) | LinkState::Expired(r) | LinkState::Used(r) => r,
+            LinkState::Unknown => return Ok(()),
+        };
+        let status = Status::parse(&request.status).ok_or(AppError::NotFound)?;
+        if !status.is_open() {
+            return Ok(());
+        }
+        if status == Status::Submitted {
+            token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
+            let secret = issue_token(
+                conn,
+                &request.id,
+                Purpose::VerifyEmail,
+                now + Duration::hours(state.settings.verification.email_link_hours),
+                now,
+            )?;
+            let to = emails::subject_email(state, conn, &request.id)?;
+            let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+            emails::queue(
+                state,
+                conn,
+                &request.id,
+                "verify_email",
+                &to,
+                json!({
+                    "reference": request.reference,
+                    "kind_label": kind.label(),
+                    "verify_url": format!("{}/verify/{secret}", state.public_url),
+                    "link_hours": state.settings.verification.email_link_hours,
+                }),
+                now,
+            )?;
+        } else {
+            send_status_link(state, conn, &request, now)?;
+        }
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&request.id),
+                actor: actors::CONSUMER,
+                action: "link_resent",
+                from_status: None,
+                to_status: None,
+                detail: json!({"purpose": if status == Status::Submitted { "verify_email" } else { "status" }}),
+                consumer_visible: false,
+            },
+            now,
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,80 @@
+//! The background worker: one thread per portal instance that sends the outbox and
+//! runs periodic housekeeping. Everything it does is claimed in the database, so
+//! several instances on one PostgreSQL never do the same work twice.
+
+pub mod send_mail;
+
+use crate::mail::Mailer;
+use crate::state::AppState;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Handle to stop the worker and wait for it.
+pub struct Worker {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn start(state: Arc<AppState>, mailer: Mailer) -> Worker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("dsar-worker".into())
+            .spawn(move || run(&state, &mailer, &flag))
+            .ok();
+        if handle.is_none() {
+            tracing::error!("could not start the worker thread");
+        }
+        Worker { stop, handle }
+    }
+
+    pub fn stop(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
+    let poll = Duration::from_millis(state.settings.worker.poll_milliseconds.max(50));
+    let housekeeping_every = Duration::from_secs(60);
+    let mut last_housekeeping: Option<Instant> = None;
+    while !stop.load(Ordering::SeqCst) {
+        if let Err(e) = send_mail::send_due(state, mailer, stop) {
+            tracing::warn!(error = %e.public_message(), "outbox pass failed; will retry");
+        }
+        if last_housekeeping.is_none_or(|t| t.elapsed() >= housekeeping_every) {
+            last_housekeeping = Some(Instant::now());
+            match state.pool.get() {
+                Ok(mut conn) => {
+                    match crate::flows::expiry::close_unverified(
+                        state,
+                        &mut conn,
+                        crate::clock::now(),
+                        200,
+                    ) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(closed = n, "closed unverified requests"),
+                        Err(e) => tracing::warn!(error = %e.public_message(), "expiry pass failed"),
+                    }
+                }
+                Err(_) => tracing::warn!("database unavailable; housekeeping postponed"),
+            }
+        }
+        // Sleep in small steps so a stop request is honoured quickly.
+        let until = Instant::now() + poll;
+        while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Sending the outbox: claim a message (a lease in the database), send it, mark it sent.
+//! Failures back off exponentially; permanent refusals and exhausted attempts are marked
+//! failed and stay visible. A message marked sent is never sent again.
+
+use crate::db::models::outbox;
+use crate::error::AppError;
+use crate::mail::outbox::decode;
+use crate::mail::Mailer;
+use crate::state::AppState;
+use chrono::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Delay before attempt `n + 1`: 30 s doubling, capped at 1 h.
+pub fn backoff(attempts: i64) -> Duration {
+    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+    Duration::seconds(secs.min(3600))
+}
+
+pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<usize, AppError> {
+    let mut conn = state.pool.get()?;
+    let now = crate::clock::now();
+    let due = outbox::due(&mut conn, now, 50)?;
+    let mut sent = 0;
+    for id in due {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let now = crate::clock::now();
+        let Some(row) = outbox::claim(&mut conn, &id, now, now + Duration::minutes(5))? else {
+            continue;
+        };
+        let result = decode(&state.cipher, &row)
+            .and_then(|m| m.to_mime(&state.settings.mail.from))
+            .map_err(|_| ("message could not be decoded or built", true))
+            .and_then(|mime| mailer.send(&mime).map_err(|f| (f.class, f.permanent)));
+        match result {
+            Ok(()) => {
+                outbox::mark_sent(&mut conn, &row.id, crate::clock::now())?;
+                sent += 1;
+                tracing::info!(outbox_id = %row.id, template = %row.template, "email sent");
+            }
+            Err((class, permanent)) => {
+                let attempts = row.attempts + 1;
+                let give_up = permanent || attempts >= state.settings.worker.max_mail_attempts;
+                let next = crate::clock::now() + backoff(row.attempts);
+                outbox::mark_failed_attempt(&mut conn, &row.id, class, next, give_up)?;
+                tracing::warn!(outbox_id = %row.id, attempts, give_up, error = class, "email not sent");
+                if !permanent {
+                    // The server is likely down for everyone: stop this pass, retry later.
+                    break;
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(0).num_seconds(), 30);
+        assert_eq!(backoff(1).num_seconds(), 60);
+        assert_eq!(backoff(3).num_seconds(), 240);
+        assert_eq!(backoff(50).num_seconds(), 3600);
+        assert!(backoff(-3).num_seconds() >= 30);
+    }
+}

@@ -1,0 +1,175 @@
+//! dsar-portal: a self-hosted portal for data-subject-rights requests.
+//!
+//! `Application::build` turns settings into a bound server and a worker; `main.rs`
+//! adds the command line. See docs/ARCHITECTURE.md for how a request flows through.
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod flows;
+pub mod jobs;
+pub mod mail;
+pub mod sensitive;
+pub mod state;
+pub mod templates;
+pub mod web;
+
+use actix_session::config::{BrowserSession, CookieContentSecurity};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::{web as aw, App, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What start-up did, for the operator (printed by `serve`).
+#[derive(Debug, Clone)]
+pub struct StartupReport {
+    pub address: String,
+    pub database: String,
+    pub mail: String,
+    pub data_dir: PathBuf,
+    pub keys_created: Vec<PathBuf>,
+    pub migrations_applied: usize,
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    worker: Option<jobs::Worker>,
+    pub state: Arc<state::AppState>,
+    pub report: StartupReport,
+}
+
+/// Opens the database pool and applies migrations (used by `serve` and `migrate`).
+pub fn prepare_database(settings: &config::Settings) -> anyhow::Result<(db::DbPool, usize)> {
+    let url = settings.database_url();
+    if db::Backend::from_url(&url) == db::Backend::Sqlite {
+        if let Some(parent) = std::path::Path::new(url.trim_start_matches("sqlite://")).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+        }
+    }
+    let pool = db::build_pool(&url, settings.database_pool_size)?;
+    let mut conn = pool.get().context("cannot open a database connection")?;
+    let applied = db::run_migrations(&mut conn)?;
+    Ok((pool, applied))
+}
+
+impl Application {
+    pub fn build(settings: config::Settings) -> anyhow::Result<Application> {
+        if !settings.data_dir.exists() {
+            // The folder holds the database, keys and outgoing mail: owner only.
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&settings.data_dir)
+                .with_context(|| {
+                    format!(
+                        "cannot create the data folder {}",
+                        settings.data_dir.display()
+                    )
+                })?;
+        }
+        let (keys, keys_created) = crypto::Keys::load(&settings.key_sources())?;
+        let (pool, migrations_applied) = prepare_database(&settings)?;
+        let mailer = mail::Mailer::from_settings(&settings)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let local = listener.local_addr()?;
+        let report = StartupReport {
+            address: format!("http://{local}"),
+            database: describe_database(&settings.database_url()),
+            mail: match &settings.mail.smtp {
+                Some(s) => format!("SMTP {}:{}", s.host, s.port),
+                None => format!(".eml files in {}", settings.mail_dir().display()),
+            },
+            data_dir: settings.data_dir.clone(),
+            keys_created,
+            migrations_applied,
+        };
+        let worker_enabled = settings.worker.enabled;
+        let tls = settings.uses_tls();
+        let state = Arc::new(state::AppState::new(settings, pool, &keys)?);
+        let data = aw::Data::from(state.clone());
+        let session_key = Key::from(&keys.session);
+        let server = HttpServer::new(move || {
+            let session =
+                SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
+                    .cookie_name("dsar_session".into())
+                    .cookie_secure(tls)
+                    .cookie_http_only(true)
+                    .cookie_same_site(SameSite::Strict)
+                    .cookie_content_security(CookieContentSecurity::Private)
+                    .session_lifecycle(BrowserSession::default())
+                    .build();
+            App::new()
+                .app_data(data.clone())
+                .app_data(aw::PayloadConfig::new(web::MAX_BODY))
+                // Paths carry secret tokens: log the route pattern, never the path.
+                .wrap(
+                    actix_web::middleware::Logger::new("%{route}xi %s %Dms")
+                        .custom_request_replace("route", |req| {
+                            req.match_pattern().unwrap_or_else(|| "(no route)".into())
+                        }),
+                )
+                .wrap(web::headers::security_headers(tls))
+                .wrap(session)
+                .configure(web::routes)
+                .default_service(aw::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
+                }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        let worker = worker_enabled.then(|| jobs::Worker::start(state.clone(), mailer));
+        Ok(Application {
+            server,
+            port: local.port(),
+            worker,
+            state,
+            report,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server stops (Ctrl-C or a handle), then stops the worker.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        if let Some(w) = self.worker {
+            w.stop();
+        }
+        result
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn describe_database(url: &str) -> String {
+    match db::Backend::from_url(url) {
+        db::Backend::Sqlite => format!("SQLite {url}"),
+        db::Backend::Postgres => {
+            let redacted = match (url.find("://"), url.rfind('@')) {
+                (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+                _ => url.to_string(),
+            };
+            format!("PostgreSQL {redacted}")
+        }
+    }
+}

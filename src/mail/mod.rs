@@ -1,0 +1,8 @@
+//! Outgoing email: rendering, the transactional outbox and the transports.
+
+pub mod message;
+pub mod outbox;
+pub mod transport;
+
+pub use message::EmailMessage;
+pub use transport::Mailer;

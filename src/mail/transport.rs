@@ -1,0 +1,94 @@
+//! Sending: SMTP through lettre, or `.eml` files when no SMTP server is configured
+//! (the embedded default, handy for trying the portal and for tests).
+
+use crate::config::{Settings, SmtpSettings};
+use anyhow::Context;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{FileTransport, SmtpTransport, Transport};
+use std::time::Duration;
+
+pub enum Mailer {
+    Files(FileTransport),
+    Smtp(Box<SmtpTransport>),
+}
+
+/// Why a send failed, in words safe to store and log (no addresses, no server text).
+#[derive(Debug)]
+pub struct SendFailure {
+    pub class: &'static str,
+    /// Permanent failures (a 5xx for this message) are not retried.
+    pub permanent: bool,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
+        match &settings.mail.smtp {
+            None => {
+                let dir = settings.mail_dir();
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create mail folder {}", dir.display()))?;
+                Ok(Mailer::Files(FileTransport::new(dir)))
+            }
+            Some(smtp) => Ok(Mailer::Smtp(Box::new(smtp_transport(smtp)?))),
+        }
+    }
+
+    pub fn send(&self, message: &lettre::Message) -> Result<(), SendFailure> {
+        match self {
+            Mailer::Files(t) => t.send(message).map(|_| ()).map_err(|_| SendFailure {
+                class: "could not write the .eml file",
+                permanent: false,
+            }),
+            Mailer::Smtp(t) => t.send(message).map(|_| ()).map_err(|e| SendFailure {
+                class: if e.is_permanent() {
+                    "SMTP server refused the message permanently"
+                } else if e.is_transient() {
+                    "SMTP server asked us to try again later"
+                } else {
+                    "could not reach the SMTP server"
+                },
+                permanent: e.is_permanent(),
+            }),
+        }
+    }
+
+    /// Opens a connection and says hello: used by `check-config`.
+    pub fn test_connection(&self) -> anyhow::Result<()> {
+        match self {
+            Mailer::Files(_) => Ok(()),
+            Mailer::Smtp(t) => match t.test_connection() {
+                Ok(true) => Ok(()),
+                Ok(false) => anyhow::bail!("the SMTP server did not accept the connection"),
+                Err(e) => Err(anyhow::anyhow!("cannot reach the SMTP server: {e}")),
+            },
+        }
+    }
+}
+
+fn smtp_transport(smtp: &SmtpSettings) -> anyhow::Result<SmtpTransport> {
+    let builder = match smtp.tls.as_str() {
+        "tls" => SmtpTransport::relay(&smtp.host)?,
+        "none" => SmtpTransport::builder_dangerous(&smtp.host),
+        _ => SmtpTransport::starttls_relay(&smtp.host)?,
+    };
+    let mut builder = builder
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(smtp.timeout_seconds)));
+    if let Some(user) = &smtp.username {
+        builder = builder.credentials(Credentials::new(user.clone(), smtp_password(smtp)?));
+    }
+    Ok(builder.build())
+}
+
+fn smtp_password(smtp: &SmtpSettings) -> anyhow::Result<String> {
+    if let Some(var) = &smtp.password_env {
+        return std::env::var(var)
+            .with_context(|| format!("mail.smtp.password_env names {var}, which is not set"));
+    }
+    if let Some(path) = &smtp.password_file {
+        return std::fs::read_to_string(path)
+            .map(|s| s.trim_end().to_string())
+            .with_context(|| format!("cannot read mail.smtp.password_file {}", path.display()));
+    }
+    anyhow::bail!("mail.smtp.username is set but neither password_env nor password_file is")
+}

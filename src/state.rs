@@ -1,0 +1,61 @@
+//! Everything a handler or job needs, built once at start and shared.
+
+use crate::config::Settings;
+use crate::crypto::{BlindIndexer, FieldCipher, Keys};
+use crate::db::{Backend, DbPool};
+use crate::domain::deadlines::Holidays;
+use crate::domain::intake::IdentifierRule;
+use crate::templates::Templates;
+use crate::web::rate_limit::RateLimiter;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub cipher: FieldCipher,
+    pub indexer: BlindIndexer,
+    pub templates: Templates,
+    pub holidays: Holidays,
+    pub identifier_rules: Vec<IdentifierRule>,
+    pub limiter: RateLimiter,
+    pub public_url: String,
+    /// Domain for Message-IDs, from the From address.
+    pub mail_domain: String,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, pool: DbPool, keys: &Keys) -> anyhow::Result<AppState> {
+        let templates = Templates::load(settings.templates_dir.as_deref())?;
+        let mail_domain = settings
+            .mail
+            .from
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim_end_matches('>').to_string())
+            .unwrap_or_else(|| "localhost".into());
+        Ok(AppState {
+            backend: Backend::from_url(&settings.database_url()),
+            pool,
+            cipher: FieldCipher::new(&keys.data),
+            indexer: BlindIndexer::new(&keys.index),
+            templates,
+            holidays: settings.holiday_calendar(),
+            identifier_rules: settings.identifier_rules(),
+            limiter: RateLimiter::new(),
+            public_url: settings.public_url(),
+            mail_domain,
+            settings,
+        })
+    }
+
+    /// The organisation facts every page and email shows.
+    pub fn org_context(&self) -> serde_json::Value {
+        let o = &self.settings.organisation;
+        serde_json::json!({
+            "name": o.name,
+            "contact_email": o.contact_email,
+            "privacy_policy_url": o.privacy_policy_url,
+            "dpo_contact": o.dpo_contact,
+            "supervisory_authority": o.supervisory_authority,
+        })
+    }
+}

@@ -1,0 +1,82 @@
+//! Handlebars templates for pages and emails, in strict mode so a misspelt variable is
+//! an error rather than a silently empty field.
+//!
+//! Built-in templates are embedded in the binary; a `templates_dir` may override any of
+//! them by relative name (e.g. `emails/verify_email.txt.hbs`). HTML templates escape
+//! every value; plain-text ones (email bodies and subjects) do not, since there is no
+//! HTML to break — their values are validated single-line or free text.
+
+use anyhow::Context;
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::path::Path;
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name, ".hbs")))),*]
+    };
+}
+
+const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
+    "partials/layout",
+    "pages/home",
+    "pages/choose_jurisdiction",
+    "pages/request_form",
+    "pages/submitted",
+    "pages/verify_confirm",
+    "pages/verified",
+    "pages/link_problem",
+    "pages/link_sent",
+    "pages/status",
+    "emails/verify_email.html",
+    "emails/request_confirmed.html",
+    "emails/opt_out_received.html",
+    "emails/request_closed_unverified.html",
+);
+
+const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
+    "emails/verify_email.subject",
+    "emails/verify_email.txt",
+    "emails/request_confirmed.subject",
+    "emails/request_confirmed.txt",
+    "emails/opt_out_received.subject",
+    "emails/opt_out_received.txt",
+    "emails/request_closed_unverified.subject",
+    "emails/request_closed_unverified.txt",
+);
+
+pub struct Templates {
+    html: Handlebars<'static>,
+    text: Handlebars<'static>,
+}
+
+impl Templates {
+    pub fn load(overrides: Option<&Path>) -> anyhow::Result<Templates> {
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut text = Handlebars::new();
+        text.set_strict_mode(true);
+        text.register_escape_fn(handlebars::no_escape);
+        for (registry, list) in [(&mut html, HTML_TEMPLATES), (&mut text, TEXT_TEMPLATES)] {
+            for (name, source) in list {
+                let source = match overrides.map(|d| d.join(format!("{name}.hbs"))) {
+                    Some(path) if path.exists() => std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read template {}", path.display()))?,
+                    _ => (*source).to_string(),
+                };
+                registry
+                    .register_template_string(name, source)
+                    .with_context(|| format!("template {name} does not parse"))?;
+            }
+        }
+        Ok(Templates { html, text })
+    }
+
+    pub fn page<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        Ok(self.html.render(name, data)?)
+    }
+
+    pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
+        Ok(self.text.render(name, data)?)
+    }
+}

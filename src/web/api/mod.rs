@@ -1,0 +1,12 @@
+//! JSON API for organisations that embed intake in their own site.
+
+pub mod openapi;
+pub mod requests;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/requests", web::post().to(requests::create))
+        .route("/api/v1/status/{token}", web::get().to(requests::status))
+        .route("/api/v1/openapi.json", web::get().to(openapi::document));
+}

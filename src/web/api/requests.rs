@@ -1,0 +1,99 @@
+//! `POST /api/v1/requests` and `GET /api/v1/status/{token}`.
+
+use crate::domain::intake::{validate, RawIntake};
+use crate::error::{ApiError, AppError};
+use crate::flows::intake::{submit, Source};
+use crate::flows::status::{view, StatusLookup};
+use crate::state::AppState;
+use crate::web::rate_limit::Bucket;
+use crate::web::{limit, with_conn};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+/// The body may hold anything; a body that is not a JSON object of the expected shape
+/// is a 400 with the parser's own position hint, never a 500.
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req, Bucket::Intake)?;
+    let is_json = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if !is_json {
+        return Ok(HttpResponse::UnsupportedMediaType().json(json!({
+            "error": "unsupported_media_type",
+            "message": "Send the request as JSON with Content-Type: application/json."
+        })));
+    }
+    let raw: RawIntake = serde_json::from_slice(&body).map_err(|e| {
+        AppError::BadRequest(format!("The body is not a valid request object: {e}"))
+    })?;
+    let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
+        Ok(v) => v,
+        Err(errors) => {
+            return Ok(HttpResponse::UnprocessableEntity().json(json!({
+                "error": "validation_failed",
+                "message": "Some fields need attention.",
+                "errors": errors,
+            })))
+        }
+    };
+    // Idempotency-Key lets an integration retry safely; without it every call is new.
+    let key = req
+        .headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(|k| format!("api:{k}"))
+        .unwrap_or_else(|| crate::crypto::tokens::random_id(16));
+    let done = with_conn(&state, move |state, conn| {
+        submit(
+            state,
+            conn,
+            &valid,
+            Source::Api,
+            false,
+            &key,
+            crate::clock::now(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(json!({
+        "reference": done.reference,
+        "status": done.status.as_str(),
+        "due_at": done.due_on,
+        "acknowledge_by": done.acknowledge_by,
+        "verification": if done.kind.needs_verification() { "email_sent" } else { "not_required" },
+    })))
+}
+
+pub async fn status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let token = token.into_inner();
+    match with_conn(&state, move |_, conn| view(conn, &token, crate::clock::now())).await? {
+        StatusLookup::Found(v) => Ok(HttpResponse::Ok().json(json!({
+            "reference": v.reference,
+            "kind": v.kind,
+            "regime": v.regime,
+            "status": v.status,
+            "step": v.step,
+            "received_at": v.received_at,
+            "due_at": v.due_date,
+            "extended": v.extended,
+            "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": e.text})).collect::<Vec<_>>(),
+        }))),
+        StatusLookup::Expired => Err(AppError::Forbidden(
+            "This status link has expired; ask for a new one from the status page.".into(),
+        )
+        .into()),
+        StatusLookup::Unknown => Err(AppError::NotFound.into()),
+    }
+}

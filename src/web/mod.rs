@@ -1,0 +1,89 @@
+//! HTTP layer: thin handlers that parse, call a flow, and render.
+
+pub mod api;
+pub mod csrf;
+pub mod headers;
+pub mod public;
+pub mod rate_limit;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::net::IpAddr;
+
+/// Largest form or JSON body accepted (the longest form is well under this).
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(public::routes).configure(api::routes);
+}
+
+/// Renders a page, adding the organisation facts every page shows.
+pub fn render(state: &AppState, name: &str, mut ctx: Value) -> Result<HttpResponse, AppError> {
+    if let Value::Object(map) = &mut ctx {
+        map.insert("org".into(), state.org_context());
+        map.entry("title")
+            .or_insert_with(|| Value::String("Privacy requests".into()));
+    }
+    let body = state
+        .templates
+        .page(name, &ctx)
+        .map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// The client address used for rate limits: the peer, or the first X-Forwarded-For hop
+/// when the portal is configured to sit behind a trusted proxy.
+pub fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
+    let fallback = IpAddr::from([0, 0, 0, 0]);
+    if state.settings.trust_proxy_headers {
+        if let Some(ip) = req
+            .connection_info()
+            .realip_remote_addr()
+            .and_then(|s| s.parse::<IpAddr>().ok())
+        {
+            return ip;
+        }
+    }
+    req.peer_addr().map(|a| a.ip()).unwrap_or(fallback)
+}
+
+/// Applies a rate limit unless limits are switched off in config.
+pub fn limit(
+    state: &AppState,
+    req: &HttpRequest,
+    bucket: rate_limit::Bucket,
+) -> Result<(), AppError> {
+    let rl = &state.settings.rate_limits;
+    if !rl.enabled {
+        return Ok(());
+    }
+    let per_minute = match bucket {
+        rate_limit::Bucket::Intake => rl.intake_per_minute,
+        rate_limit::Bucket::TokenPages => rl.token_pages_per_minute,
+    };
+    state.limiter.hit(bucket, client_ip(req, state), per_minute)
+}
+
+/// Decodes an urlencoded body into name/value pairs. Malformed percent-escapes and
+/// invalid UTF-8 are replaced, not fatal; unknown fields are simply ignored by callers.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// Runs blocking database work on actix's thread pool with a pooled connection.
+pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState, &mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get()?;
+        f(&state, &mut conn)
+    })
+    .await?
+}

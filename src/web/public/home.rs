@@ -1,0 +1,48 @@
+//! `/`: which rights a person has where they live, and the way to the form.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::render;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let places: Vec<_> = state
+        .settings
+        .jurisdictions
+        .iter()
+        .map(|j| {
+            json!({
+                "code": j.as_str(),
+                "label": j.label(),
+                "summary": j.rights_summary(),
+                "kinds": j.kinds().iter().map(|k| json!({"code": k.as_str(), "label": k.label()})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let opt_out = state
+        .settings
+        .jurisdictions
+        .iter()
+        .any(|j| j.offers(crate::domain::kinds::RequestKind::OptOut));
+    render(
+        &state,
+        "pages/home",
+        json!({"places": places, "offers_opt_out": opt_out}),
+    )
+}
+
+/// Liveness and database reachability, for load balancers and `curl`.
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let ok = crate::web::with_conn(&state, |_, conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1").map_err(Into::into)
+    })
+    .await
+    .is_ok();
+    if ok {
+        HttpResponse::Ok().json(json!({"status": "ok"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+    }
+}

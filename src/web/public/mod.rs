@@ -1,0 +1,26 @@
+//! Pages for consumers: the rights overview, the request form, email verification,
+//! the status page and the Global Privacy Control file.
+
+pub mod assets;
+pub mod gpc;
+pub mod home;
+pub mod intake;
+pub mod status;
+pub mod verify;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(home::health))
+        .route("/opt-out", web::get().to(intake::opt_out_shortcut))
+        .route("/requests/new", web::get().to(intake::new_request))
+        .route("/requests", web::post().to(intake::submit))
+        .route("/verify/{token}", web::get().to(verify::show))
+        .route("/verify/{token}", web::post().to(verify::confirm))
+        .route("/verify/{token}/resend", web::post().to(verify::resend))
+        .route("/status/{token}", web::get().to(status::show))
+        .route("/status/{token}/resend", web::post().to(status::resend))
+        .route("/.well-known/gpc.json", web::get().to(gpc::well_known))
+        .route("/static/{file}", web::get().to(assets::serve));
+}

@@ -1,0 +1,159 @@
+//! `/verify/{token}`: the email link. GET shows a confirm button and POST confirms, so
+//! mail scanners that pre-fetch links cannot use up the single-use token.
+
+use crate::db::models::tokens::Purpose;
+use crate::error::AppError;
+use crate::flows::verification::{self, LinkState};
+use crate::state::AppState;
+use crate::web::rate_limit::Bucket;
+use crate::web::{csrf, form_pairs, limit, render, with_conn};
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let token = token.into_inner();
+    let t = token.clone();
+    let link = with_conn(&state, move |_, conn| {
+        verification::inspect(conn, Purpose::VerifyEmail, &t, crate::clock::now())
+    })
+    .await?;
+    match link {
+        LinkState::Valid(_, request) => render(
+            &state,
+            "pages/verify_confirm",
+            json!({"title": "Confirm your email address", "reference": request.reference,
+                   "token": token, "csrf_token": csrf::token(&session)?}),
+        ),
+        other => problem_page(&state, &session, other.into(), &token, "verify"),
+    }
+}
+
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let pairs = form_pairs(&body);
+    let submitted = pairs
+        .iter()
+        .find(|(k, _)| k == csrf::FIELD)
+        .map(|(_, v)| v.as_str());
+    csrf::verify(&req, &session, submitted, &state.public_url)?;
+    let token = token.into_inner();
+    let t = token.clone();
+    let outcome = with_conn(&state, move |state, conn| {
+        verification::confirm(state, conn, &t, crate::clock::now())
+    })
+    .await?;
+    match outcome {
+        Ok(v) => {
+            tracing::info!(kind = v.kind.as_str(), "email verified");
+            render(
+                &state,
+                "pages/verified",
+                json!({"title": "Email confirmed", "reference": v.reference, "kind_label": v.kind.label(),
+                       "status_url": format!("/status/{}", v.status_secret)}),
+            )
+        }
+        Err(problem) => problem_page(&state, &session, problem.into(), &token, "verify"),
+    }
+}
+
+pub async fn resend(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    resend_link(
+        state,
+        req,
+        session,
+        token.into_inner(),
+        body,
+        Purpose::VerifyEmail,
+    )
+    .await
+}
+
+/// Shared by the verify and status pages' "send me a new link" buttons.
+pub async fn resend_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: String,
+    body: web::Bytes,
+    purpose: Purpose,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let pairs = form_pairs(&body);
+    let submitted = pairs
+        .iter()
+        .find(|(k, _)| k == csrf::FIELD)
+        .map(|(_, v)| v.as_str());
+    csrf::verify(&req, &session, submitted, &state.public_url)?;
+    with_conn(&state, move |state, conn| {
+        verification::resend(state, conn, purpose, &token, crate::clock::now())
+    })
+    .await?;
+    render(
+        &state,
+        "pages/link_sent",
+        json!({"title": "Check your email"}),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Expired,
+    Used,
+    Unknown,
+}
+
+impl From<LinkState> for Problem {
+    fn from(s: LinkState) -> Problem {
+        match s {
+            LinkState::Expired(_) => Problem::Expired,
+            LinkState::Used(_) => Problem::Used,
+            LinkState::Unknown | LinkState::Valid(..) => Problem::Unknown,
+        }
+    }
+}
+
+/// Expired, used or unknown link: say which, in plain words, and offer a new one where
+/// that can help.
+pub fn problem_page(
+    state: &AppState,
+    session: &Session,
+    problem: Problem,
+    token: &str,
+    route: &str,
+) -> Result<HttpResponse, AppError> {
+    use actix_web::http::StatusCode;
+    let (reason, can_resend, status) = match problem {
+        Problem::Expired => ("expired", true, StatusCode::GONE),
+        Problem::Used => ("used", true, StatusCode::GONE),
+        Problem::Unknown => ("unknown", false, StatusCode::NOT_FOUND),
+    };
+    let mut page = render(
+        state,
+        "pages/link_problem",
+        json!({"title": "This link cannot be used", "reason": reason,
+               "expired": reason == "expired", "used": reason == "used",
+               "can_resend": can_resend, "resend_action": format!("/{route}/{token}/resend"),
+               "csrf_token": csrf::token(session)?}),
+    )?;
+    *page.status_mut() = status;
+    Ok(page)
+}
