@@ -170,6 +170,8 @@ pub struct WorkerSettings {
     pub poll_milliseconds: u64,
     /// Give up on an email after this many failed attempts (it stays in the outbox, marked failed).
     pub max_mail_attempts: i64,
+    /// First retry delay for a failed email; it doubles per attempt, capped at one hour.
+    pub mail_retry_base_seconds: i64,
 }
 
 impl Default for Settings {
@@ -245,6 +247,7 @@ impl Default for WorkerSettings {
             enabled: true,
             poll_milliseconds: 1000,
             max_mail_attempts: 20,
+            mail_retry_base_seconds: 30,
         }
     }
 }

@@ -10,9 +10,9 @@ use crate::state::AppState;
 use chrono::Duration;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Delay before attempt `n + 1`: 30 s doubling, capped at 1 h.
-pub fn backoff(attempts: i64) -> Duration {
-    let secs = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7));
+/// Delay before attempt `n + 1`: `base` seconds doubling, capped at 1 h.
+pub fn backoff(base: i64, attempts: i64) -> Duration {
+    let secs = base.max(1).saturating_mul(1i64 << attempts.clamp(0, 12));
     Duration::seconds(secs.min(3600))
 }
 
@@ -42,7 +42,8 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
             Err((class, permanent)) => {
                 let attempts = row.attempts + 1;
                 let give_up = permanent || attempts >= state.settings.worker.max_mail_attempts;
-                let next = crate::clock::now() + backoff(row.attempts);
+                let next = crate::clock::now()
+                    + backoff(state.settings.worker.mail_retry_base_seconds, row.attempts);
                 outbox::mark_failed_attempt(&mut conn, &row.id, class, next, give_up)?;
                 tracing::warn!(outbox_id = %row.id, attempts, give_up, error = class, "email not sent");
                 if !permanent {
@@ -61,10 +62,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(0).num_seconds(), 30);
-        assert_eq!(backoff(1).num_seconds(), 60);
-        assert_eq!(backoff(3).num_seconds(), 240);
-        assert_eq!(backoff(50).num_seconds(), 3600);
-        assert!(backoff(-3).num_seconds() >= 30);
+        assert_eq!(backoff(30, 0).num_seconds(), 30);
+        assert_eq!(backoff(30, 1).num_seconds(), 60);
+        assert_eq!(backoff(30, 3).num_seconds(), 240);
+        assert_eq!(backoff(30, 50).num_seconds(), 3600);
+        assert!(backoff(30, -3).num_seconds() >= 30);
+        assert_eq!(backoff(0, 0).num_seconds(), 1);
     }
 }

@@ -1,1 +1,12 @@
+//! One integration binary: every suite runs against the real server, on SQLite and,
+//! when TEST_DATABASE_URL is set, on PostgreSQL too.
 
+mod helpers;
+
+mod api_json;
+mod audit_and_encryption;
+mod intake_form;
+mod links;
+mod opt_out;
+mod pages;
+mod smtp;

@@ -29,9 +29,15 @@ pub async fn create(
             "message": "Send the request as JSON with Content-Type: application/json."
         })));
     }
-    let raw: RawIntake = serde_json::from_slice(&body).map_err(|e| {
+    let bad = |e: serde_json::Error| {
         AppError::BadRequest(format!("The body is not a valid request object: {e}"))
-    })?;
+    };
+    // Only a JSON object is a request (serde would also accept an array for a struct).
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(bad)?;
+    if !value.is_object() {
+        return Err(AppError::BadRequest("The body must be a JSON object.".into()).into());
+    }
+    let raw: RawIntake = serde_json::from_value(value).map_err(bad)?;
     let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
         Ok(v) => v,
         Err(errors) => {

@@ -1,0 +1,347 @@
+//! Test harness: `spawn_app` starts the real server on port 0 with its own database
+//! (a temp SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set)
+//! and a cookie-keeping client that drives it like a browser.
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use dsar_portal::config::Settings;
+use dsar_portal::state::AppState;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. Under CI the variable
+/// is required, so a missing server fails the run instead of silently skipping.
+pub fn backends() -> Vec<Backend> {
+    let mut list = vec![Backend::Sqlite];
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => list.push(Backend::Postgres(url)),
+        _ if std::env::var("CI").is_ok() => {
+            panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL suite must run")
+        }
+        _ => {}
+    }
+    list
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Arc<AppState>,
+    pub backend: &'static str,
+    pub data_dir: PathBuf,
+    _dir: tempfile::TempDir,
+    pg_cleanup: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, db)) = self.pg_cleanup.take() {
+            if let Ok(mut c) = diesel::PgConnection::establish(&admin_url) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut s = Settings {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        ..Settings::default()
+    };
+    s.organisation.name = "Test Org".into();
+    s.organisation.contact_email = "privacy@test-org.example".into();
+    s.worker.poll_milliseconds = 50;
+    s.rate_limits.intake_per_minute = 1000;
+    s.rate_limits.token_pages_per_minute = 1000;
+    s.identifiers = vec![dsar_portal::config::IdentifierConfig {
+        name: "account_id".into(),
+        label: "Account ID".into(),
+        help: "Shown under Settings in your account".into(),
+        required: false,
+    }];
+    s
+}
+
+fn fresh_postgres(admin_url: &str) -> (String, String) {
+    let name = format!("dsar_test_{}", uuid_simple());
+    let mut admin =
+        diesel::PgConnection::establish(admin_url).expect("TEST_DATABASE_URL must be reachable");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+    (format!("{base}/{name}{query}"), name)
+}
+
+fn uuid_simple() -> String {
+    dsar_portal::clock::new_id().replace('-', "")
+}
+
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: &Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = test_settings(dir.path());
+    let mut pg_cleanup = None;
+    if let Backend::Postgres(admin) = backend {
+        let (url, name) = fresh_postgres(admin);
+        settings.database_url = Some(url);
+        pg_cleanup = Some((admin.clone(), name));
+    }
+    tweak(&mut settings);
+    let data_dir = settings.data_dir.clone();
+    let app = dsar_portal::Application::build(settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        state,
+        backend: backend.name(),
+        data_dir,
+        _dir: dir,
+        pg_cleanup,
+    }
+}
+
+/// Runs `test` once per backend, each with a freshly spawned app.
+pub async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        test(spawn_app(&backend).await).await;
+    }
+}
+
+/// A received email, decoded.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn parse_email(raw: &[u8]) -> Email {
+    let msg = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("parsable email");
+    let to = msg
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_string();
+    Email {
+        to,
+        subject: msg.subject().unwrap_or_default().to_string(),
+        text: msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        html: msg.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+    }
+}
+
+/// Extracts the value of a hidden input from a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden field {name} in page"))
+        + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_string()
+}
+
+/// The path of the first link in `text` that starts with `prefix` (e.g. "/verify/").
+pub fn link_path(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in: {text}"));
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "/-_".contains(c)))
+        .unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(fields))
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Opens the form for `jurisdiction` and submits `fields` with its CSRF token and
+    /// submission id, like a browser would.
+    pub async fn submit(&self, jurisdiction: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let (status, page) = self
+            .get(&format!("/requests/new?jurisdiction={jurisdiction}"))
+            .await;
+        assert_eq!(status, 200, "form page");
+        let csrf = hidden(&page, "csrf_token");
+        let sid = hidden(&page, "submission_id");
+        let mut all: Vec<(&str, &str)> = vec![
+            ("csrf_token", &csrf),
+            ("submission_id", &sid),
+            ("jurisdiction", jurisdiction),
+        ];
+        all.extend_from_slice(fields);
+        self.post_form("/requests", &all).await
+    }
+
+    /// Follows a page's form that needs only the CSRF token (verify, resend).
+    pub async fn post_with_csrf(&self, page: &str, action: &str) -> (u16, String) {
+        let csrf = hidden(page, "csrf_token");
+        self.post_form(action, &[("csrf_token", &csrf)]).await
+    }
+
+    /// Waits until at least `n` emails were written, and returns them oldest first.
+    pub async fn emails(&self, n: usize) -> Vec<Email> {
+        let dir = self.data_dir.join("mail");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mut files: Vec<_> = std::fs::read_dir(&dir)
+                .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            if files.len() >= n || Instant::now() > deadline {
+                files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+                let emails: Vec<Email> = files
+                    .iter()
+                    .map(|p| parse_email(&std::fs::read(p).expect("read eml")))
+                    .collect();
+                assert!(
+                    emails.len() >= n,
+                    "expected {n} emails, found {} ({})",
+                    emails.len(),
+                    self.backend
+                );
+                return emails;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for the one email that matches `pred` (file times are too coarse to order
+    /// emails written in the same instant, so tests pick emails by content).
+    pub async fn email_where(&self, what: &str, pred: impl Fn(&Email) -> bool) -> Email {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let found: Vec<Email> = self
+                .emails(0)
+                .await
+                .into_iter()
+                .filter(|e| pred(e))
+                .collect();
+            match found.len() {
+                1 => return found.into_iter().next().expect("one"),
+                0 if Instant::now() < deadline => {
+                    actix_web::rt::time::sleep(Duration::from_millis(50)).await
+                }
+                n => panic!("expected one email {what}, found {n} ({})", self.backend),
+            }
+        }
+    }
+
+    /// Runs blocking database code against the app's own pool.
+    pub fn db<T>(&self, f: impl FnOnce(&mut dsar_portal::db::DbConn) -> T) -> T {
+        let mut conn = self.state.pool.get().expect("connection");
+        f(&mut conn)
+    }
+
+    pub fn exec(&self, sql: &str) {
+        self.db(|c| c.batch_execute(sql).expect("sql"));
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::sql_types::BigInt;
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        self.db(|c| {
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                .get_result::<N>(c)
+                .expect("count")
+                .n
+        })
+    }
+
+    /// Files a request through the form, confirms the email, and returns the status
+    /// page path.
+    pub async fn file_and_verify(&self, jurisdiction: &str, kind: &str, email: &str) -> String {
+        let (status, page) = self
+            .submit(
+                jurisdiction,
+                &[("kind", kind), ("name", "Jane Doe"), ("email", email)],
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let mail = self
+            .email_where("to confirm", |m| {
+                m.to == email && m.text.contains("/verify/")
+            })
+            .await;
+        let verify = link_path(&mail.text, "/verify/");
+        let (status, confirm) = self.get(&verify).await;
+        assert_eq!(status, 200);
+        let (status, done) = self.post_with_csrf(&confirm, &verify).await;
+        assert_eq!(status, 200, "{done}");
+        link_path(&done, "/status/")
+    }
+}
+
+pub fn encode(fields: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
