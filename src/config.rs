@@ -267,7 +267,12 @@ impl Settings {
             }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("DSAR_").split("__"));
+        // DSAR_CONFIG names the file itself (read by the command line), not a setting.
+        figment = figment.merge(
+            Env::prefixed("DSAR_")
+                .filter(|k| !k.as_str().eq_ignore_ascii_case("config"))
+                .split("__"),
+        );
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database_url", url));
         }
@@ -415,6 +420,7 @@ mod tests {
             )?;
             jail.set_env("DSAR_BIND", "127.0.0.1:9100");
             jail.set_env("DSAR_ORGANISATION__CONTACT_EMAIL", "dpo@acme.test");
+            jail.set_env("DSAR_CONFIG", "portal.toml");
             let s = Settings::load(Some(Path::new("portal.toml"))).expect("loads");
             assert_eq!(s.bind, "127.0.0.1:9100");
             assert_eq!(s.organisation.name, "Acme");

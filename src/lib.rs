@@ -47,8 +47,27 @@ pub struct Application {
     pub report: StartupReport,
 }
 
+/// Creates the data folder, owner-only: it holds the database, keys and outgoing mail.
+pub fn ensure_data_dir(settings: &config::Settings) -> anyhow::Result<()> {
+    if !settings.data_dir.exists() {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&settings.data_dir)
+            .with_context(|| {
+                format!(
+                    "cannot create the data folder {}",
+                    settings.data_dir.display()
+                )
+            })?;
+    }
+    Ok(())
+}
+
 /// Opens the database pool and applies migrations (used by `serve` and `migrate`).
 pub fn prepare_database(settings: &config::Settings) -> anyhow::Result<(db::DbPool, usize)> {
+    ensure_data_dir(settings)?;
     let url = settings.database_url();
     if db::Backend::from_url(&url) == db::Backend::Sqlite {
         if let Some(parent) = std::path::Path::new(url.trim_start_matches("sqlite://")).parent() {
