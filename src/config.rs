@@ -45,6 +45,7 @@ pub struct Settings {
     pub verification: VerificationSettings,
     pub rate_limits: RateLimits,
     pub worker: WorkerSettings,
+    pub staff: StaffSettings,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
 }
@@ -161,6 +162,8 @@ pub struct RateLimits {
     pub intake_per_minute: u32,
     /// Link pages (verify, status, resend) per client address per minute.
     pub token_pages_per_minute: u32,
+    /// Staff login attempts per client address per minute (accounts also lock themselves).
+    pub login_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,7 +197,44 @@ impl Default for Settings {
             verification: VerificationSettings::default(),
             rate_limits: RateLimits::default(),
             worker: WorkerSettings::default(),
+            staff: StaffSettings::default(),
             trust_proxy_headers: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Argon2id cost (OWASP minimum: 19456 KiB, 2 iterations, 1 lane).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// Sessions end after this long without activity, and after the absolute limit in any case.
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Failed logins before the account locks; each further failure doubles the lock (max 1 h).
+    pub lockout_after: i64,
+    /// Email for the admin account created on first start (default: organisation.contact_email).
+    pub first_admin_email: Option<String>,
+    /// Days before a due date when the assignee (or every handler) is reminded.
+    pub reminder_days: Vec<i64>,
+    /// Personal data of closed requests is removed this many months after closing (CCPA §7101: 24).
+    pub retention_months: u32,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        StaffSettings {
+            argon2_memory_kib: 19456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            lockout_after: 5,
+            first_admin_email: None,
+            reminder_days: vec![7, 2],
+            retention_months: 24,
         }
     }
 }
@@ -237,6 +277,7 @@ impl Default for RateLimits {
             enabled: true,
             intake_per_minute: 10,
             token_pages_per_minute: 30,
+            login_per_minute: 10,
         }
     }
 }
@@ -315,6 +356,13 @@ impl Settings {
             }
         }
         lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
+        let st = &self.staff;
+        if st.argon2_memory_kib < 19456 || st.argon2_iterations < 2 || st.argon2_parallelism < 1 {
+            bail!("staff.argon2_* must be at least the OWASP minimum (19456 KiB, 2 iterations, 1 lane)");
+        }
+        if st.session_idle_minutes < 1 || st.session_absolute_hours < 1 {
+            bail!("staff.session_idle_minutes and staff.session_absolute_hours must be positive");
+        }
         Ok(())
     }
 

@@ -28,6 +28,12 @@ pub enum AppError {
     Unavailable,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// Staff pages without a valid session: sent to the login page.
+    #[error("login required")]
+    LoginRequired,
+    /// A staff member with a generated password must choose their own first.
+    #[error("password change required")]
+    PasswordChangeRequired,
 }
 
 impl AppError {
@@ -49,6 +55,8 @@ impl AppError {
             AppError::Internal(_) => {
                 "Something went wrong on our side. Please try again later.".into()
             }
+            AppError::LoginRequired => "Please log in.".into(),
+            AppError::PasswordChangeRequired => "Please choose a new password first.".into(),
         }
     }
 }
@@ -91,10 +99,24 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::LoginRequired | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::LoginRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/staff/login"))
+                    .finish()
+            }
+            AppError::PasswordChangeRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/staff/password"))
+                    .finish()
+            }
+            _ => {}
+        }
         if let AppError::Internal(e) = self {
             // The chain names types and causes, never user input: our errors carry none.
             tracing::error!(error = %format!("{e:#}"), "internal error");
@@ -171,6 +193,7 @@ impl ResponseError for ApiError {
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::Internal(_) => "internal",
+            AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };
         HttpResponse::build(self.status_code())
             .json(serde_json::json!({"error": code, "message": self.0.public_message()}))

@@ -13,6 +13,7 @@ pub mod flows;
 pub mod jobs;
 pub mod mail;
 pub mod sensitive;
+pub mod staff;
 pub mod state;
 pub mod templates;
 pub mod web;
@@ -37,6 +38,8 @@ pub struct StartupReport {
     pub data_dir: PathBuf,
     pub keys_created: Vec<PathBuf>,
     pub migrations_applied: usize,
+    /// (email, one-time password) of the admin created on this first start.
+    pub first_admin: Option<(String, String)>,
 }
 
 pub struct Application {
@@ -115,10 +118,25 @@ impl Application {
             data_dir: settings.data_dir.clone(),
             keys_created,
             migrations_applied,
+            first_admin: None,
         };
         let worker_enabled = settings.worker.enabled;
         let tls = settings.uses_tls();
         let state = Arc::new(state::AppState::new(settings, pool, &keys)?);
+        let mut report = report;
+        report.first_admin = {
+            let s = &state.settings;
+            let email = s
+                .staff
+                .first_admin_email
+                .clone()
+                .unwrap_or_else(|| s.organisation.contact_email.clone());
+            let mut conn = state.pool.get()?;
+            staff::accounts::ensure_first_admin(&mut conn, &state.hasher, &email, clock::now())
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot create the first admin: {}", e.public_message())
+                })?
+        };
         let data = aw::Data::from(state.clone());
         let session_key = Key::from(&keys.session);
         let server = HttpServer::new(move || {

@@ -28,6 +28,42 @@ enum Command {
     Migrate,
     /// Check the configuration, keys, database and mail settings, and say what is wrong.
     CheckConfig,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Audit trail tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account. The password is read from stdin when stdin is not a terminal;
+    /// otherwise one is generated, printed once, and must be changed at first login.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["admin", "handler", "auditor"])]
+        role: String,
+    },
+    /// Disable an account (it can no longer log in; its history stays).
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a new password (from stdin when not a terminal, else generated and printed once).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit trail; exits non-zero at the first broken link.
+    Verify,
 }
 
 fn main() -> ExitCode {
@@ -55,6 +91,87 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CheckConfig => check_config(settings),
+        Command::Staff(cmd) => staff_command(settings, cmd),
+        Command::Audit(AuditCommand::Verify) => audit_verify(settings),
+    }
+}
+
+/// A password from stdin when it is piped; None at a terminal (then one is generated).
+fn password_from_stdin() -> anyhow::Result<Option<String>> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let p = s.trim_end_matches(['\n', '\r']).to_string();
+    Ok((!p.is_empty()).then_some(p))
+}
+
+fn staff_command(settings: Settings, cmd: StaffCommand) -> anyhow::Result<()> {
+    use dsar_portal::domain::roles::Role;
+    use dsar_portal::staff::accounts;
+    let (pool, _) = dsar_portal::prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    let hasher = dsar_portal::staff::password::Hasher::new(&settings.staff)?;
+    let now = dsar_portal::clock::now();
+    let fail = |e: dsar_portal::error::AppError| anyhow::anyhow!(e.public_message());
+    match cmd {
+        StaffCommand::Add { email, role } => {
+            let role = Role::parse(&role).context("role must be admin, handler or auditor")?;
+            let chosen = password_from_stdin()?;
+            let (row, generated) = accounts::create(
+                &mut conn,
+                &hasher,
+                &email,
+                role,
+                chosen.as_deref(),
+                "cli",
+                now,
+            )
+            .map_err(fail)?;
+            println!("added {} ({})", row.email, row.role);
+            if let Some(p) = generated {
+                println!("one-time password (shown once; to be changed at first login): {p}");
+            }
+        }
+        StaffCommand::Disable { email } => {
+            let row = accounts::set_disabled(&mut conn, &email, true, "cli", now).map_err(fail)?;
+            println!("disabled {}", row.email);
+        }
+        StaffCommand::ResetPassword { email } => {
+            let chosen = password_from_stdin()?;
+            let generated =
+                accounts::reset_password(&mut conn, &hasher, &email, chosen.as_deref(), "cli", now)
+                    .map_err(fail)?;
+            match generated {
+                Some(p) => println!(
+                    "new one-time password (shown once; to be changed at first login): {p}"
+                ),
+                None => println!("password set"),
+            }
+        }
+        StaffCommand::List => {
+            for s in dsar_portal::db::models::staff::list(&mut conn)? {
+                let state = if s.disabled { "disabled" } else { "active" };
+                println!("{:<40} {:<8} {state}", s.email, s.role);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn audit_verify(settings: Settings) -> anyhow::Result<()> {
+    let (pool, _) = dsar_portal::prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    match dsar_portal::db::models::audit::verify_chain(&mut conn)? {
+        Ok(n) => {
+            println!("audit trail intact: {n} event(s), every link verified");
+            Ok(())
+        }
+        Err(seq) => anyhow::bail!(
+            "audit trail broken at event #{seq}: it was altered, removed or inserted out of order"
+        ),
     }
 }
 
@@ -83,6 +200,10 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             r.database, r.migrations_applied
         );
         println!("  outgoing mail: {}", r.mail);
+        if let Some((email, password)) = &r.first_admin {
+            println!("  first admin : {email} / {password}");
+            println!("                (shown once; log in at {}/staff/login and choose your own password)", r.address);
+        }
         for k in &r.keys_created {
             println!(
                 "  created key : {} (mode 0600; back it up: without it stored data cannot be read)",

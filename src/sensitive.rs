@@ -27,7 +27,11 @@ impl<T> fmt::Display for Sensitive<T> {
     }
 }
 
-/// `jane.doe@example.com` → `j***@e***.com`.
+/// The only form of an address that may appear in a log line.
+///
+/// ```
+/// assert_eq!(dsar_portal::sensitive::mask_email("jane.doe@example.com"), "j***@e***.com");
+/// ```
 pub fn mask_email(email: &str) -> String {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return "***".to_string();

@@ -21,6 +21,7 @@ pub struct AppState {
     pub public_url: String,
     /// Domain for Message-IDs, from the From address.
     pub mail_domain: String,
+    pub hasher: crate::staff::password::Hasher,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
             limiter: RateLimiter::new(),
             public_url: settings.public_url(),
             mail_domain,
+            hasher: crate::staff::password::Hasher::new(&settings.staff)?,
             settings,
         })
     }

@@ -19,6 +19,14 @@ macro_rules! embedded {
 
 const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/layout",
+    "partials/staff_layout",
+    "pages/staff/login",
+    "pages/staff/password",
+    "pages/staff/queue",
+    "pages/staff/request",
+    "pages/staff/accounts",
+    "pages/staff/audit",
+    "pages/staff/metrics",
     "pages/home",
     "pages/choose_jurisdiction",
     "pages/request_form",
@@ -32,6 +40,16 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/request_confirmed.html",
     "emails/opt_out_received.html",
     "emails/request_closed_unverified.html",
+    "emails/acknowledgement.html",
+    "emails/identity_verified.html",
+    "emails/info_requested.html",
+    "emails/extended.html",
+    "emails/denied.html",
+    "emails/fulfilled.html",
+    "emails/withdrawn.html",
+    "emails/appeal_received.html",
+    "emails/staff_reminder.html",
+    "emails/staff_digest.html",
 );
 
 const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
@@ -43,6 +61,26 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/opt_out_received.txt",
     "emails/request_closed_unverified.subject",
     "emails/request_closed_unverified.txt",
+    "emails/acknowledgement.subject",
+    "emails/acknowledgement.txt",
+    "emails/identity_verified.subject",
+    "emails/identity_verified.txt",
+    "emails/info_requested.subject",
+    "emails/info_requested.txt",
+    "emails/extended.subject",
+    "emails/extended.txt",
+    "emails/denied.subject",
+    "emails/denied.txt",
+    "emails/fulfilled.subject",
+    "emails/fulfilled.txt",
+    "emails/withdrawn.subject",
+    "emails/withdrawn.txt",
+    "emails/appeal_received.subject",
+    "emails/appeal_received.txt",
+    "emails/staff_reminder.subject",
+    "emails/staff_reminder.txt",
+    "emails/staff_digest.subject",
+    "emails/staff_digest.txt",
 );
 
 pub struct Templates {

@@ -30,6 +30,60 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         version -> BigInt,
         updated_at -> Timestamp,
+        assignee_id -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        verification_level -> Nullable<Text>,
+        verification_detail -> Nullable<Text>,
+        extension_reason_enc -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        denial_code -> Nullable<Text>,
+        response_enc -> Nullable<Text>,
+        responded_at -> Nullable<Timestamp>,
+        appeal_of -> Nullable<Text>,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> Text,
+        email -> Text,
+        role -> Text,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        disabled -> Bool,
+        failed_logins -> BigInt,
+        locked_until -> Nullable<Timestamp>,
+        digest_opt_in -> Bool,
+        created_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_pauses (id) {
+        id -> Text,
+        request_id -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notes (id) {
+        id -> Text,
+        request_id -> Text,
+        staff_id -> Text,
+        body_enc -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reminders (key) {
+        key -> Text,
+        request_id -> Nullable<Text>,
+        sent_at -> Timestamp,
     }
 }
 
@@ -93,6 +147,10 @@ diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(tokens -> requests (request_id));
 diesel::joinable!(audit_events -> requests (request_id));
 diesel::joinable!(outbox -> requests (request_id));
+diesel::joinable!(requests -> staff (assignee_id));
+diesel::joinable!(request_pauses -> requests (request_id));
+diesel::joinable!(notes -> requests (request_id));
+diesel::joinable!(notes -> staff (staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
@@ -101,4 +159,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_events,
     outbox,
+    staff,
+    request_pauses,
+    notes,
+    reminders,
 );

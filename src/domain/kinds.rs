@@ -14,6 +14,9 @@ pub enum RequestKind {
     Restriction,
     Objection,
     WithdrawConsent,
+    /// An appeal against a refusal (US state laws). Never filed from the form: it is
+    /// opened from the status page of the refused request.
+    Appeal,
 }
 
 impl RequestKind {
@@ -38,11 +41,16 @@ impl RequestKind {
             RequestKind::Restriction => "restriction",
             RequestKind::Objection => "objection",
             RequestKind::WithdrawConsent => "withdraw_consent",
+            RequestKind::Appeal => "appeal",
         }
     }
 
+    /// Any stored kind; `ALL` lists only the kinds a person can file directly.
     pub fn parse(s: &str) -> Option<RequestKind> {
-        RequestKind::ALL.into_iter().find(|k| k.as_str() == s)
+        RequestKind::ALL
+            .into_iter()
+            .chain([RequestKind::Appeal])
+            .find(|k| k.as_str() == s)
     }
 
     /// Short label in the consumer's words.
@@ -56,6 +64,7 @@ impl RequestKind {
             RequestKind::Restriction => "Restrict how my data is used",
             RequestKind::Objection => "Object to how my data is used",
             RequestKind::WithdrawConsent => "Withdraw my consent",
+            RequestKind::Appeal => "Appeal of a refused request",
         }
     }
 
@@ -69,18 +78,35 @@ impl RequestKind {
             RequestKind::Restriction => "We keep your data but stop using it while an issue (for example its accuracy) is resolved.",
             RequestKind::Objection => "We stop processing your data for a purpose you object to. Objections to direct marketing are always honoured.",
             RequestKind::WithdrawConsent => "We stop any processing that relied on the consent you gave.",
+            RequestKind::Appeal => "We review our refusal of your earlier request and answer within 60 days.",
         }
     }
 
-    /// Opt-out of sale/sharing needs no identity verification (CCPA §7026).
+    /// Opt-out of sale/sharing needs no identity verification (CCPA §7026); an appeal
+    /// comes from the status page of a request whose email was already verified.
     pub fn needs_verification(self) -> bool {
-        self != RequestKind::OptOut
+        !matches!(self, RequestKind::OptOut | RequestKind::Appeal)
     }
 
     pub fn track(self) -> Track {
         match self {
             RequestKind::OptOut => Track::OptOut,
+            RequestKind::Appeal => Track::Appeal,
             _ => Track::Standard,
+        }
+    }
+
+    /// The CCPA §7102 metrics row this kind is counted in.
+    pub fn metrics_group(self) -> &'static str {
+        match self {
+            RequestKind::Access | RequestKind::Portability => "know",
+            RequestKind::Deletion => "delete",
+            RequestKind::Correction => "correct",
+            RequestKind::OptOut => "opt_out",
+            RequestKind::Restriction | RequestKind::Objection | RequestKind::WithdrawConsent => {
+                "other_gdpr"
+            }
+            RequestKind::Appeal => "appeal",
         }
     }
 }
@@ -190,6 +216,8 @@ mod tests {
             assert_eq!(Jurisdiction::parse(j.as_str()), Some(j));
         }
         assert_eq!(RequestKind::parse("Access"), None);
+        assert_eq!(RequestKind::parse("appeal"), Some(RequestKind::Appeal));
+        assert!(!RequestKind::ALL.contains(&RequestKind::Appeal));
     }
 
     #[test]

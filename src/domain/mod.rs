@@ -2,6 +2,9 @@
 //! tested directly.
 
 pub mod deadlines;
+pub mod decisions;
 pub mod intake;
 pub mod kinds;
+pub mod metrics;
+pub mod roles;
 pub mod state;

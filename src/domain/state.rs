@@ -95,6 +95,13 @@ impl Status {
         }
     }
 
+    /// The next state, or why the step is not allowed.
+    ///
+    /// ```
+    /// use dsar_portal::domain::state::{Event, Status};
+    /// assert_eq!(Status::Submitted.transition(Event::EmailVerified), Ok(Status::EmailVerified));
+    /// assert!(Status::Fulfilled.transition(Event::Withdrawn).is_err());
+    /// ```
     pub fn transition(self, event: Event) -> Result<Status, IllegalTransition> {
         use Event as E;
         use Status as S;

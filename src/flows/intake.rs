@@ -89,6 +89,17 @@ pub fn submit(
             closed_at: None,
             version: 0,
             updated_at: now,
+            assignee_id: None,
+            acknowledged_at: None,
+            verification_level: None,
+            verification_detail: None,
+            extension_reason_enc: None,
+            outcome: None,
+            denial_code: None,
+            response_enc: None,
+            responded_at: None,
+            appeal_of: None,
+            purged_at: None,
         };
         requests::insert(conn, &row)?;
         identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;
@@ -256,7 +267,7 @@ pub fn issue_token(
 
 /// A reference people can read out on the phone: `DSR-XXXX-XXXX` from an alphabet
 /// without look-alike characters. Random, so it reveals nothing about volume.
-fn new_reference(conn: &mut DbConn) -> Result<String, AppError> {
+pub fn new_reference(conn: &mut DbConn) -> Result<String, AppError> {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut rng = rand::rngs::OsRng;
     for _ in 0..8 {

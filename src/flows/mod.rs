@@ -3,6 +3,7 @@
 
 pub mod emails;
 pub mod expiry;
+pub mod handling;
 pub mod intake;
 pub mod status;
 pub mod verification;

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct StatusView {
+    #[serde(skip)]
+    pub request_id: String,
     pub reference: String,
     pub kind: &'static str,
     pub kind_label: &'static str,
@@ -26,6 +28,8 @@ pub struct StatusView {
     pub due_on: String,
     pub due_date: chrono::NaiveDate,
     pub extended: bool,
+    pub can_withdraw: bool,
+    pub can_appeal: bool,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -80,7 +84,14 @@ pub fn view(
             text: describe(&e.action),
         })
         .collect();
+    let can_appeal = status == Status::Denied
+        && crate::domain::decisions::refusal_can_be_appealed(regime)
+        && kind != RequestKind::Appeal
+        && !crate::db::models::requests::has_appeal(conn, &request.id)?;
     Ok(StatusLookup::Found(Box::new(StatusView {
+        request_id: request.id.clone(),
+        can_withdraw: status.is_open(),
+        can_appeal,
         reference: request.reference,
         kind: kind.as_str(),
         kind_label: kind.label(),

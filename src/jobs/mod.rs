@@ -2,6 +2,8 @@
 //! runs periodic housekeeping. Everything it does is claimed in the database, so
 //! several instances on one PostgreSQL never do the same work twice.
 
+pub mod reminders;
+pub mod retention;
 pub mod send_mail;
 
 use crate::mail::Mailer;
@@ -43,6 +45,36 @@ impl Drop for Worker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
     }
+}
+
+/// The periodic passes; each is idempotent, so a crash or restart between them is harmless.
+pub fn housekeeping(state: &AppState) {
+    let Ok(mut conn) = state.pool.get() else {
+        tracing::warn!("database unavailable; housekeeping postponed");
+        return;
+    };
+    let now = crate::clock::now();
+    let report = |what: &str, r: Result<usize, crate::error::AppError>| match r {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(count = n, "{what}"),
+        Err(e) => tracing::warn!(error = %e.public_message(), "{what}: pass failed"),
+    };
+    report(
+        "closed unverified requests",
+        crate::flows::expiry::close_unverified(state, &mut conn, now, 200),
+    );
+    report(
+        "queued deadline reminders",
+        reminders::send_reminders(state, &mut conn, now),
+    );
+    report(
+        "queued staff digests",
+        reminders::send_digests(state, &mut conn, now),
+    );
+    report(
+        "removed personal data past retention",
+        retention::purge_expired(state, &mut conn, now, 200),
+    );
 }
 
 fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod headers;
 pub mod public;
 pub mod rate_limit;
+pub mod staff;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -16,7 +17,9 @@ use std::net::IpAddr;
 pub const MAX_BODY: usize = 64 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(public::routes).configure(api::routes);
+    cfg.configure(public::routes)
+        .configure(api::routes)
+        .configure(staff::routes);
 }
 
 /// Renders a page, adding the organisation facts every page shows.
@@ -64,6 +67,7 @@ pub fn limit(
     let per_minute = match bucket {
         rate_limit::Bucket::Intake => rl.intake_per_minute,
         rate_limit::Bucket::TokenPages => rl.token_pages_per_minute,
+        rate_limit::Bucket::Login => rl.login_per_minute,
     };
     state.limiter.hit(bucket, client_ip(req, state), per_minute)
 }

@@ -16,6 +16,7 @@ const MAX_TRACKED: usize = 100_000;
 pub enum Bucket {
     Intake,
     TokenPages,
+    Login,
 }
 
 #[derive(Default)]

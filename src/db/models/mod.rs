@@ -3,6 +3,10 @@
 
 pub mod audit;
 pub mod identities;
+pub mod notes;
 pub mod outbox;
+pub mod pauses;
+pub mod queue;
 pub mod requests;
+pub mod staff;
 pub mod tokens;

@@ -31,6 +31,23 @@ pub struct RequestRow {
     /// Optimistic-locking counter: bumped by every change.
     pub version: i64,
     pub updated_at: NaiveDateTime,
+    pub assignee_id: Option<String>,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    /// "email", "reasonable" (2 data points) or "reasonably_high" (3 + declaration).
+    pub verification_level: Option<String>,
+    /// JSON: method and the names (never the values) of the data points matched.
+    pub verification_detail: Option<String>,
+    pub extension_reason_enc: Option<String>,
+    /// For fulfilled requests: "whole" or "part" (CCPA §7102 counts both).
+    pub outcome: Option<String>,
+    pub denial_code: Option<String>,
+    /// The text sent to the person with the decision (encrypted: it may name them).
+    pub response_enc: Option<String>,
+    pub responded_at: Option<NaiveDateTime>,
+    /// For appeals: the refused request this one appeals.
+    pub appeal_of: Option<String>,
+    /// Set when retention removed the personal data; the record fields remain (§7101).
+    pub purged_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {
@@ -106,4 +123,11 @@ pub fn unverified_before(
         .limit(limit)
         .select(RequestRow::as_select())
         .load(conn)
+}
+
+pub fn has_appeal(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        requests::table.filter(requests::appeal_of.eq(id)),
+    ))
+    .get_result(conn)
 }

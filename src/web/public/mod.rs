@@ -21,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/verify/{token}/resend", web::post().to(verify::resend))
         .route("/status/{token}", web::get().to(status::show))
         .route("/status/{token}/resend", web::post().to(status::resend))
+        .route("/status/{token}/withdraw", web::post().to(status::withdraw))
+        .route("/status/{token}/appeal", web::post().to(status::appeal))
         .route("/.well-known/gpc.json", web::get().to(gpc::well_known))
         .route("/static/{file}", web::get().to(assets::serve));
 }

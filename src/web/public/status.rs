@@ -25,7 +25,8 @@ pub async fn show(
         StatusLookup::Found(v) => render(
             &state,
             "pages/status",
-            json!({"title": "Your request", "request": v}),
+            json!({"title": "Your request", "request": v, "token": token,
+                   "csrf_token": crate::web::csrf::token(&session)?}),
         ),
         StatusLookup::Expired => problem_page(&state, &session, Problem::Expired, &token, "status"),
         StatusLookup::Unknown => problem_page(&state, &session, Problem::Unknown, &token, "status"),
@@ -48,4 +49,72 @@ pub async fn resend(
         Purpose::Status,
     )
     .await
+}
+
+/// Finds the open request behind a status link for a consumer action, after the
+/// rate limit and the CSRF check.
+async fn request_behind(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    session: &Session,
+    token: &str,
+    body: &[u8],
+) -> Result<(String, Vec<(String, String)>), AppError> {
+    limit(state, req, Bucket::TokenPages)?;
+    let pairs = crate::web::form_pairs(body);
+    let submitted = pairs
+        .iter()
+        .find(|(k, _)| k == crate::web::csrf::FIELD)
+        .map(|(_, v)| v.as_str());
+    crate::web::csrf::verify(req, session, submitted, &state.public_url)?;
+    let t = token.to_string();
+    match with_conn(state, move |_, conn| view(conn, &t, crate::clock::now())).await? {
+        StatusLookup::Found(v) => Ok((v.request_id, pairs)),
+        StatusLookup::Expired => Err(AppError::Forbidden(
+            "This status link has expired; ask for a new one.".into(),
+        )),
+        StatusLookup::Unknown => Err(AppError::NotFound),
+    }
+}
+
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (id, _) = request_behind(&state, &req, &session, &token, &body).await?;
+    with_conn(&state, move |state, conn| {
+        crate::flows::handling::withdraw(state, conn, &id, crate::clock::now())
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/status/{token}")))
+        .finish())
+}
+
+pub async fn appeal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let (id, pairs) = request_behind(&state, &req, &session, &token, &body).await?;
+    let reason = pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let secret = with_conn(&state, move |state, conn| {
+        crate::flows::handling::appeal(state, conn, &id, &reason, crate::clock::now())
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/status/{secret}")))
+        .finish())
 }

@@ -1,0 +1,69 @@
+//! Retention: some time after a request closes (default 24 months, CCPA §7101), its
+//! personal data goes — identities, details, notes, messages, links — while the record
+//! the law asks to keep stays: dates, kind, manner, response and basis of a denial.
+
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::notes;
+use crate::db::schema::{outbox, request_identities, request_pauses, requests as r, tokens};
+use crate::db::{write_tx, DbConn};
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{Months, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::json;
+
+pub fn purge_expired(
+    state: &AppState,
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    batch: i64,
+) -> Result<usize, AppError> {
+    let months = state.settings.staff.retention_months;
+    let Some(cutoff) = now.checked_sub_months(Months::new(months)) else {
+        return Ok(0);
+    };
+    let ids: Vec<String> = r::table
+        .filter(r::closed_at.lt(cutoff))
+        .filter(r::purged_at.is_null())
+        .order(r::closed_at.asc())
+        .limit(batch)
+        .select(r::id)
+        .load(conn)?;
+    for id in &ids {
+        write_tx(conn, |conn| -> Result<(), AppError> {
+            let removed = diesel::delete(
+                request_identities::table.filter(request_identities::request_id.eq(id)),
+            )
+            .execute(conn)?;
+            diesel::delete(tokens::table.filter(tokens::request_id.eq(id))).execute(conn)?;
+            notes::delete_for_request(conn, id)?;
+            diesel::delete(request_pauses::table.filter(request_pauses::request_id.eq(id)))
+                .execute(conn)?;
+            // Queued messages hold the address; anything still unsent is moot by now.
+            diesel::delete(outbox::table.filter(outbox::request_id.eq(id))).execute(conn)?;
+            diesel::update(r::table.find(id))
+                .set((
+                    r::details_enc.eq(None::<String>),
+                    r::extension_reason_enc.eq(None::<String>),
+                    r::response_enc.eq(None::<String>),
+                    r::purged_at.eq(now),
+                ))
+                .execute(conn)?;
+            audit::append(
+                conn,
+                NewEvent {
+                    request_id: Some(id),
+                    actor: "system",
+                    action: "personal_data_removed",
+                    from_status: None,
+                    to_status: None,
+                    detail: json!({"identities": removed, "retention_months": months}),
+                    consumer_visible: false,
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+    }
+    Ok(ids.len())
+}

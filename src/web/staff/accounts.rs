@@ -1,0 +1,120 @@
+//! `/staff/accounts`: administrators add, disable, enable and reset staff accounts.
+
+use super::{page, redirect, Form};
+use crate::db::models::staff;
+use crate::domain::roles::Role;
+use crate::error::AppError;
+use crate::staff::{accounts, session};
+use crate::state::AppState;
+use crate::web::with_conn;
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+async fn render_list(
+    state: &web::Data<AppState>,
+    session: &Session,
+    me: &crate::staff::session::CurrentStaff,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|s| json!({"id": s.id, "email": s.email, "role": s.role, "disabled": s.disabled,
+                        "is_me": s.id == me.id,
+                        "last_login": s.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())}))
+        .collect();
+    page(
+        state,
+        session,
+        me,
+        "pages/staff/accounts",
+        json!({"title": "Staff accounts", "staff": list, "notice": notice}),
+    )
+}
+
+pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    me.require_admin()?;
+    render_list(&state, &session, &me, None).await
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    me.require_admin()?;
+    let email = form.text("email");
+    let role = Role::parse(form.get("role").unwrap_or_default())
+        .ok_or_else(|| AppError::BadRequest("Choose a role.".into()))?;
+    let actor = me.actor();
+    let (row, password) = with_conn(&state, move |state, conn| {
+        accounts::create(
+            conn,
+            &state.hasher,
+            &email,
+            role,
+            None,
+            &actor,
+            crate::clock::now(),
+        )
+    })
+    .await?;
+    let notice = password.map(|p| {
+        format!("Added {} as {}. One-time password (shown once; they choose their own at first login): {p}", row.email, row.role)
+    });
+    render_list(&state, &session, &me, notice).await
+}
+
+pub async fn change(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    Form::parse(&req, &session, &state, &body)?;
+    me.require_admin()?;
+    let (id, op) = path.into_inner();
+    if id == me.id && op == "disable" {
+        return Err(AppError::BadRequest(
+            "You cannot disable your own account.".into(),
+        ));
+    }
+    let actor = me.actor();
+    let notice = with_conn(&state, move |state, conn| {
+        let target = staff::find(conn, &id)?.ok_or(AppError::NotFound)?;
+        let now = crate::clock::now();
+        match op.as_str() {
+            "disable" => {
+                accounts::set_disabled(conn, &target.email, true, &actor, now).map(|_| None)
+            }
+            "enable" => {
+                accounts::set_disabled(conn, &target.email, false, &actor, now).map(|_| None)
+            }
+            "reset" => {
+                accounts::reset_password(conn, &state.hasher, &target.email, None, &actor, now).map(
+                    |p| {
+                        p.map(|p| {
+                            format!(
+                                "New one-time password for {} (shown once): {p}",
+                                target.email
+                            )
+                        })
+                    },
+                )
+            }
+            _ => Err(AppError::NotFound),
+        }
+    })
+    .await?;
+    match notice {
+        Some(n) => render_list(&state, &session, &me, Some(n)).await,
+        None => Ok(redirect("/staff/accounts")),
+    }
+}

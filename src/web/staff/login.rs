@@ -1,0 +1,142 @@
+//! Staff login, logout and the password change (required after a generated password).
+
+use super::{page, redirect, Form};
+use crate::error::AppError;
+use crate::staff::{accounts, session};
+use crate::state::AppState;
+use crate::web::rate_limit::Bucket;
+use crate::web::{csrf, limit, render, with_conn};
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+    render(
+        &state,
+        "pages/staff/login",
+        json!({"title": "Staff login", "csrf_token": csrf::token(&session)?, "error": null, "email": ""}),
+    )
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::Login)?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    let email = form.text("email");
+    let password = form.text("password");
+    let e = email.clone();
+    let outcome = with_conn(&state, move |state, conn| {
+        accounts::login(
+            conn,
+            &state.hasher,
+            &e,
+            &password,
+            state.settings.staff.lockout_after,
+            crate::clock::now(),
+        )
+    })
+    .await?;
+    match outcome {
+        Ok(row) => {
+            session::start(&session, &row.id)?;
+            tracing::info!(staff_id = %row.id, "staff login");
+            Ok(redirect(if row.must_change_password {
+                "/staff/password"
+            } else {
+                "/staff"
+            }))
+        }
+        Err(_) => {
+            let mut resp = render(
+                &state,
+                "pages/staff/login",
+                json!({"title": "Staff login", "csrf_token": csrf::token(&session)?,
+                       "error": "That email and password do not match an active account, or the account is locked for a while after repeated failures.",
+                       "email": email}),
+            )?;
+            *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+            Ok(resp)
+        }
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    Form::parse(&req, &session, &state, &body)?;
+    session::end(&session);
+    Ok(redirect("/staff/login"))
+}
+
+pub async fn password_form(
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, true).await?;
+    page(
+        &state,
+        &session,
+        &me,
+        "pages/staff/password",
+        json!({"title": "Choose your password", "must_change": me.must_change_password, "error": null}),
+    )
+}
+
+pub async fn password_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, true).await?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    let (current, new, repeat) = (form.text("current"), form.text("new"), form.text("repeat"));
+    if new != repeat {
+        return page(
+            &state,
+            &session,
+            &me,
+            "pages/staff/password",
+            json!({"title": "Choose your password", "must_change": me.must_change_password,
+                           "error": "The two new passwords differ."}),
+        );
+    }
+    let id = me.id.clone();
+    let result = with_conn(&state, move |state, conn| {
+        accounts::change_own_password(
+            conn,
+            &state.hasher,
+            &id,
+            &current,
+            &new,
+            crate::clock::now(),
+        )
+    })
+    .await;
+    match result {
+        Ok(()) => {
+            // A new session id after a credential change, like at login.
+            session::start(&session, &me.id)?;
+            Ok(redirect("/staff"))
+        }
+        Err(AppError::BadRequest(msg)) => {
+            let mut resp = page(
+                &state,
+                &session,
+                &me,
+                "pages/staff/password",
+                json!({"title": "Choose your password", "must_change": me.must_change_password, "error": msg}),
+            )?;
+            *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}

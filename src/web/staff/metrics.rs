@@ -1,0 +1,141 @@
+//! `/staff/metrics?year=YYYY`: the CCPA §7102 table, as a page and as CSV.
+
+use super::page;
+use crate::db::schema::requests as r;
+use crate::domain::kinds::RequestKind;
+use crate::domain::metrics::{self, Record, Row};
+use crate::error::AppError;
+use crate::staff::session;
+use crate::state::AppState;
+use crate::web::with_conn;
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    year: Option<i32>,
+}
+
+fn year_of(q: Result<web::Query<YearQuery>, actix_web::Error>) -> i32 {
+    q.ok()
+        .and_then(|q| q.year)
+        .filter(|y| (2000..=2200).contains(y))
+        .unwrap_or_else(|| crate::clock::now().year())
+}
+
+async fn load(state: &web::Data<AppState>, year: i32) -> Result<Vec<Row>, AppError> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(AppError::BadRequest("That year is out of range.".into()));
+    };
+    let rows = with_conn(state, move |_, conn| {
+        Ok(r::table
+            .filter(r::received_at.ge(start))
+            .filter(r::received_at.lt(end))
+            .select((
+                r::kind,
+                r::status,
+                r::outcome,
+                r::denial_code,
+                r::received_at,
+                r::responded_at,
+            ))
+            .load::<(
+                String,
+                String,
+                Option<String>,
+                Option<String>,
+                chrono::NaiveDateTime,
+                Option<chrono::NaiveDateTime>,
+            )>(conn)?)
+    })
+    .await?;
+    let records: Vec<Record> = rows
+        .into_iter()
+        .filter_map(
+            |(kind, status, outcome, denial_code, received, responded)| {
+                Some(Record {
+                    group: RequestKind::parse(&kind)?.metrics_group(),
+                    status,
+                    outcome,
+                    denial_code,
+                    days_to_respond: responded.map(|t| (t.date() - received.date()).num_days()),
+                })
+            },
+        )
+        .collect();
+    Ok(metrics::table(&records))
+}
+
+fn fmt_days(v: Option<f64>) -> String {
+    v.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    q: Result<web::Query<YearQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let year = year_of(q);
+    let rows = load(&state, year).await?;
+    let view: Vec<_> = rows
+        .iter()
+        .map(|r| json!({"label": r.label, "received": r.received, "complied_whole": r.complied_whole,
+                        "complied_part": r.complied_part, "denied": r.denied,
+                        "reasons": r.denied_by_reason.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "),
+                        "median": fmt_days(r.median_days), "mean": fmt_days(r.mean_days)}))
+        .collect();
+    page(
+        &state,
+        &session,
+        &me,
+        "pages/staff/metrics",
+        json!({
+            "title": format!("Metrics {year}"), "year": year, "rows": view,
+            "prev": year - 1, "next": year + 1,
+        }),
+    )
+}
+
+pub async fn csv(
+    state: web::Data<AppState>,
+    session: Session,
+    q: Result<web::Query<YearQuery>, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    session::current(&state, &session, false).await?;
+    let year = year_of(q);
+    let rows = load(&state, year).await?;
+    let mut out = String::from("year,kind,received,complied_in_whole,complied_in_part,denied,denied_by_reason,median_days,mean_days\n");
+    for r in rows {
+        let reasons = r
+            .denied_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        out.push_str(&format!(
+            "{year},{},{},{},{},{},{},{},{}\n",
+            r.group,
+            r.received,
+            r.complied_whole,
+            r.complied_part,
+            r.denied,
+            reasons,
+            r.median_days.map(|d| format!("{d:.1}")).unwrap_or_default(),
+            r.mean_days.map(|d| format!("{d:.1}")).unwrap_or_default(),
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"dsar-metrics-{year}.csv\""),
+        ))
+        .body(out))
+}

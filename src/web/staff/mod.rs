@@ -1,0 +1,112 @@
+//! The staff workspace: login, the deadline queue, the request page and its actions,
+//! accounts, the audit log and metrics. Every handler checks the session and the role.
+
+pub mod accounts;
+pub mod audit_log;
+pub mod login;
+pub mod metrics;
+pub mod queue;
+pub mod request_page;
+
+use crate::error::AppError;
+use crate::staff::session::CurrentStaff;
+use crate::state::AppState;
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use serde_json::Value;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/login", web::get().to(login::show))
+        .route("/staff/login", web::post().to(login::submit))
+        .route("/staff/logout", web::post().to(login::logout))
+        .route("/staff/password", web::get().to(login::password_form))
+        .route("/staff/password", web::post().to(login::password_submit))
+        .route("/staff", web::get().to(queue::show))
+        .route("/staff/digest", web::post().to(queue::toggle_digest))
+        .route("/staff/requests/{id}", web::get().to(request_page::show))
+        .route(
+            "/staff/requests/{id}/action",
+            web::post().to(request_page::act),
+        )
+        .route("/staff/accounts", web::get().to(accounts::list))
+        .route("/staff/accounts", web::post().to(accounts::add))
+        .route(
+            "/staff/accounts/{id}/{op}",
+            web::post().to(accounts::change),
+        )
+        .route("/staff/audit", web::get().to(audit_log::show))
+        .route("/staff/metrics", web::get().to(metrics::show))
+        .route("/staff/metrics.csv", web::get().to(metrics::csv));
+}
+
+/// Renders a staff page with the navigation context (who is logged in, their role).
+pub fn page(
+    state: &AppState,
+    session: &Session,
+    me: &CurrentStaff,
+    name: &str,
+    mut ctx: Value,
+) -> Result<HttpResponse, AppError> {
+    if let Value::Object(map) = &mut ctx {
+        map.insert(
+            "me".into(),
+            serde_json::json!({
+                "email": me.email, "role": me.role.as_str(),
+                "is_admin": me.role.can_manage_staff(),
+                "can_work": me.role.can_work_requests(),
+                "digest_opt_in": me.digest_opt_in,
+            }),
+        );
+        map.insert(
+            "csrf_token".into(),
+            crate::web::csrf::token(session)?.into(),
+        );
+    }
+    crate::web::render(state, name, ctx)
+}
+
+/// Form fields of a staff POST, after the CSRF check.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(
+        req: &actix_web::HttpRequest,
+        session: &Session,
+        state: &AppState,
+        body: &[u8],
+    ) -> Result<Form, AppError> {
+        let pairs = crate::web::form_pairs(body);
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == crate::web::csrf::FIELD)
+            .map(|(_, v)| v.as_str());
+        crate::web::csrf::verify(req, session, token, &state.public_url)?;
+        Ok(Form(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_string()
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to))
+        .finish()
+}
