@@ -51,6 +51,16 @@ fn describe(action: &str) -> &'static str {
         "closed_unverified" => {
             "The request closed because the email address was not confirmed in time."
         }
+        "acknowledged" => "We confirmed that we received your request.",
+        "identity_verified" => "We verified your identity and started work.",
+        "information_requested" => "We asked you for more information.",
+        "information_received" => "We received the information we asked for and resumed work.",
+        "extended" => "We extended the time to answer and told you why.",
+        "denied" => "We could not complete your request and told you why.",
+        "fulfilled" => "We completed your request.",
+        "withdrawn" => "You withdrew the request.",
+        "appealed" => "You appealed our decision.",
+        "appeal_submitted" => "We received your appeal.",
         _ => "Your request was updated.",
     }
 }

@@ -103,7 +103,11 @@ async fn the_audit_chain_verifies_and_shows_tampering() {
         app.file_and_verify("california", "deletion", "jim@example.com")
             .await;
         let result = app.db(|c| dsar_portal::db::models::audit::verify_chain(c).expect("walk"));
-        assert_eq!(result, Ok(5), "first admin + four request events, chain intact");
+        assert_eq!(
+            result,
+            Ok(5),
+            "first admin + four request events, chain intact"
+        );
         let actions: Vec<String> = app.db(|c| {
             use diesel::prelude::*;
             use dsar_portal::db::schema::audit_events::dsl::*;

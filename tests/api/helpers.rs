@@ -46,6 +46,8 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     pub backend: &'static str,
     pub data_dir: PathBuf,
+    /// (email, one-time password) of the admin created at first start.
+    pub first_admin: (String, String),
     _dir: tempfile::TempDir,
     pg_cleanup: Option<(String, String)>,
 }
@@ -71,6 +73,7 @@ pub fn test_settings(dir: &std::path::Path) -> Settings {
     s.worker.poll_milliseconds = 50;
     s.rate_limits.intake_per_minute = 1000;
     s.rate_limits.token_pages_per_minute = 1000;
+    s.rate_limits.login_per_minute = 1000;
     s.identifiers = vec![dsar_portal::config::IdentifierConfig {
         name: "account_id".into(),
         label: "Account ID".into(),
@@ -117,6 +120,11 @@ pub async fn spawn_app_with(backend: &Backend, tweak: impl FnOnce(&mut Settings)
     let app = dsar_portal::Application::build(settings).expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
+    let first_admin = app
+        .report
+        .first_admin
+        .clone()
+        .expect("a fresh database gets an admin");
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -129,6 +137,7 @@ pub async fn spawn_app_with(backend: &Backend, tweak: impl FnOnce(&mut Settings)
         state,
         backend: backend.name(),
         data_dir,
+        first_admin,
         _dir: dir,
         pg_cleanup,
     }
@@ -337,6 +346,145 @@ impl TestApp {
         let (status, done) = self.post_with_csrf(&confirm, &verify).await;
         assert_eq!(status, 200, "{done}");
         link_path(&done, "/status/")
+    }
+}
+
+/// A logged-in staff member with their own cookie jar.
+pub struct Staff {
+    pub client: reqwest::Client,
+    pub email: String,
+    pub id: String,
+    base: String,
+}
+
+pub const STAFF_PASSWORD: &str = "a perfectly long password";
+
+impl Staff {
+    /// A browser with no session yet (for login tests).
+    pub fn anonymous(app: &TestApp) -> Staff {
+        Staff {
+            client: new_client(),
+            email: String::new(),
+            id: String::new(),
+            base: app.address.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Posts a form found on `page_path`, with that page's CSRF token added.
+    pub async fn post(
+        &self,
+        page_path: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let (_, page) = self.get(page_path).await;
+        let csrf = hidden(&page, "csrf_token");
+        let mut all = vec![("csrf_token", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let r = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&all))
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Runs an action on a request page with the version the page shows.
+    pub async fn act(&self, request_id: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let path = format!("/staff/requests/{request_id}");
+        let (status, page) = self.get(&path).await;
+        assert_eq!(status, 200, "{page}");
+        let version = hidden(&page, "version");
+        let mut all = vec![("version", version.as_str())];
+        all.extend_from_slice(fields);
+        self.post(&path, &format!("{path}/action"), &all).await
+    }
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Creates an account with a known password and logs it in.
+    pub async fn staff(&self, role: &str) -> Staff {
+        let email = format!("{role}-{}@staff.example", &uuid_simple()[20..]);
+        let state = self.state.clone();
+        let e = email.clone();
+        let role = dsar_portal::domain::roles::Role::parse(role).expect("role");
+        let (row, _) = self.db(move |c| {
+            dsar_portal::staff::accounts::create(
+                c,
+                &state.hasher,
+                &e,
+                role,
+                Some(STAFF_PASSWORD),
+                "test",
+                dsar_portal::clock::now(),
+            )
+            .expect("create staff")
+        });
+        let staff = Staff {
+            client: new_client(),
+            email: email.clone(),
+            id: row.id,
+            base: self.address.clone(),
+        };
+        let (status, _) = staff
+            .post(
+                "/staff/login",
+                "/staff/login",
+                &[("email", &email), ("password", STAFF_PASSWORD)],
+            )
+            .await;
+        assert_eq!(status, 303, "login");
+        staff
+    }
+
+    /// The id of the request with `reference`.
+    pub fn request_id(&self, reference: &str) -> String {
+        use diesel::prelude::*;
+        use dsar_portal::db::schema::requests as r;
+        let wanted = reference.to_string();
+        self.db(move |c| {
+            r::table
+                .filter(r::reference.eq(wanted))
+                .select(r::id)
+                .first(c)
+                .expect("request")
+        })
+    }
+
+    /// A column of one request, as text (tests read state the pages do not show).
+    pub fn request_field(&self, id: &str, column: &str) -> Option<String> {
+        use diesel::sql_types::{Nullable, Text};
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct V {
+            #[diesel(sql_type = Nullable<Text>)]
+            v: Option<String>,
+        }
+        let sql = format!("SELECT CAST({column} AS TEXT) AS v FROM requests WHERE id = '{id}'");
+        self.db(|c| diesel::sql_query(sql).get_result::<V>(c).expect("field").v)
     }
 }
 

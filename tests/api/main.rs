@@ -10,3 +10,5 @@ mod links;
 mod opt_out;
 mod pages;
 mod smtp;
+mod staff_access;
+mod staff_work;
