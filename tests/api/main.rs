@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_json;
 mod audit_and_encryption;
+mod cli;
 mod intake_form;
 mod links;
 mod opt_out;

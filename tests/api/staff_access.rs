@@ -195,6 +195,9 @@ async fn roles_are_enforced_on_the_server() {
             assert_eq!(s.get(&format!("/staff/requests/{id}")).await.0, 200);
             assert_eq!(s.get("/staff/metrics").await.0, 200);
             assert_eq!(s.get("/staff/audit").await.0, 200);
+            let (status, audit) = s.get("/staff/audit?verify=1").await;
+            assert_eq!(status, 200);
+            assert!(audit.contains("Hash chain intact"));
         }
         // An auditor changes nothing, even with a well-formed form.
         let (_, page) = auditor.get(&format!("/staff/requests/{id}")).await;

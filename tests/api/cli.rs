@@ -1,0 +1,169 @@
+//! The command line: staff management and the audit-chain check, run as a real process
+//! against the same database the server uses.
+
+use crate::helpers::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dsar-portal"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DSAR_DATA_DIR", &app.data_dir)
+        .env("DSAR_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = &app.state.settings.database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let mut child = cmd.spawn().expect("run dsar-portal");
+    if let Some(mut input) = child.stdin.take() {
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).expect("stdin");
+        }
+    }
+    let out = child.wait_with_output().expect("wait");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[actix_web::test]
+async fn staff_accounts_are_managed_from_the_command_line() {
+    each_backend(|app| async move {
+        let (ok, out) = cli(&app, &["--help"], None);
+        assert!(ok);
+        for sub in ["serve", "migrate", "check-config", "staff", "audit"] {
+            assert!(out.contains(sub), "--help lists {sub}");
+        }
+        let (ok, out) = cli(
+            &app,
+            &[
+                "staff",
+                "add",
+                "--email",
+                "Handler@Corp.example",
+                "--role",
+                "handler",
+            ],
+            Some("a password from stdin\n"),
+        );
+        assert!(ok, "{out}");
+        assert!(out.contains("added handler@corp.example (handler)"));
+        assert!(
+            !out.contains("one-time password"),
+            "a piped password is used as given"
+        );
+        // The piped password works at the login page.
+        let anon = Staff::anonymous(&app);
+        let (status, _) = anon
+            .post(
+                "/staff/login",
+                "/staff/login",
+                &[
+                    ("email", "handler@corp.example"),
+                    ("password", "a password from stdin"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+
+        let (ok, out) = cli(
+            &app,
+            &[
+                "staff",
+                "add",
+                "--email",
+                "handler@corp.example",
+                "--role",
+                "handler",
+            ],
+            Some("another long password"),
+        );
+        assert!(!ok && out.contains("exists already"), "{out}");
+        let (ok, out) = cli(
+            &app,
+            &[
+                "staff",
+                "add",
+                "--email",
+                "x@corp.example",
+                "--role",
+                "root",
+            ],
+            None,
+        );
+        assert!(!ok && out.contains("root"), "{out}");
+        let (ok, _) = cli(
+            &app,
+            &[
+                "staff",
+                "add",
+                "--email",
+                "weak@corp.example",
+                "--role",
+                "auditor",
+            ],
+            Some("short"),
+        );
+        assert!(!ok, "weak passwords are refused");
+
+        let (ok, out) = cli(
+            &app,
+            &["staff", "reset-password", "--email", "handler@corp.example"],
+            Some(""),
+        );
+        assert!(ok, "{out}");
+        assert!(
+            out.contains("one-time password"),
+            "empty stdin: a password is generated and shown once"
+        );
+        let (ok, out) = cli(
+            &app,
+            &["staff", "disable", "--email", "handler@corp.example"],
+            None,
+        );
+        assert!(ok, "{out}");
+        let (ok, out) = cli(&app, &["staff", "list"], None);
+        assert!(ok);
+        assert!(
+            out.lines()
+                .any(|l| l.contains("handler@corp.example") && l.contains("disabled")),
+            "{out}"
+        );
+        assert!(out.contains(&app.first_admin.0));
+        let (status, _) = Staff::anonymous(&app)
+            .post(
+                "/staff/login",
+                "/staff/login",
+                &[
+                    ("email", "handler@corp.example"),
+                    ("password", "a password from stdin"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 401, "disabled and reset");
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn audit_verify_passes_and_fails_after_tampering() {
+    each_backend(|app| async move {
+        app.file_and_verify("eu", "access", "jane@example.com")
+            .await;
+        let (ok, out) = cli(&app, &["audit", "verify"], None);
+        assert!(ok, "{out}");
+        assert!(out.contains("intact: 3 event(s)"), "{out}");
+        app.exec("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2");
+        let (ok, out) = cli(&app, &["audit", "verify"], None);
+        assert!(!ok, "non-zero exit");
+        assert!(out.contains("broken at event #2"), "{out}");
+    })
+    .await;
+}
