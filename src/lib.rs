@@ -88,20 +88,7 @@ pub fn prepare_database(settings: &config::Settings) -> anyhow::Result<(db::DbPo
 
 impl Application {
     pub fn build(settings: config::Settings) -> anyhow::Result<Application> {
-        if !settings.data_dir.exists() {
-            // The folder holds the database, keys and outgoing mail: owner only.
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&settings.data_dir)
-                .with_context(|| {
-                    format!(
-                        "cannot create the data folder {}",
-                        settings.data_dir.display()
-                    )
-                })?;
-        }
+        ensure_data_dir(&settings)?;
         let (keys, keys_created) = crypto::Keys::load(&settings.key_sources())?;
         let (pool, migrations_applied) = prepare_database(&settings)?;
         let mailer = mail::Mailer::from_settings(&settings)?;

@@ -127,25 +127,13 @@ pub fn submit(
 
         let email = intake.email.as_str();
         if intake.kind.needs_verification() {
-            let secret = issue_token(
-                conn,
-                &id,
-                Purpose::VerifyEmail,
-                now + Duration::hours(state.settings.verification.email_link_hours),
-                now,
-            )?;
-            emails::queue(
+            super::verification::send_verification_link(
                 state,
                 conn,
                 &id,
-                "verify_email",
+                &row.reference,
+                intake.kind,
                 email,
-                json!({
-                    "reference": row.reference,
-                    "kind_label": intake.kind.label(),
-                    "verify_url": format!("{}/verify/{secret}", state.public_url),
-                    "link_hours": state.settings.verification.email_link_hours,
-                }),
                 now,
             )?;
         } else {

@@ -111,6 +111,40 @@ pub fn confirm(
     })
 }
 
+/// Issues a single-use verification link (valid `email_link_hours`) and emails it.
+pub fn send_verification_link(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    reference: &str,
+    kind: RequestKind,
+    to: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let hours = state.settings.verification.email_link_hours;
+    let secret = issue_token(
+        conn,
+        request_id,
+        Purpose::VerifyEmail,
+        now + Duration::hours(hours),
+        now,
+    )?;
+    emails::queue(
+        state,
+        conn,
+        request_id,
+        "verify_email",
+        to,
+        json!({
+            "reference": reference,
+            "kind_label": kind.label(),
+            "verify_url": format!("{}/verify/{secret}", state.public_url),
+            "link_hours": hours,
+        }),
+        now,
+    )
+}
+
 /// Issues a status link and emails it ("request_confirmed").
 fn send_status_link(
     state: &AppState,
@@ -166,29 +200,9 @@ pub fn resend(
         }
         if status == Status::Submitted {
             token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
-            let secret = issue_token(
-                conn,
-                &request.id,
-                Purpose::VerifyEmail,
-                now + Duration::hours(state.settings.verification.email_link_hours),
-                now,
-            )?;
             let to = emails::subject_email(state, conn, &request.id)?;
             let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
-            emails::queue(
-                state,
-                conn,
-                &request.id,
-                "verify_email",
-                &to,
-                json!({
-                    "reference": request.reference,
-                    "kind_label": kind.label(),
-                    "verify_url": format!("{}/verify/{secret}", state.public_url),
-                    "link_hours": state.settings.verification.email_link_hours,
-                }),
-                now,
-            )?;
+            send_verification_link(state, conn, &request.id, &request.reference, kind, &to, now)?;
         } else {
             send_status_link(state, conn, &request, now)?;
         }

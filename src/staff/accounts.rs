@@ -33,6 +33,24 @@ fn audit_staff(
     Ok(())
 }
 
+/// The password to store: the chosen one once it passes the rules, or a generated one,
+/// returned a second time so it can be shown once.
+fn password_to_set(
+    chosen: Option<&str>,
+    email: &str,
+) -> Result<(String, Option<String>), AppError> {
+    match chosen {
+        Some(p) => {
+            password::check_new(p, email).map_err(|m| AppError::BadRequest(m.into()))?;
+            Ok((p.to_string(), None))
+        }
+        None => {
+            let p = password::generate();
+            Ok((p.clone(), Some(p)))
+        }
+    }
+}
+
 /// Creates an account. With no password given, one is generated and returned (to be
 /// shown once); the holder must then change it at first login.
 pub fn create(
@@ -50,16 +68,7 @@ pub fn create(
             "{email:?} is not an email address"
         )));
     }
-    let (password, generated) = match chosen_password {
-        Some(p) => {
-            password::check_new(p, &email).map_err(|m| AppError::BadRequest(m.into()))?;
-            (p.to_string(), None)
-        }
-        None => {
-            let p = password::generate();
-            (p.clone(), Some(p))
-        }
-    };
+    let (password, generated) = password_to_set(chosen_password, &email)?;
     let hash = hasher.hash(&password).map_err(AppError::internal)?;
     write_tx(conn, |conn| {
         if staff::find_by_email(conn, &email)?.is_some() {
@@ -141,16 +150,7 @@ pub fn reset_password(
     now: NaiveDateTime,
 ) -> Result<Option<String>, AppError> {
     let row = write_tx(conn, |conn| by_email(conn, email))?;
-    let (password, generated) = match chosen {
-        Some(p) => {
-            password::check_new(p, &row.email).map_err(|m| AppError::BadRequest(m.into()))?;
-            (p.to_string(), None)
-        }
-        None => {
-            let p = password::generate();
-            (p.clone(), Some(p))
-        }
-    };
+    let (password, generated) = password_to_set(chosen, &row.email)?;
     let hash = hasher.hash(&password).map_err(AppError::internal)?;
     write_tx(conn, |conn| {
         staff::set_password(conn, &row.id, &hash, generated.is_some())?;

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod csrf;
+pub mod form;
 pub mod headers;
 pub mod public;
 pub mod rate_limit;

@@ -10,8 +10,9 @@ use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::flows::intake::{submit as submit_request, Source};
 use crate::state::AppState;
+use crate::web::form::Form;
 use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, form_pairs, limit, render, with_conn};
+use crate::web::{csrf, limit, render, with_conn};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -171,15 +172,8 @@ pub async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Bucket::Intake)?;
-    let pairs = form_pairs(&body);
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
-    csrf::verify(&req, &session, get(csrf::FIELD), &state.public_url)?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    let get = |name: &str| form.get(name);
 
     // Honeypot: people never see this field; bots fill it. Answer as if accepted.
     if get("website").is_some_and(|v| !v.trim().is_empty()) {

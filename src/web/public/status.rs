@@ -59,17 +59,12 @@ async fn request_behind(
     session: &Session,
     token: &str,
     body: &[u8],
-) -> Result<(String, Vec<(String, String)>), AppError> {
+) -> Result<(String, crate::web::form::Form), AppError> {
     limit(state, req, Bucket::TokenPages)?;
-    let pairs = crate::web::form_pairs(body);
-    let submitted = pairs
-        .iter()
-        .find(|(k, _)| k == crate::web::csrf::FIELD)
-        .map(|(_, v)| v.as_str());
-    crate::web::csrf::verify(req, session, submitted, &state.public_url)?;
+    let form = crate::web::form::Form::parse(req, session, state, body)?;
     let t = token.to_string();
     match with_conn(state, move |_, conn| view(conn, &t, crate::clock::now())).await? {
-        StatusLookup::Found(v) => Ok((v.request_id, pairs)),
+        StatusLookup::Found(v) => Ok((v.request_id, form)),
         StatusLookup::Expired => Err(AppError::Forbidden(
             "This status link has expired; ask for a new one.".into(),
         )),
@@ -103,13 +98,8 @@ pub async fn appeal(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let (id, pairs) = request_behind(&state, &req, &session, &token, &body).await?;
-    let reason = pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "reason")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let (id, form) = request_behind(&state, &req, &session, &token, &body).await?;
+    let reason = form.text("reason");
     let secret = with_conn(&state, move |state, conn| {
         crate::flows::handling::appeal(state, conn, &id, &reason, crate::clock::now())
     })

@@ -5,8 +5,9 @@ use crate::db::models::tokens::Purpose;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
 use crate::state::AppState;
+use crate::web::form::Form;
 use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, form_pairs, limit, render, with_conn};
+use crate::web::{csrf, limit, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -43,12 +44,7 @@ pub async fn confirm(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Bucket::TokenPages)?;
-    let pairs = form_pairs(&body);
-    let submitted = pairs
-        .iter()
-        .find(|(k, _)| k == csrf::FIELD)
-        .map(|(_, v)| v.as_str());
-    csrf::verify(&req, &session, submitted, &state.public_url)?;
+    Form::parse(&req, &session, &state, &body)?;
     let token = token.into_inner();
     let t = token.clone();
     let outcome = with_conn(&state, move |state, conn| {
@@ -97,12 +93,7 @@ pub async fn resend_link(
     purpose: Purpose,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Bucket::TokenPages)?;
-    let pairs = form_pairs(&body);
-    let submitted = pairs
-        .iter()
-        .find(|(k, _)| k == csrf::FIELD)
-        .map(|(_, v)| v.as_str());
-    csrf::verify(&req, &session, submitted, &state.public_url)?;
+    Form::parse(&req, &session, &state, &body)?;
     with_conn(&state, move |state, conn| {
         verification::resend(state, conn, purpose, &token, crate::clock::now())
     })

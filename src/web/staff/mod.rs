@@ -11,6 +11,7 @@ pub mod request_page;
 use crate::error::AppError;
 use crate::staff::session::CurrentStaff;
 use crate::state::AppState;
+pub use crate::web::form::Form;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
@@ -63,46 +64,6 @@ pub fn page(
         );
     }
     crate::web::render(state, name, ctx)
-}
-
-/// Form fields of a staff POST, after the CSRF check.
-pub struct Form(Vec<(String, String)>);
-
-impl Form {
-    pub fn parse(
-        req: &actix_web::HttpRequest,
-        session: &Session,
-        state: &AppState,
-        body: &[u8],
-    ) -> Result<Form, AppError> {
-        let pairs = crate::web::form_pairs(body);
-        let token = pairs
-            .iter()
-            .find(|(k, _)| k == crate::web::csrf::FIELD)
-            .map(|(_, v)| v.as_str());
-        crate::web::csrf::verify(req, session, token, &state.public_url)?;
-        Ok(Form(pairs))
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().to_string()
-    }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
 }
 
 pub fn redirect(to: &str) -> HttpResponse {
