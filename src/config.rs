@@ -46,6 +46,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     pub worker: WorkerSettings,
     pub staff: StaffSettings,
+    /// The systems the portal finds, exports and erases a person's records in.
+    pub connectors: Vec<ConnectorConfig>,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
 }
@@ -198,8 +200,78 @@ impl Default for Settings {
             rate_limits: RateLimits::default(),
             worker: WorkerSettings::default(),
             staff: StaffSettings::default(),
+            connectors: Vec::new(),
             trust_proxy_headers: false,
         }
+    }
+}
+
+/// One connected system. Secrets (database URLs with passwords, API tokens, webhook keys)
+/// come only from the environment (`*_env`) or files (`*_file`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorConfig {
+    pub name: String,
+    /// "matomo_db" (later also "matomo_api", "webhook").
+    pub kind: String,
+    #[serde(default)]
+    pub url_env: Option<String>,
+    #[serde(default)]
+    pub url_file: Option<PathBuf>,
+    /// Matomo table prefix (Matomo's default is "matomo_").
+    #[serde(default = "default_table_prefix")]
+    pub table_prefix: String,
+    /// Matomo site ids to search; empty means every site.
+    #[serde(default)]
+    pub site_ids: Vec<u32>,
+    /// Which verified identity is the system's user id ("email" or a configured identifier).
+    #[serde(default = "default_user_id_from")]
+    pub user_id_from: String,
+    /// Matomo's "pseudonymise user id" salt (option `useridsalt`), when that option is on:
+    /// the stored user id is then sha1(uid . salt).
+    #[serde(default)]
+    pub user_id_salt_env: Option<String>,
+    /// Also remove log_action rows (URLs, titles) that only the erased visits referenced.
+    #[serde(default)]
+    pub purge_orphaned_actions: bool,
+    /// Rows deleted per statement when erasing.
+    #[serde(default = "default_batch")]
+    pub batch_size: u32,
+}
+
+fn default_table_prefix() -> String {
+    "matomo_".into()
+}
+fn default_user_id_from() -> String {
+    "email".into()
+}
+fn default_batch() -> u32 {
+    5000
+}
+
+impl ConnectorConfig {
+    /// The connection URL from the environment or a file, with a plain error if missing.
+    pub fn secret_url(&self) -> anyhow::Result<String> {
+        if let Some(var) = &self.url_env {
+            return std::env::var(var).with_context(|| {
+                format!(
+                    "connector {:?}: url_env names {var}, which is not set",
+                    self.name
+                )
+            });
+        }
+        if let Some(path) = &self.url_file {
+            return std::fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .with_context(|| {
+                    format!(
+                        "connector {:?}: cannot read url_file {}",
+                        self.name,
+                        path.display()
+                    )
+                });
+        }
+        bail!("connector {:?} needs url_env or url_file", self.name)
     }
 }
 
@@ -356,6 +428,31 @@ impl Settings {
             }
         }
         lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
+        for c in &self.connectors {
+            if !["matomo_db"].contains(&c.kind.as_str()) {
+                bail!(
+                    "connector {:?}: kind {:?} is not known (use \"matomo_db\")",
+                    c.name,
+                    c.kind
+                );
+            }
+            if !c
+                .table_prefix
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            {
+                bail!(
+                    "connector {:?}: table_prefix may hold only letters, digits and _",
+                    c.name
+                );
+            }
+            if c.url_env.is_none() && c.url_file.is_none() {
+                bail!(
+                    "connector {:?} needs url_env or url_file (secrets never go in the file)",
+                    c.name
+                );
+            }
+        }
         let st = &self.staff;
         if st.argon2_memory_kib < 19456 || st.argon2_iterations < 2 || st.argon2_parallelism < 1 {
             bail!("staff.argon2_* must be at least the OWASP minimum (19456 KiB, 2 iterations, 1 lane)");

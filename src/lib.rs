@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod connectors;
 pub mod crypto;
 pub mod db;
 pub mod domain;

@@ -252,5 +252,25 @@ fn check_config(settings: Settings) -> anyhow::Result<()> {
             settings.mail_dir().display()
         ),
     }
+    let mut broken = 0;
+    for (name, built) in dsar_portal::connectors::registry::build(&settings) {
+        // Connectors block on their own runtime: check them from a plain thread.
+        let verdict = std::thread::spawn(move || match built {
+            Ok(c) => c.check().map_err(|e| e.to_string()),
+            Err(problem) => Err(problem),
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the check crashed".into()));
+        match verdict {
+            Ok(()) => println!("connector {name}: ok"),
+            Err(problem) => {
+                broken += 1;
+                println!("connector {name}: NOT usable: {problem}");
+            }
+        }
+    }
+    if broken > 0 {
+        anyhow::bail!("{broken} connector(s) cannot be used");
+    }
     Ok(())
 }

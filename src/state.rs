@@ -22,6 +22,7 @@ pub struct AppState {
     /// Domain for Message-IDs, from the From address.
     pub mail_domain: String,
     pub hasher: crate::staff::password::Hasher,
+    pub connectors: crate::connectors::registry::Registry,
 }
 
 impl AppState {
@@ -45,6 +46,7 @@ impl AppState {
             public_url: settings.public_url(),
             mail_domain,
             hasher: crate::staff::password::Hasher::new(&settings.staff)?,
+            connectors: crate::connectors::registry::build(&settings),
             settings,
         })
     }

@@ -143,6 +143,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    connector_runs (id) {
+        id -> Text,
+        request_id -> Text,
+        connector -> Text,
+        action -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        based_on -> Nullable<Text>,
+        result_enc -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        error -> Nullable<Text>,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(tokens -> requests (request_id));
 diesel::joinable!(audit_events -> requests (request_id));
@@ -163,4 +184,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_pauses,
     notes,
     reminders,
+    connector_runs,
 );

@@ -157,6 +157,18 @@ pub fn submit(
                 },
                 now,
             )?;
+            // Opt-outs need no staff decision: every connected system's opt-out runs now.
+            for name in state.connectors.keys() {
+                super::connector_runs::insert_pending(
+                    conn,
+                    &id,
+                    name,
+                    "opt_out",
+                    None,
+                    actors::SYSTEM,
+                    now,
+                )?;
+            }
             let secret = issue_token(
                 conn,
                 &id,

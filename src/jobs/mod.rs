@@ -16,26 +16,35 @@ use std::time::{Duration, Instant};
 /// Handle to stop the worker and wait for it.
 pub struct Worker {
     stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
+    handles: Vec<JoinHandle<()>>,
 }
 
 impl Worker {
     pub fn start(state: Arc<AppState>, mailer: Mailer) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let handle = std::thread::Builder::new()
+        let mut handles = Vec::new();
+        // Mail and housekeeping on one thread, connector runs on another: a slow
+        // analytics query must never hold up an email.
+        let (s1, f1) = (state.clone(), stop.clone());
+        let mail = std::thread::Builder::new()
             .name("dsar-worker".into())
-            .spawn(move || run(&state, &mailer, &flag))
-            .ok();
-        if handle.is_none() {
-            tracing::error!("could not start the worker thread");
+            .spawn(move || run(&s1, &mailer, &f1));
+        let (s2, f2) = (state, stop.clone());
+        let runs = std::thread::Builder::new()
+            .name("dsar-connectors".into())
+            .spawn(move || run_connectors(&s2, &f2));
+        for h in [mail, runs] {
+            match h {
+                Ok(h) => handles.push(h),
+                Err(_) => tracing::error!("could not start a worker thread"),
+            }
         }
-        Worker { stop, handle }
+        Worker { stop, handles }
     }
 
     pub fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
+        for h in self.handles.drain(..) {
             let _ = h.join();
         }
     }
@@ -75,6 +84,26 @@ pub fn housekeeping(state: &AppState) {
         "removed personal data past retention",
         retention::purge_expired(state, &mut conn, now, 200),
     );
+}
+
+fn run_connectors(state: &AppState, stop: &AtomicBool) {
+    let poll = Duration::from_millis(state.settings.worker.poll_milliseconds.max(50));
+    while !stop.load(Ordering::SeqCst) {
+        let worked = match state.pool.get() {
+            Ok(mut conn) => crate::flows::connector_runs::run_next(state, &mut conn)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e.public_message(), "connector run failed to record");
+                    false
+                }),
+            Err(_) => false,
+        };
+        if !worked {
+            let until = Instant::now() + poll;
+            while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
+    }
 }
 
 fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {

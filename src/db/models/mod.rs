@@ -2,6 +2,7 @@
 //! own transactions (see `db::write_tx`).
 
 pub mod audit;
+pub mod connector_runs;
 pub mod identities;
 pub mod notes;
 pub mod outbox;

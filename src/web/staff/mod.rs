@@ -29,6 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/requests/{id}/action",
             web::post().to(request_page::act),
         )
+        .route(
+            "/staff/requests/{id}/run",
+            web::post().to(request_page::run),
+        )
         .route("/staff/accounts", web::get().to(accounts::list))
         .route("/staff/accounts", web::post().to(accounts::add))
         .route(

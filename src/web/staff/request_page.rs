@@ -61,6 +61,49 @@ pub async fn show(
             .into_iter()
             .map(|s| json!({"id": s.id, "email": s.email, "selected": row.assignee_id.as_deref() == Some(s.id.as_str())}))
             .collect();
+        let runs = crate::db::models::connector_runs::for_request(conn, &row.id)?;
+        let systems: Vec<_> = state
+            .connectors
+            .iter()
+            .map(|(name, built)| {
+                let mine: Vec<_> = runs.iter().filter(|r| &r.connector == name).collect();
+                let latest = |action: &str| mine.iter().rev().find(|r| r.action == action).copied();
+                let find = latest("find");
+                let busy = mine.iter().any(|r| matches!(r.status.as_str(), "pending" | "running"));
+                let summary = |r: Option<&crate::db::models::connector_runs::RunRow>| {
+                    r.and_then(|r| r.summary.as_deref())
+                        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                        .unwrap_or(json!(null))
+                };
+                let mut find_summary = summary(find);
+                // Every key present, so the strict templates can test them.
+                if !find_summary.is_object() {
+                    find_summary = json!({});
+                }
+                for (k, empty) in [("counts", json!(null)), ("keys", json!([])), ("first_seen", json!(null)), ("last_seen", json!(null)), ("actionable", json!(false))] {
+                    if find_summary.get(k).is_none() {
+                        find_summary[k] = empty;
+                    }
+                }
+                let actionable = find.is_some_and(|f| f.status == "done") && find_summary["actionable"] == true;
+                let allowed = |a: &str| crate::flows::connector_runs::allowed(p.kind, p.status, a);
+                json!({
+                    "name": name,
+                    "problem": built.as_ref().err(),
+                    "busy": busy,
+                    "can_find": built.is_ok() && !busy && allowed("find"),
+                    "can_export": built.is_ok() && !busy && actionable && allowed("export"),
+                    "can_erase": built.is_ok() && !busy && actionable && allowed("erase"),
+                    "weak_only": find.is_some_and(|f| f.status == "done") && !actionable,
+                    "find": find_summary,
+                    "runs": mine.iter().rev().map(|r| json!({
+                        "action": r.action, "status": r.status, "attempts": r.attempts,
+                        "at": r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                        "summary": r.summary, "error": r.error,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
         let today = crate::clock::now().date();
         let dl = handling::deadlines_of(state, &row)?;
         let can = |e: Event| p.status.transition(e).is_ok();
@@ -93,6 +136,8 @@ pub async fn show(
                 "purged": row.purged_at.is_some(),
             },
             "identities": ids,
+            "systems": systems,
+            "has_systems": !state.connectors.is_empty(),
             "details": details,
             "timeline": timeline,
             "notes": note_list,
@@ -178,6 +223,42 @@ pub async fn act(
             version,
             &actor,
             action,
+            crate::clock::now(),
+        )
+    })
+    .await?;
+    Ok(redirect(&format!("/staff/requests/{id}")))
+}
+
+/// Queues a connector run (find, export, erase) for this request.
+pub async fn run(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    me.require_worker()?;
+    let id = id.into_inner();
+    let connector = form.text("connector");
+    let action = form.text("action");
+    if action == "erase" && form.get("confirm") != Some("yes") {
+        return Err(AppError::BadRequest(
+            "Tick the box to confirm you checked what will be erased.".into(),
+        ));
+    }
+    let actor = me.actor();
+    let target = id.clone();
+    with_conn(&state, move |state, conn| {
+        crate::flows::connector_runs::queue(
+            state,
+            conn,
+            &target,
+            &connector,
+            &action,
+            &actor,
             crate::clock::now(),
         )
     })

@@ -1,0 +1,128 @@
+//! Connectors: find, export and erase a person's records in the organisation's systems.
+//!
+//! One `Connector` per configured system (`[[connectors]]` in the config). Runs happen in
+//! the worker as jobs, never inside an HTTP request. A connector only ever acts on the
+//! identifiers the request verified, mapped per connector; a match on a weak key alone
+//! (such as a masked IP address, which is thousands of people) is reported but never
+//! exported or erased.
+
+pub mod matomo_db;
+pub mod registry;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The person a run is about: the verified identities of the request, by kind
+/// ("email", "account_id", "matomo_visitor_id", …). Values are plaintext in memory only.
+#[derive(Clone, Default)]
+pub struct Subject {
+    pub identities: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<&String> = self.identities.keys().collect();
+        write!(f, "Subject({kinds:?}: [redacted])")
+    }
+}
+
+impl Subject {
+    pub fn get(&self, kind: &str) -> Option<&str> {
+        self.identities
+            .get(kind)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strength {
+    /// Identifies the person (a user id, a visitor id derived from it or given by them).
+    Strong,
+    /// Could be many people (a masked IP): shown, never acted on alone.
+    Weak,
+}
+
+/// What a key matched, for the staff preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyMatch {
+    /// e.g. "user_id", "visitor_id".
+    pub key: String,
+    pub strength: Strength,
+    /// How many top-level records (e.g. visits) this key found.
+    pub records: u64,
+}
+
+/// A preview of what export or erase would touch. `refs` is connector-specific and
+/// opaque to the rest of the portal (e.g. the Matomo visit ids per site); it is what
+/// export and erase act on, so that staff erase exactly what they saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Matches {
+    pub keys: Vec<KeyMatch>,
+    /// Rows per table.
+    pub counts: BTreeMap<String, u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub refs: serde_json::Value,
+}
+
+impl Matches {
+    /// True when at least one strong key matched: only then may records be exported or erased.
+    pub fn actionable(&self) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.strength == Strength::Strong && k.records > 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.values().all(|n| *n == 0)
+    }
+}
+
+/// Exported rows per table, ready for the access package (JSON objects, binary as hex).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Records {
+    pub tables: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+}
+
+/// Rows deleted per table, and anything the operator must do afterwards.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErasureReport {
+    pub deleted: BTreeMap<String, u64>,
+    /// Plain-language follow-ups, e.g. the exact command to re-archive reports.
+    pub follow_up: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutOutcome {
+    Done,
+    Unsupported,
+}
+
+/// Failure of a run, worded for staff (no personal data, no secrets).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// Worth retrying (timeouts, connection refused, lock waits).
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Retrying will not help (bad credentials, missing tables, refused by policy).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+pub trait Connector: Send + Sync {
+    fn name(&self) -> &str;
+    /// A preview: what would be exported or erased, by which key.
+    fn find(&self, subject: &Subject) -> Result<Matches, ConnectorError>;
+    /// Rows per table for the access package. Refuses matches that are not actionable.
+    fn export(&self, matches: &Matches) -> Result<Records, ConnectorError>;
+    /// Deletes exactly what `matches` names; idempotent (a second run deletes nothing).
+    fn erase(&self, matches: &Matches) -> Result<ErasureReport, ConnectorError>;
+    fn opt_out(&self, _subject: &Subject) -> Result<OptOutOutcome, ConnectorError> {
+        Ok(OptOutOutcome::Unsupported)
+    }
+    /// Tries the connection, for `check-config`.
+    fn check(&self) -> Result<(), ConnectorError>;
+}

@@ -1,0 +1,165 @@
+//! `connector_runs`: queued and finished connector work, claimed by the worker.
+//!
+//! Claiming: on PostgreSQL `FOR UPDATE SKIP LOCKED` hands each run to exactly one of
+//! several portal instances; on SQLite (one instance) a guarded update does the same.
+//! A claim is a lease: a run whose worker died is claimed again once the lease lapses,
+//! which is what makes runs resume after a crash (connector actions are idempotent).
+
+use crate::db::schema::connector_runs as cr;
+use crate::db::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const RESULT_CONTEXT: &str = "connector_runs.result";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cr)]
+pub struct RunRow {
+    pub id: String,
+    pub request_id: String,
+    pub connector: String,
+    /// "find", "export", "erase" or "opt_out".
+    pub action: String,
+    /// "pending", "running", "done" or "failed".
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_until: Option<NaiveDateTime>,
+    /// For export and erase: the find run whose matches staff saw and approved.
+    pub based_on: Option<String>,
+    pub result_enc: Option<String>,
+    /// Counts per table as JSON, safe to show and to audit (no personal data).
+    pub summary: Option<String>,
+    pub error: Option<String>,
+    pub requested_by: String,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &RunRow) -> QueryResult<()> {
+    diesel::insert_into(cr::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RunRow> {
+    cr::table.find(id).select(RunRow::as_select()).first(conn)
+}
+
+pub fn for_request(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<RunRow>> {
+    cr::table
+        .filter(cr::request_id.eq(request_id))
+        .order(cr::created_at.asc())
+        .select(RunRow::as_select())
+        .load(conn)
+}
+
+/// Claims one due run (pending and due, or running with a lapsed lease) until `until`.
+pub fn claim_next(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<RunRow>> {
+    let id: Option<String> = match conn {
+        DbConn::Pg(pg) => {
+            #[derive(QueryableByName)]
+            struct Claimed {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                id: String,
+            }
+            diesel::sql_query(
+                "UPDATE connector_runs SET status = 'running', claimed_until = $1, attempts = attempts + 1 \
+                 WHERE id = (SELECT id FROM connector_runs \
+                             WHERE (status = 'pending' AND next_attempt_at <= $2) \
+                                OR (status = 'running' AND claimed_until < $2) \
+                             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id",
+            )
+            .bind::<diesel::sql_types::Timestamp, _>(until)
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .get_result::<Claimed>(pg)
+            .optional()?
+            .map(|c| c.id)
+        }
+        DbConn::Sqlite(_) => {
+            let candidate: Option<String> = cr::table
+                .filter(
+                    cr::status
+                        .eq("pending")
+                        .and(cr::next_attempt_at.le(now))
+                        .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
+                )
+                .order(cr::next_attempt_at.asc())
+                .select(cr::id)
+                .first(conn)
+                .optional()?;
+            match candidate {
+                Some(id) => {
+                    let n = diesel::update(
+                        cr::table.find(&id).filter(
+                            cr::status
+                                .eq("pending")
+                                .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
+                        ),
+                    )
+                    .set((
+                        cr::status.eq("running"),
+                        cr::claimed_until.eq(until),
+                        cr::attempts.eq(cr::attempts + 1),
+                    ))
+                    .execute(conn)?;
+                    (n == 1).then_some(id)
+                }
+                None => None,
+            }
+        }
+    };
+    match id {
+        Some(id) => find(conn, &id).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub fn finish(
+    conn: &mut DbConn,
+    id: &str,
+    result_enc: Option<String>,
+    summary: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(cr::table.find(id))
+        .set((
+            cr::status.eq("done"),
+            cr::result_enc.eq(result_enc),
+            cr::summary.eq(summary),
+            cr::error.eq(None::<String>),
+            cr::claimed_until.eq(None::<NaiveDateTime>),
+            cr::finished_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn fail(
+    conn: &mut DbConn,
+    id: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let (status, next) = match retry_at {
+        Some(t) => ("pending", t),
+        None => ("failed", now),
+    };
+    diesel::update(cr::table.find(id))
+        .set((
+            cr::status.eq(status),
+            cr::next_attempt_at.eq(next),
+            cr::error.eq(error),
+            cr::claimed_until.eq(None::<NaiveDateTime>),
+            cr::finished_at.eq((status == "failed").then_some(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,327 @@
+//! Connector work for a request: staff queue a run (find first, then export or erase
+//! exactly what the find showed), the worker executes it with retries, and every step
+//! lands in the audit trail with counts per table, never the records themselves.
+
+use crate::connectors::{Connector, Matches, Subject};
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::connector_runs::{self as runs, RunRow, RESULT_CONTEXT};
+use crate::db::models::{identities, requests};
+use crate::db::{write_tx, DbConn};
+use crate::domain::kinds::RequestKind;
+use crate::domain::state::Status;
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::json;
+
+pub const ACTIONS: [&str; 4] = ["find", "export", "erase", "opt_out"];
+
+/// Which actions a request of this kind and state may run.
+pub fn allowed(kind: RequestKind, status: Status, action: &str) -> bool {
+    let verified = matches!(status, Status::EmailVerified | Status::InProgress);
+    match action {
+        "find" => verified,
+        // Exports and erasures only after identity verification (in progress).
+        "export" => {
+            status == Status::InProgress
+                && matches!(kind, RequestKind::Access | RequestKind::Portability)
+        }
+        "erase" => status == Status::InProgress && kind == RequestKind::Deletion,
+        "opt_out" => status == Status::InProgress && kind == RequestKind::OptOut,
+        _ => false,
+    }
+}
+
+fn audit_run(
+    conn: &mut DbConn,
+    run: &RunRow,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    audit::append(
+        conn,
+        NewEvent {
+            request_id: Some(&run.request_id),
+            actor,
+            action,
+            from_status: None,
+            to_status: None,
+            detail,
+            consumer_visible: false,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Queues a run. Export and erase are based on the latest finished find of the same
+/// connector, which must have matched on a strong key.
+pub fn queue(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    connector: &str,
+    action: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if !state.connectors.contains_key(connector) {
+        return Err(AppError::BadRequest("Unknown system.".into()));
+    }
+    write_tx(conn, |conn| {
+        let req = requests::find(conn, request_id)?;
+        let kind = RequestKind::parse(&req.kind).ok_or(AppError::NotFound)?;
+        let status = Status::parse(&req.status).ok_or(AppError::NotFound)?;
+        if !allowed(kind, status, action) {
+            return Err(AppError::Conflict(format!(
+                "A {action} run is not possible for this request in its current state."
+            )));
+        }
+        let existing = runs::for_request(conn, request_id)?;
+        if existing.iter().any(|r| {
+            r.connector == connector
+                && r.action == action
+                && matches!(r.status.as_str(), "pending" | "running")
+        }) {
+            return Err(AppError::Conflict("That run is already queued.".into()));
+        }
+        let based_on = if matches!(action, "export" | "erase") {
+            let find = existing
+                .iter()
+                .rev()
+                .find(|r| r.connector == connector && r.action == "find" && r.status == "done")
+                .ok_or_else(|| {
+                    AppError::Conflict("Find the records first, and check them.".into())
+                })?;
+            let actionable = find
+                .summary
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+                .is_some_and(|v| v["actionable"] == true);
+            if !actionable {
+                return Err(AppError::Conflict(
+                    "Nothing matched on a key that identifies the person; nothing will be exported or erased.".into(),
+                ));
+            }
+            Some(find.id.clone())
+        } else {
+            None
+        };
+        let run = insert_pending(conn, request_id, connector, action, based_on, actor, now)?;
+        audit_run(
+            conn,
+            &run,
+            actor,
+            "connector_run_queued",
+            json!({"connector": connector, "run": run.id, "action": action}),
+            now,
+        )
+    })
+}
+
+/// Adds a pending run (the caller holds the write transaction and audits it).
+pub fn insert_pending(
+    conn: &mut DbConn,
+    request_id: &str,
+    connector: &str,
+    action: &str,
+    based_on: Option<String>,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<RunRow, AppError> {
+    let run = RunRow {
+        id: crate::clock::new_id(),
+        request_id: request_id.into(),
+        connector: connector.into(),
+        action: action.into(),
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        claimed_until: None,
+        based_on,
+        result_enc: None,
+        summary: None,
+        error: None,
+        requested_by: actor.into(),
+        created_at: now,
+        finished_at: None,
+    };
+    runs::insert(conn, &run)?;
+    Ok(run)
+}
+
+/// The verified identities of the request, decrypted for the connector.
+fn subject(state: &AppState, conn: &mut DbConn, request_id: &str) -> Result<Subject, AppError> {
+    let mut s = Subject::default();
+    for row in identities::for_request(conn, request_id)? {
+        let value = state
+            .cipher
+            .decrypt(identities::VALUE_CONTEXT, &row.value_enc)
+            .map_err(AppError::internal)?;
+        s.identities.insert(row.kind, value);
+    }
+    Ok(s)
+}
+
+/// Backoff for connector retries: 30 s doubling, at most 1 h; gives up after 8 attempts.
+fn retry_at(attempts: i64, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    (attempts < 8).then(|| now + Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600)))
+}
+
+enum Outcome {
+    Done {
+        result: Option<String>,
+        summary: serde_json::Value,
+    },
+    Failed {
+        message: String,
+        temporary: bool,
+    },
+}
+
+fn perform(
+    state: &AppState,
+    conn: &mut DbConn,
+    connector: &dyn Connector,
+    run: &RunRow,
+) -> Result<Outcome, AppError> {
+    use crate::connectors::ConnectorError::{Permanent, Temporary};
+    let to_outcome =
+        |r: Result<(Option<String>, serde_json::Value), crate::connectors::ConnectorError>| match r
+        {
+            Ok((result, summary)) => Outcome::Done { result, summary },
+            Err(Temporary(m)) => Outcome::Failed {
+                message: m,
+                temporary: true,
+            },
+            Err(Permanent(m)) => Outcome::Failed {
+                message: m,
+                temporary: false,
+            },
+        };
+    Ok(match run.action.as_str() {
+        "find" => {
+            let subject = subject(state, conn, &run.request_id)?;
+            to_outcome(connector.find(&subject).map(|m| {
+                let summary = json!({"counts": m.counts, "keys": m.keys, "actionable": m.actionable(),
+                                     "first_seen": m.first_seen, "last_seen": m.last_seen});
+                (Some(seal(state, &m)), summary)
+            }))
+        }
+        "export" | "erase" => {
+            let base = run
+                .based_on
+                .as_deref()
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("run without a find")))?;
+            let find = runs::find(conn, base)?;
+            let sealed = find
+                .result_enc
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("find without result")))?;
+            let plain = state
+                .cipher
+                .decrypt(RESULT_CONTEXT, &sealed)
+                .map_err(AppError::internal)?;
+            let matches: Matches = serde_json::from_str(&plain).map_err(AppError::internal)?;
+            if run.action == "export" {
+                to_outcome(connector.export(&matches).map(|r| {
+                    let rows: std::collections::BTreeMap<_, _> =
+                        r.tables.iter().map(|(t, v)| (t.clone(), v.len())).collect();
+                    (Some(seal(state, &r)), json!({"rows": rows}))
+                }))
+            } else {
+                to_outcome(connector.erase(&matches).map(|r| {
+                    (
+                        None,
+                        json!({"deleted": r.deleted, "follow_up": r.follow_up}),
+                    )
+                }))
+            }
+        }
+        "opt_out" => {
+            let subject = subject(state, conn, &run.request_id)?;
+            to_outcome(
+                connector
+                    .opt_out(&subject)
+                    .map(|o| (None, json!({"opt_out": o}))),
+            )
+        }
+        other => Outcome::Failed {
+            message: format!("unknown action {other}"),
+            temporary: false,
+        },
+    })
+}
+
+/// Encrypts a run result. These are plain data structures (string-keyed maps, numbers,
+/// strings), for which JSON serialisation cannot fail.
+fn seal<T: serde::Serialize>(state: &AppState, v: &T) -> String {
+    state.cipher.encrypt(
+        RESULT_CONTEXT,
+        &serde_json::to_string(v).unwrap_or_default(),
+    )
+}
+
+/// Claims and executes one due run; returns false when none was due.
+pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
+    let now = crate::clock::now();
+    let Some(run) = runs::claim_next(conn, now, now + Duration::minutes(30))? else {
+        return Ok(false);
+    };
+    let outcome = match state.connectors.get(&run.connector) {
+        Some(Ok(connector)) => perform(state, conn, connector.as_ref(), &run)?,
+        Some(Err(problem)) => Outcome::Failed {
+            message: problem.clone(),
+            temporary: false,
+        },
+        None => Outcome::Failed {
+            message: "this system is no longer configured".into(),
+            temporary: false,
+        },
+    };
+    let now = crate::clock::now();
+    write_tx(conn, |conn| match &outcome {
+        Outcome::Done { result, summary } => {
+            runs::finish(conn, &run.id, result.clone(), &summary.to_string(), now)?;
+            let mut detail =
+                json!({"connector": run.connector, "run": run.id, "action": run.action});
+            if let Some(map) = detail.as_object_mut() {
+                for key in [
+                    "counts",
+                    "rows",
+                    "deleted",
+                    "follow_up",
+                    "actionable",
+                    "opt_out",
+                ] {
+                    if let Some(v) = summary.get(key) {
+                        map.insert(key.into(), v.clone());
+                    }
+                }
+            }
+            audit_run(conn, &run, "system", "connector_run_done", detail, now)
+        }
+        Outcome::Failed { message, temporary } => {
+            let retry = if *temporary {
+                retry_at(run.attempts, now)
+            } else {
+                None
+            };
+            runs::fail(conn, &run.id, message, retry, now)?;
+            audit_run(
+                conn,
+                &run,
+                "system",
+                if retry.is_some() {
+                    "connector_run_retrying"
+                } else {
+                    "connector_run_failed"
+                },
+                json!({"connector": run.connector, "run": run.id, "action": run.action, "attempts": run.attempts}),
+                now,
+            )
+        }
+    })?;
+    Ok(true)
+}
