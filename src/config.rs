@@ -237,6 +237,22 @@ pub struct ConnectorConfig {
     /// Rows deleted per statement when erasing.
     #[serde(default = "default_batch")]
     pub batch_size: u32,
+    /// HTTP connectors: the base URL (Matomo: "https://matomo.example/"; webhook: the endpoint).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Matomo API token (token_auth) or webhook signing secret, from the environment…
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// …or from a file.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Per-call timeout for HTTP connectors (Matomo searches can be slow).
+    #[serde(default = "default_http_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn default_http_timeout() -> u64 {
+    120
 }
 
 fn default_table_prefix() -> String {
@@ -250,6 +266,30 @@ fn default_batch() -> u32 {
 }
 
 impl ConnectorConfig {
+    /// The API token or signing secret from the environment or a file.
+    pub fn secret_token(&self) -> anyhow::Result<String> {
+        if let Some(var) = &self.token_env {
+            return std::env::var(var).with_context(|| {
+                format!(
+                    "connector {:?}: token_env names {var}, which is not set",
+                    self.name
+                )
+            });
+        }
+        if let Some(path) = &self.token_file {
+            return std::fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .with_context(|| {
+                    format!(
+                        "connector {:?}: cannot read token_file {}",
+                        self.name,
+                        path.display()
+                    )
+                });
+        }
+        bail!("connector {:?} needs token_env or token_file", self.name)
+    }
+
     /// The connection URL from the environment or a file, with a plain error if missing.
     pub fn secret_url(&self) -> anyhow::Result<String> {
         if let Some(var) = &self.url_env {
@@ -429,9 +469,9 @@ impl Settings {
         }
         lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
         for c in &self.connectors {
-            if !["matomo_db"].contains(&c.kind.as_str()) {
+            if !["matomo_db", "matomo_api", "webhook"].contains(&c.kind.as_str()) {
                 bail!(
-                    "connector {:?}: kind {:?} is not known (use \"matomo_db\")",
+                    "connector {:?}: kind {:?} is not known (use \"matomo_db\", \"matomo_api\" or \"webhook\")",
                     c.name,
                     c.kind
                 );
@@ -446,7 +486,18 @@ impl Settings {
                     c.name
                 );
             }
-            if c.url_env.is_none() && c.url_file.is_none() {
+            if c.kind != "matomo_db" {
+                let url = c.base_url.as_deref().unwrap_or("");
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("connector {:?} needs base_url = \"https://…\"", c.name);
+                }
+                if c.token_env.is_none() && c.token_file.is_none() {
+                    bail!(
+                        "connector {:?} needs token_env or token_file (secrets never go in the file)",
+                        c.name
+                    );
+                }
+            } else if c.url_env.is_none() && c.url_file.is_none() {
                 bail!(
                     "connector {:?} needs url_env or url_file (secrets never go in the file)",
                     c.name

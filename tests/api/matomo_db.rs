@@ -154,6 +154,10 @@ impl Fixture {
             purge_orphaned_actions: false,
             // Small, so that erasing one person takes several batches.
             batch_size: 2,
+            base_url: None,
+            token_env: None,
+            token_file: None,
+            timeout_seconds: 30,
         }
     }
 
@@ -701,6 +705,10 @@ fn unreachable_database_is_temporary_and_bad_url_is_permanent() {
         user_id_salt_env: None,
         purge_orphaned_actions: false,
         batch_size: 5000,
+        base_url: None,
+        token_env: None,
+        token_file: None,
+        timeout_seconds: 30,
     };
     // Port 1: nothing listens there, so the connection is refused at once.
     let db = MatomoDb::new(&cfg, "mysql://root@127.0.0.1:1/matomo").expect("new");
