@@ -154,6 +154,9 @@ pub struct VerificationSettings {
     pub status_link_days: i64,
     /// A request whose email is still unconfirmed this long after receipt closes itself.
     pub close_unverified_after_days: i64,
+    /// How long an access package can be downloaded, and how many times.
+    pub download_link_days: i64,
+    pub max_downloads: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -379,6 +382,8 @@ impl Default for VerificationSettings {
             email_link_hours: 24,
             status_link_days: 30,
             close_unverified_after_days: 7,
+            download_link_days: 7,
+            max_downloads: 5,
         }
     }
 }

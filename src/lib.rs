@@ -13,6 +13,7 @@ pub mod error;
 pub mod flows;
 pub mod jobs;
 pub mod mail;
+pub mod package;
 pub mod sensitive;
 pub mod staff;
 pub mod state;

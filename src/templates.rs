@@ -20,6 +20,8 @@ macro_rules! embedded {
 const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/layout",
     "partials/staff_layout",
+    "exports/report",
+    "pages/download",
     "pages/staff/login",
     "pages/staff/password",
     "pages/staff/queue",
@@ -36,6 +38,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/link_problem",
     "pages/link_sent",
     "pages/status",
+    "emails/package_ready.html",
     "emails/verify_email.html",
     "emails/request_confirmed.html",
     "emails/opt_out_received.html",
@@ -53,6 +56,8 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
 );
 
 const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
+    "emails/package_ready.subject",
+    "emails/package_ready.txt",
     "emails/verify_email.subject",
     "emails/verify_email.txt",
     "emails/request_confirmed.subject",

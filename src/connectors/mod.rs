@@ -6,8 +6,10 @@
 //! (such as a masked IP address, which is thousands of people) is reported but never
 //! exported or erased.
 
+pub mod matomo_api;
 pub mod matomo_db;
 pub mod registry;
+pub mod webhook;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -2,7 +2,9 @@
 //! (a missing secret, say) is kept as its error, so the portal still starts, staff see
 //! the problem on the request page, and `check-config` names it.
 
+use super::matomo_api::MatomoApi;
 use super::matomo_db::MatomoDb;
+use super::webhook::Webhook;
 use super::Connector;
 use crate::config::Settings;
 use std::collections::BTreeMap;
@@ -15,14 +17,31 @@ pub fn build(settings: &Settings) -> Registry {
         .connectors
         .iter()
         .map(|cfg| {
-            let built = cfg.secret_url().map_err(|e| e.to_string()).and_then(|url| {
-                match cfg.kind.as_str() {
-                    "matomo_db" => MatomoDb::new(cfg, &url)
+            let named = |e: super::ConnectorError| format!("connector {:?}: {e}", cfg.name);
+            let built = match cfg.kind.as_str() {
+                "matomo_db" => cfg.secret_url().map_err(|e| e.to_string()).and_then(|url| {
+                    MatomoDb::new(cfg, &url)
                         .map(|c| Arc::new(c) as Arc<dyn Connector>)
-                        .map_err(|e| format!("connector {:?}: {e}", cfg.name)),
-                    other => Err(format!("connector {:?}: unknown kind {other:?}", cfg.name)),
-                }
-            });
+                        .map_err(named)
+                }),
+                "matomo_api" => cfg
+                    .secret_token()
+                    .map_err(|e| e.to_string())
+                    .and_then(|token| {
+                        MatomoApi::new(cfg, &token)
+                            .map(|c| Arc::new(c) as Arc<dyn Connector>)
+                            .map_err(named)
+                    }),
+                "webhook" => cfg
+                    .secret_token()
+                    .map_err(|e| e.to_string())
+                    .and_then(|secret| {
+                        Webhook::new(cfg, &secret)
+                            .map(|c| Arc::new(c) as Arc<dyn Connector>)
+                            .map_err(named)
+                    }),
+                other => Err(format!("connector {:?}: unknown kind {other:?}", cfg.name)),
+            };
             (cfg.name.clone(), built)
         })
         .collect()

@@ -163,7 +163,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    exports (id) {
+        id -> Text,
+        request_id -> Text,
+        package_enc -> Nullable<Text>,
+        size_bytes -> BigInt,
+        files -> BigInt,
+        downloads -> BigInt,
+        max_downloads -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
+diesel::joinable!(exports -> requests (request_id));
 diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(tokens -> requests (request_id));
 diesel::joinable!(audit_events -> requests (request_id));
@@ -185,4 +201,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notes,
     reminders,
     connector_runs,
+    exports,
 );

@@ -6,6 +6,7 @@ pub mod emails;
 pub mod expiry;
 pub mod handling;
 pub mod intake;
+pub mod package;
 pub mod status;
 pub mod verification;
 

@@ -84,6 +84,10 @@ pub fn housekeeping(state: &AppState) {
         "removed personal data past retention",
         retention::purge_expired(state, &mut conn, now, 200),
     );
+    report(
+        "deleted expired access packages",
+        crate::db::models::exports::delete_expired(&mut conn, now).map_err(Into::into),
+    );
 }
 
 fn run_connectors(state: &AppState, stop: &AtomicBool) {

@@ -4,7 +4,9 @@
 
 use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::notes;
-use crate::db::schema::{outbox, request_identities, request_pauses, requests as r, tokens};
+use crate::db::schema::{
+    connector_runs, exports, outbox, request_identities, request_pauses, requests as r, tokens,
+};
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -38,6 +40,11 @@ pub fn purge_expired(
             diesel::delete(tokens::table.filter(tokens::request_id.eq(id))).execute(conn)?;
             notes::delete_for_request(conn, id)?;
             diesel::delete(request_pauses::table.filter(request_pauses::request_id.eq(id)))
+                .execute(conn)?;
+            // Exported records and packages are the person's data too.
+            diesel::delete(exports::table.filter(exports::request_id.eq(id))).execute(conn)?;
+            diesel::update(connector_runs::table.filter(connector_runs::request_id.eq(id)))
+                .set(connector_runs::result_enc.eq(None::<String>))
                 .execute(conn)?;
             // Queued messages hold the address; anything still unsent is moot by now.
             diesel::delete(outbox::table.filter(outbox::request_id.eq(id))).execute(conn)?;

@@ -185,3 +185,150 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
             .is_ok());
     }
 }
+
+#[actix_web::test]
+async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
+    let Some(url) = db_url() else { return };
+    let var = format!("MATOMO_URL_PKG_{}", std::process::id());
+    std::env::set_var(&var, &url);
+    for backend in backends() {
+        let u = url.clone();
+        let fixture = std::sync::Arc::new(off_runtime(move || {
+            let f = Fixture::new(u);
+            seed_people(&f);
+            f
+        }));
+        let mut cfg = fixture.config();
+        cfg.name = "analytics".into();
+        cfg.url_env = Some(var.clone());
+        let app = spawn_app_with(&backend, move |s| {
+            s.connectors = vec![cfg];
+            s.report.categories = vec![dsar_portal::config::DataCategory {
+                name: "Website analytics".into(),
+                purposes: vec!["Understanding how the site is used".into()],
+                retention: "25 months".into(),
+                ..Default::default()
+            }];
+        })
+        .await;
+        app.submit(
+            "eu",
+            &[("kind", "access"), ("name", "Alice"), ("email", ALICE)],
+        )
+        .await;
+        let mail = app
+            .email_where("to confirm", |m| {
+                m.to == ALICE && m.text.contains("/verify/")
+            })
+            .await;
+        let verify = link_path(&mail.text, "/verify/");
+        let (_, confirm) = app.get(&verify).await;
+        app.post_with_csrf(&confirm, &verify).await;
+        let id: String = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::requests::dsl::*;
+            requests.select(id).first(c).expect("id")
+        });
+        let handler = app.staff("handler").await;
+        let path = format!("/staff/requests/{id}");
+        handler
+            .act(&id, &[("action", "verify"), ("method", "account_login")])
+            .await;
+        let (s, _) = handler.post(&path, &format!("{path}/package"), &[]).await;
+        assert_eq!(s, 409, "no package before the exports");
+        handler
+            .post(
+                &path,
+                &format!("{path}/run"),
+                &[("connector", "analytics"), ("action", "find")],
+            )
+            .await;
+        assert_eq!(wait_for_run(&app, &id, "find").await.0, "done");
+        handler
+            .post(
+                &path,
+                &format!("{path}/run"),
+                &[("connector", "analytics"), ("action", "export")],
+            )
+            .await;
+        let (status, summary) = wait_for_run(&app, &id, "export").await;
+        assert_eq!(status, "done", "{summary:?}");
+        let (s, _) = handler.post(&path, &format!("{path}/package"), &[]).await;
+        assert_eq!(s, 303);
+
+        let mail = app
+            .email_where("with the download link", |m| {
+                m.to == ALICE && m.text.contains("/download/")
+            })
+            .await;
+        let download = link_path(&mail.text, "/download/");
+        let (s, page) = app.get(&download).await;
+        assert_eq!(s, 200);
+        assert!(page.contains("downloaded 0 of 5 times"));
+        let csrf = hidden(&page, "csrf_token");
+        let r = app
+            .client
+            .post(app.url(&download))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[("csrf_token", &csrf)]))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/zip");
+        let bytes = r.bytes().await.expect("zip").to_vec();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+        let mut names: Vec<String> = (0..zip.len())
+            .map(|i| {
+                zip.by_index(i)
+                    .expect("entry")
+                    .name()
+                    .expect("name")
+                    .to_string()
+            })
+            .collect();
+        names.sort();
+        assert!(names.contains(&"report.html".to_string()));
+        for table in [
+            "log_visit",
+            "log_link_visit_action",
+            "log_conversion",
+            "log_conversion_item",
+        ] {
+            for ext in ["json", "csv", "schema.json"] {
+                assert!(
+                    names.contains(&format!("analytics/{table}.{ext}")),
+                    "{table}.{ext} in {names:?}"
+                );
+            }
+        }
+        let read = |zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+            use std::io::Read;
+            let mut s = String::new();
+            zip.by_name(name)
+                .expect("file")
+                .read_to_string(&mut s)
+                .expect("utf8");
+            s
+        };
+        let visits: Vec<serde_json::Value> =
+            serde_json::from_str(&read(&mut zip, "analytics/log_visit.json")).expect("json");
+        let mut ids: Vec<u64> = visits
+            .iter()
+            .map(|v| v["idvisit"].as_u64().expect("id"))
+            .collect();
+        ids.sort();
+        assert_eq!(ids, [1, 2, 3], "exactly Alice's visits ({})", app.backend);
+        assert!(visits
+            .iter()
+            .all(|v| v["user_id"].is_null() || v["user_id"] == ALICE));
+        let report = read(&mut zip, "report.html");
+        assert!(report.contains("Website analytics") && report.contains("25 months"));
+        assert!(report.contains("supervisory authority"));
+        // The download is counted, and the trail says so.
+        let (_, page) = app.get(&download).await;
+        assert!(page.contains("downloaded 1 of 5 times"));
+        let (_, staff_page) = handler.get(&path).await;
+        assert!(staff_page.contains("package_downloaded"));
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod connector_runs;
+pub mod exports;
 pub mod identities;
 pub mod notes;
 pub mod outbox;

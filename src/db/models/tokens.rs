@@ -10,6 +10,7 @@ use diesel::prelude::*;
 pub enum Purpose {
     VerifyEmail,
     Status,
+    Download,
 }
 
 impl Purpose {
@@ -17,6 +18,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::Status => "status",
+            Purpose::Download => "download",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the status page and the Global Privacy Control file.
 
 pub mod assets;
+pub mod download;
 pub mod gpc;
 pub mod home;
 pub mod intake;
@@ -23,6 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/status/{token}/resend", web::post().to(status::resend))
         .route("/status/{token}/withdraw", web::post().to(status::withdraw))
         .route("/status/{token}/appeal", web::post().to(status::appeal))
+        .route("/download/{token}", web::get().to(download::show))
+        .route("/download/{token}", web::post().to(download::take))
         .route("/.well-known/gpc.json", web::get().to(gpc::well_known))
         .route("/static/{file}", web::get().to(assets::serve));
 }

@@ -33,6 +33,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/requests/{id}/run",
             web::post().to(request_page::run),
         )
+        .route(
+            "/staff/requests/{id}/package",
+            web::post().to(request_page::send_package),
+        )
         .route("/staff/accounts", web::get().to(accounts::list))
         .route("/staff/accounts", web::post().to(accounts::add))
         .route(

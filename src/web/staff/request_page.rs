@@ -137,6 +137,7 @@ pub async fn show(
             },
             "identities": ids,
             "systems": systems,
+            "can_send_package": crate::flows::package::can_send(&row),
             "has_systems": !state.connectors.is_empty(),
             "details": details,
             "timeline": timeline,
@@ -261,6 +262,27 @@ pub async fn run(
             &actor,
             crate::clock::now(),
         )
+    })
+    .await?;
+    Ok(redirect(&format!("/staff/requests/{id}")))
+}
+
+/// Builds the access package from the finished exports and emails the download link.
+pub async fn send_package(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    Form::parse(&req, &session, &state, &body)?;
+    me.require_worker()?;
+    let id = id.into_inner();
+    let actor = me.actor();
+    let target = id.clone();
+    with_conn(&state, move |state, conn| {
+        crate::flows::package::create_and_send(state, conn, &target, &actor, crate::clock::now())
     })
     .await?;
     Ok(redirect(&format!("/staff/requests/{id}")))

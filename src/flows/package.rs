@@ -1,0 +1,192 @@
+//! Delivering an access request: build the package from the finished export runs,
+//! store it encrypted, and email the person a download link (its own token, limited
+//! in time and in downloads).
+
+use super::emails;
+use super::intake::issue_token;
+use crate::connectors::Records;
+use crate::crypto::tokens;
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::connector_runs::{self as runs, RESULT_CONTEXT};
+use crate::db::models::exports::{self, ExportRow, PACKAGE_CONTEXT};
+use crate::db::models::requests::{self, RequestRow};
+use crate::db::models::tokens::{self as token_rows, Purpose};
+use crate::db::{write_tx, DbConn};
+use crate::domain::kinds::RequestKind;
+use crate::domain::state::Status;
+use crate::error::AppError;
+use crate::package::{self, PackageInput, SystemExport};
+use crate::state::AppState;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::json;
+
+pub fn can_send(row: &RequestRow) -> bool {
+    let kind = RequestKind::parse(&row.kind);
+    matches!(kind, Some(RequestKind::Access | RequestKind::Portability))
+        && Status::parse(&row.status) == Some(Status::InProgress)
+}
+
+/// Builds and sends the package; returns the number of files in it.
+pub fn create_and_send(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let row = requests::find(conn, request_id)?;
+    if !can_send(&row) {
+        return Err(AppError::Conflict(
+            "An access package can be sent for access and portability requests in progress.".into(),
+        ));
+    }
+    // The latest finished export of each system.
+    let mut latest: std::collections::BTreeMap<String, String> = Default::default();
+    for run in runs::for_request(conn, request_id)? {
+        if run.action == "export" && run.status == "done" {
+            if let Some(sealed) = run.result_enc {
+                latest.insert(run.connector, sealed);
+            }
+        }
+    }
+    if latest.is_empty() && !state.connectors.is_empty() {
+        return Err(AppError::Conflict(
+            "Export the records of each system first.".into(),
+        ));
+    }
+    let mut systems = Vec::new();
+    for (name, sealed) in latest {
+        let plain = state
+            .cipher
+            .decrypt(RESULT_CONTEXT, &sealed)
+            .map_err(AppError::internal)?;
+        let records: Records = serde_json::from_str(&plain).map_err(AppError::internal)?;
+        systems.push(SystemExport { name, records });
+    }
+    let kind = RequestKind::parse(&row.kind).ok_or(AppError::NotFound)?;
+    let regime = crate::domain::deadlines::Regime::parse(&row.regime).ok_or(AppError::NotFound)?;
+    let input = PackageInput {
+        reference: &row.reference,
+        kind_label: kind.label(),
+        regime_label: regime.label(),
+        received_on: row.received_at.format("%-d %B %Y").to_string(),
+        generated_on: now.format("%-d %B %Y").to_string(),
+        systems,
+    };
+    let (bytes, files) =
+        package::build(&state.settings, &state.templates, &input).map_err(AppError::internal)?;
+    let sealed = state.cipher.encrypt(PACKAGE_CONTEXT, &B64.encode(&bytes));
+    let v = &state.settings.verification;
+    write_tx(conn, |conn| {
+        let export = ExportRow {
+            id: crate::clock::new_id(),
+            request_id: row.id.clone(),
+            package_enc: Some(sealed),
+            size_bytes: bytes.len() as i64,
+            files: files as i64,
+            downloads: 0,
+            max_downloads: v.max_downloads,
+            created_at: now,
+            expires_at: now + Duration::days(v.download_link_days),
+            deleted_at: None,
+        };
+        exports::insert(conn, &export)?;
+        // A new package replaces the links to older ones.
+        token_rows::retire_all(conn, &row.id, Purpose::Download, now)?;
+        let secret = issue_token(conn, &row.id, Purpose::Download, export.expires_at, now)?;
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&row.id),
+                actor,
+                action: "package_sent",
+                from_status: None,
+                to_status: None,
+                detail: json!({"export": export.id, "files": files, "bytes": bytes.len()}),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+        let to = emails::subject_email(state, conn, &row.id)?;
+        emails::queue(
+            state,
+            conn,
+            &row.id,
+            "package_ready",
+            &to,
+            json!({
+            "reference": row.reference, "kind_label": kind.label(),
+            "download_url": format!("{}/download/{secret}", state.public_url),
+            "link_days": v.download_link_days, "max_downloads": v.max_downloads}),
+            now,
+        )?;
+        Ok(files)
+    })
+}
+
+pub enum Download {
+    Ready(ExportRow),
+    Gone,
+    Unknown,
+}
+
+/// The package behind a download link, without counting a download.
+pub fn lookup(
+    conn: &mut DbConn,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Download, AppError> {
+    let Some(hash) = tokens::hash_presented(presented) else {
+        return Ok(Download::Unknown);
+    };
+    let Some(token) = token_rows::find_by_hash(conn, Purpose::Download, &hash)? else {
+        return Ok(Download::Unknown);
+    };
+    if token.used_at.is_some() || token.expires_at <= now {
+        return Ok(Download::Gone);
+    }
+    Ok(match exports::latest_live(conn, &token.request_id)? {
+        Some(e) if e.downloads < e.max_downloads && e.expires_at > now => Download::Ready(e),
+        _ => Download::Gone,
+    })
+}
+
+/// Counts the download and returns the ZIP bytes; Gone when the limit was reached.
+pub fn take(
+    state: &AppState,
+    conn: &mut DbConn,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    write_tx(conn, |conn| {
+        let Download::Ready(export) = lookup(conn, presented, now)? else {
+            return Ok(None);
+        };
+        if !exports::count_download(conn, &export.id)? {
+            return Ok(None);
+        }
+        let sealed = export.package_enc.clone().ok_or(AppError::NotFound)?;
+        let b64 = state
+            .cipher
+            .decrypt(PACKAGE_CONTEXT, &sealed)
+            .map_err(AppError::internal)?;
+        let bytes = B64.decode(b64).map_err(AppError::internal)?;
+        let reference = requests::find(conn, &export.request_id)?.reference;
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&export.request_id),
+                actor: "consumer",
+                action: "package_downloaded",
+                from_status: None,
+                to_status: None,
+                detail: json!({"export": export.id, "download": export.downloads + 1}),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+        Ok(Some((reference, bytes)))
+    })
+}
