@@ -323,5 +323,43 @@ pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
             )
         }
     })?;
+    if run.action == "opt_out" && matches!(outcome, Outcome::Done { .. }) {
+        complete_opt_out_when_all_done(state, conn, &run.request_id)?;
+    }
     Ok(true)
+}
+
+/// An opt-out needs no staff decision: once every system's opt-out run is done, the
+/// request is fulfilled and the person told (well inside the 15 business days).
+fn complete_opt_out_when_all_done(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<(), AppError> {
+    let all = runs::for_request(conn, request_id)?;
+    let opt_outs: Vec<_> = all.iter().filter(|r| r.action == "opt_out").collect();
+    if opt_outs.is_empty() || opt_outs.iter().any(|r| r.status != "done") {
+        return Ok(());
+    }
+    let req = requests::find(conn, request_id)?;
+    if Status::parse(&req.status) != Some(Status::InProgress) {
+        return Ok(());
+    }
+    let result = super::handling::apply(
+        state,
+        conn,
+        request_id,
+        req.version,
+        "system",
+        super::handling::Action::Fulfil {
+            in_part: false,
+            message: "We have stopped selling or sharing your personal information in all our connected systems.".into(),
+        },
+        crate::clock::now(),
+    );
+    match result {
+        // Staff acted meanwhile: their step stands.
+        Err(AppError::Conflict(_)) => Ok(()),
+        other => other,
+    }
 }

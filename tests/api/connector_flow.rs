@@ -332,3 +332,43 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
         assert!(staff_page.contains("package_downloaded"));
     }
 }
+
+#[actix_web::test]
+async fn an_opt_out_runs_every_connector_and_completes_without_staff() {
+    let Some(url) = db_url() else { return };
+    let var = format!("MATOMO_URL_OPT_{}", std::process::id());
+    std::env::set_var(&var, &url);
+    for backend in backends() {
+        let u = url.clone();
+        let fixture = std::sync::Arc::new(off_runtime(move || {
+            let f = Fixture::new(u);
+            seed_people(&f);
+            f
+        }));
+        let mut cfg = fixture.config();
+        cfg.name = "analytics".into();
+        cfg.url_env = Some(var.clone());
+        let app = spawn_app_with(&backend, move |s| s.connectors = vec![cfg]).await;
+        let (status, _) = app
+            .submit("california", &[("kind", "opt_out"), ("email", ALICE)])
+            .await;
+        assert_eq!(status, 200);
+        let id: String = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::requests::dsl::*;
+            requests.select(id).first(c).expect("id")
+        });
+        let (run_status, summary) = wait_for_run(&app, &id, "opt_out").await;
+        assert_eq!(run_status, "done", "{summary:?}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.request_field(&id, "status").as_deref() != Some("fulfilled") {
+            assert!(Instant::now() < deadline, "the opt-out completes by itself");
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+        app.email_where("confirming the opt-out is done", |m| {
+            m.to == ALICE && m.text.contains("stopped selling or sharing")
+        })
+        .await;
+        drop(fixture);
+    }
+}
