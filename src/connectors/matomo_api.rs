@@ -25,13 +25,13 @@
 //! - The API gives no per-table counts before an export, so `find` counts only `log_visit`.
 //! - Searches can take minutes on large installs: keep `timeout_seconds` generous.
 
+use super::matomo_ids;
 use super::{
     Connector, ConnectorError, ErasureReport, KeyMatch, Matches, Records, Strength, Subject,
 };
 use crate::config::ConnectorConfig;
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value as Json};
-use sha1::{Digest, Sha1};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
@@ -246,19 +246,12 @@ impl MatomoApi {
 
     /// The user id as Matomo stored it.
     fn stored_user_id(&self, subject: &Subject) -> Result<Option<String>, ConnectorError> {
-        let Some(uid) = subject.get(&self.user_id_from) else {
-            return Ok(None);
-        };
-        let Some(var) = &self.user_id_salt_env else {
-            return Ok(Some(uid.to_string()));
-        };
-        match std::env::var(var) {
-            Ok(salt) if !salt.is_empty() => Ok(Some(sha1_hex(format!("{uid}{salt}").as_bytes()))),
-            _ => Err(ConnectorError::Permanent(format!(
-                "connector {:?}: user_id_salt_env names {var}, which is not set",
-                self.name
-            ))),
-        }
+        matomo_ids::stored_user_id(
+            &self.name,
+            &self.user_id_from,
+            self.user_id_salt_env.as_deref(),
+            subject,
+        )
     }
 
     /// One `findDataSubjects` search (at most [`FIND_CAP`] visits).
@@ -298,31 +291,15 @@ impl MatomoApi {
     }
 
     fn in_scope(&self, idsite: u64) -> bool {
-        self.site_ids.is_empty() || u32::try_from(idsite).is_ok_and(|s| self.site_ids.contains(&s))
+        matomo_ids::in_scope(&self.site_ids, idsite)
     }
 
-    /// The (idsite, idvisit) pairs that `find` put in `refs`, limited to the configured
-    /// sites in case the matches come from a differently configured connector.
+    /// The visits that `find` put in `refs`, within the configured sites.
     fn visit_refs(&self, matches: &Matches) -> Result<Vec<Visit>, ConnectorError> {
-        let list = matches
-            .refs
-            .get("visits")
-            .and_then(Json::as_array)
-            .ok_or_else(malformed)?;
-        let mut visits = BTreeSet::new();
-        for pair in list {
-            let (site, visit) = match pair.as_array().map(Vec::as_slice) {
-                Some([site, visit]) => (site.as_u64(), visit.as_u64()),
-                _ => return Err(malformed()),
-            };
-            let (Some(idsite), Some(idvisit)) = (site, visit) else {
-                return Err(malformed());
-            };
-            if self.in_scope(idsite) {
-                visits.insert(Visit { idsite, idvisit });
-            }
-        }
-        Ok(visits.into_iter().collect())
+        Ok(matomo_ids::visit_refs(matches, &self.site_ids)?
+            .into_iter()
+            .map(|(idsite, idvisit)| Visit { idsite, idvisit })
+            .collect())
     }
 
     /// `visits[N][idsite]` / `visits[N][idvisit]`, as Matomo's API reads arrays.
@@ -739,9 +716,7 @@ fn unexpected(method: &str) -> ConnectorError {
     ))
 }
 
-fn malformed() -> ConnectorError {
-    ConnectorError::Permanent("the matches do not name Matomo visits".into())
-}
+use matomo_ids::malformed;
 
 fn refuse_weak(matches: &Matches) -> Result<(), ConnectorError> {
     if matches.actionable() {
@@ -775,13 +750,9 @@ fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
     items.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
-fn sha1_hex(data: &[u8]) -> String {
-    hex::encode(Sha1::digest(data))
-}
-
-/// Matomo's visitor id for a (stored) user id: the first 16 hex digits of its sha1.
+/// Matomo's visitor id for a (stored) user id, as the 16 hex digits segments use.
 fn visitor_id_of(user_id: &str) -> String {
-    sha1_hex(user_id.as_bytes())[..16].to_string()
+    hex::encode(matomo_ids::visitor_id_bytes(user_id))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! sha1(uid . salt) when "pseudonymise user id" is on, and IP addresses are stored masked
 //! (a.b.0.0 by default), so an IP can only ever be a weak key.
 
+use super::matomo_ids;
 use super::{
     Connector, ConnectorError, ErasureReport, KeyMatch, Matches, Records, Strength, Subject,
 };
@@ -16,7 +17,6 @@ use mysql_async::consts::ColumnType;
 use mysql_async::prelude::Queryable;
 use mysql_async::{Column, Conn, Opts, Params, Pool, Row, TxOpts, Value};
 use serde_json::{json, Map, Value as Json};
-use sha1::{Digest, Sha1};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -141,19 +141,12 @@ impl MatomoDb {
 
     /// The user id as Matomo stored it.
     fn stored_user_id(&self, subject: &Subject) -> Result<Option<String>, ConnectorError> {
-        let Some(uid) = subject.get(&self.user_id_from) else {
-            return Ok(None);
-        };
-        let Some(var) = &self.user_id_salt_env else {
-            return Ok(Some(uid.to_string()));
-        };
-        match std::env::var(var) {
-            Ok(salt) if !salt.is_empty() => Ok(Some(sha1_hex(format!("{uid}{salt}").as_bytes()))),
-            _ => Err(ConnectorError::Permanent(format!(
-                "connector {:?}: user_id_salt_env names {var}, which is not set",
-                self.name
-            ))),
-        }
+        matomo_ids::stored_user_id(
+            &self.name,
+            &self.user_id_from,
+            self.user_id_salt_env.as_deref(),
+            subject,
+        )
     }
 
     /// Visits matching `condition` (a fixed SQL fragment with one placeholder), in `sites`
@@ -371,32 +364,12 @@ impl MatomoDb {
         Ok(total)
     }
 
-    /// The (idsite, idvisit) pairs that `find` put in `refs`, limited to the configured
-    /// sites in case the matches come from a differently configured connector.
+    /// The visit ids that `find` put in `refs`, within the configured sites.
     fn visit_refs(&self, matches: &Matches) -> Result<Vec<u64>, ConnectorError> {
-        let malformed =
-            || ConnectorError::Permanent("the matches do not name Matomo visits".into());
-        let list = matches
-            .refs
-            .get("visits")
-            .and_then(Json::as_array)
-            .ok_or_else(malformed)?;
-        let mut ids = BTreeSet::new();
-        for pair in list {
-            let (site, visit) = match pair.as_array().map(Vec::as_slice) {
-                Some([site, visit]) => (site.as_u64(), visit.as_u64()),
-                _ => return Err(malformed()),
-            };
-            let (Some(site), Some(visit)) = (site, visit) else {
-                return Err(malformed());
-            };
-            let in_scope = self.site_ids.is_empty()
-                || u32::try_from(site).is_ok_and(|s| self.site_ids.contains(&s));
-            if in_scope {
-                ids.insert(visit);
-            }
-        }
-        Ok(ids.into_iter().collect())
+        Ok(matomo_ids::visit_refs(matches, &self.site_ids)?
+            .into_iter()
+            .map(|(_, idvisit)| idvisit)
+            .collect())
     }
 
     async fn export_async(&self, matches: &Matches) -> Result<Records, ConnectorError> {
@@ -848,13 +821,9 @@ fn join<T: ToString>(items: &BTreeSet<T>) -> String {
         .join(",")
 }
 
-fn sha1_hex(data: &[u8]) -> String {
-    hex::encode(Sha1::digest(data))
-}
-
-/// Matomo's idvisitor for a (stored) user id: the first 16 hex digits of its sha1.
+/// Matomo's idvisitor for a (stored) user id: the first 8 bytes of its sha1.
 fn visitor_id_of(user_id: &str) -> Vec<u8> {
-    Sha1::digest(user_id.as_bytes())[..8].to_vec()
+    matomo_ids::visitor_id_bytes(user_id)
 }
 
 /// The address as Matomo stores it with its default anonymisation: IPv4 a.b.0.0 (4 bytes),
@@ -1055,7 +1024,7 @@ mod tests {
         let uid = "alice@example.com";
         assert_eq!(
             hex::encode(visitor_id_of(uid)),
-            sha1_hex(uid.as_bytes())[..16]
+            matomo_ids::sha1_hex(uid.as_bytes())[..16]
         );
     }
 

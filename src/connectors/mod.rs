@@ -8,6 +8,7 @@
 
 pub mod matomo_api;
 pub mod matomo_db;
+pub mod matomo_ids;
 pub mod registry;
 pub mod webhook;
 
