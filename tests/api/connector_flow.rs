@@ -372,3 +372,141 @@ async fn an_opt_out_runs_every_connector_and_completes_without_staff() {
         drop(fixture);
     }
 }
+
+/// Runs one due connector run on a plain thread, as the connector thread does.
+fn run_next(app: &TestApp) -> bool {
+    let state = app.state.clone();
+    off_runtime(move || {
+        let mut conn = state.pool.get().expect("conn");
+        dsar_portal::flows::connector_runs::run_next(&state, &mut conn).expect("run")
+    })
+}
+
+#[actix_web::test]
+async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once() {
+    let Some(url) = db_url() else { return };
+    let var = format!("MATOMO_URL_CRASH_{}", std::process::id());
+    std::env::set_var(&var, &url);
+    for backend in backends() {
+        let u = url.clone();
+        let fixture = std::sync::Arc::new(off_runtime(move || {
+            let f = Fixture::new(u);
+            seed_people(&f);
+            f
+        }));
+        let mut cfg = fixture.config();
+        cfg.name = "analytics".into();
+        cfg.url_env = Some(var.clone());
+        // No worker threads: this test plays the worker, and its crash.
+        let app = spawn_app_with(&backend, move |s| {
+            s.connectors = vec![cfg];
+            s.worker.enabled = false;
+        })
+        .await;
+        let counts = || {
+            let f = fixture.clone();
+            off_runtime(move || {
+                [
+                    "log_visit",
+                    "log_link_visit_action",
+                    "log_conversion",
+                    "log_conversion_item",
+                ]
+                .map(|t| f.count(t))
+            })
+        };
+        let before = counts();
+        app.submit(
+            "california",
+            &[("kind", "deletion"), ("name", "Alice"), ("email", ALICE)],
+        )
+        .await;
+        let id: String = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::requests::dsl::*;
+            requests.select(id).first(c).expect("id")
+        });
+        // Verified and in progress (the email and identity steps are covered elsewhere).
+        app.exec(&format!(
+            "UPDATE requests SET status = 'in_progress' WHERE id = '{id}'"
+        ));
+        let queue = |action: &'static str| {
+            let state = app.state.clone();
+            let rid = id.clone();
+            app.db(move |c| {
+                dsar_portal::flows::connector_runs::queue(
+                    &state,
+                    c,
+                    &rid,
+                    "analytics",
+                    action,
+                    "staff:test",
+                    dsar_portal::clock::now(),
+                )
+                .expect("queue")
+            })
+        };
+        queue("find");
+        assert!(run_next(&app));
+        queue("erase");
+
+        // A worker claims the erase, deletes the first batch, and dies.
+        let claimed = app.db(|c| {
+            let now = dsar_portal::clock::now();
+            dsar_portal::db::models::connector_runs::claim_next(
+                c,
+                now,
+                now + chrono::Duration::minutes(30),
+            )
+            .expect("claim")
+            .expect("a run")
+        });
+        assert_eq!(claimed.action, "erase");
+        let f = fixture.clone();
+        off_runtime(move || {
+            let p = f.prefix();
+            f.execute(&[
+                format!("DELETE FROM {p}log_conversion_item WHERE idvisit = 1"),
+                format!("DELETE FROM {p}log_conversion WHERE idvisit = 1"),
+                format!("DELETE FROM {p}log_link_visit_action WHERE idvisit = 1"),
+                format!("DELETE FROM {p}log_visit WHERE idvisit = 1"),
+            ])
+        });
+        // While its lease runs, nobody else takes the run.
+        assert!(!run_next(&app), "a claimed run is not taken twice");
+        // The lease lapses (the worker never came back): the next worker resumes it.
+        app.exec("UPDATE connector_runs SET claimed_until = '2000-01-01 00:00:00' WHERE status = 'running'");
+        assert!(run_next(&app));
+        assert!(!run_next(&app), "nothing left to do");
+
+        let (status, attempts): (String, i64) = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::connector_runs::dsl::*;
+            connector_runs
+                .filter(action.eq("erase"))
+                .select((status, attempts))
+                .first(c)
+                .expect("run")
+        });
+        assert_eq!((status.as_str(), attempts), ("done", 2), "{}", app.backend);
+        let done_events: i64 = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::audit_events::dsl::*;
+            audit_events
+                .filter(action.eq("connector_run_done"))
+                .count()
+                .get_result(c)
+                .expect("count")
+        });
+        assert_eq!(
+            done_events, 2,
+            "one for the find, exactly one for the erase"
+        );
+        let after = counts();
+        assert_eq!(
+            after,
+            [before[0] - 3, before[1] - 4, before[2] - 1, before[3] - 1],
+            "all of Alice's rows and nothing else"
+        );
+    }
+}

@@ -105,7 +105,7 @@ impl Fixture {
         fixture
     }
 
-    fn execute(&self, statements: &[String]) {
+    pub(crate) fn execute(&self, statements: &[String]) {
         let url = self.url.clone();
         let statements = statements.to_vec();
         run(async move {
@@ -127,6 +127,10 @@ impl Fixture {
             conn.disconnect().await.expect("disconnect");
             rows
         })
+    }
+
+    pub(crate) fn prefix(&self) -> String {
+        self.prefix.clone()
     }
 
     pub(crate) fn count(&self, table: &str) -> u64 {
