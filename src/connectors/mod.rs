@@ -104,6 +104,16 @@ pub enum OptOutOutcome {
     Unsupported,
 }
 
+/// The result of one connector action, however it arrived (the call's answer, or a
+/// system's later callback).
+#[derive(Debug)]
+pub enum Answer {
+    Find(Matches),
+    Export(Records),
+    Erase(ErasureReport),
+    OptOut(OptOutOutcome),
+}
+
 /// Failure of a run, worded for staff (no personal data, no secrets).
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
@@ -113,6 +123,10 @@ pub enum ConnectorError {
     /// Retrying will not help (bad credentials, missing tables, refused by policy).
     #[error("{0}")]
     Permanent(String),
+    /// The system took the call and will answer later by a signed callback naming
+    /// `call_id` (webhooks answering `202 Accepted`).
+    #[error("accepted; waiting for the system's callback")]
+    Accepted { call_id: String },
 }
 
 pub trait Connector: Send + Sync {

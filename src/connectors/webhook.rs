@@ -46,10 +46,11 @@
 //! Export and erase are only ever sent when a strong key matched; erase must be
 //! idempotent (a second erase of the same refs answers `"deleted":{"orders":0}`).
 //!
-//! `202 Accepted` means the system will answer later with a signed callback to the
-//! portal. That callback endpoint is built separately: until it exists the call ends as
-//! a temporary error ("accepted; waiting for the system's callback"), which the worker
-//! retries like any other temporary failure.
+//! `202 Accepted` means the system will answer later with a signed callback: a `POST` to
+//! `/api/v1/connectors/<name>/callback` on the portal, signed the same way with the same
+//! secret, whose JSON body holds the `run_id` of the call it answers, its `event`, and the
+//! fields of the answer above (e.g. `{"run_id":…,"event":"erase","deleted":{…}}`). The
+//! run waits until then; a callback is accepted once (a replay finds nothing waiting).
 //!
 //! Any other answer is an error: no answer, a timeout, 408, 429 or 5xx are temporary
 //! (retried); redirects and other 4xx are permanent (a 401 usually means the two sides
@@ -58,6 +59,7 @@
 //! messages never include the secret, the URL or anything from the request or answer
 //! bodies.
 
+use super::Answer;
 use super::{
     Connector, ConnectorError, ErasureReport, KeyMatch, Matches, OptOutOutcome, Records, Subject,
 };
@@ -76,8 +78,6 @@ pub const TIMESTAMP_HEADER: &str = "X-DSAR-Timestamp";
 pub const SIGNATURE_HEADER: &str = "X-DSAR-Signature";
 /// How far a signed timestamp may be from the receiver's clock, either way.
 pub const DEFAULT_REPLAY_WINDOW_SECS: i64 = 300;
-/// The message for a `202 Accepted`, until callbacks are handled.
-pub const ACCEPTED_MESSAGE: &str = "accepted; waiting for the system's callback";
 
 const SIGNATURE_VERSION: &str = "v1=";
 /// Connecting is bounded separately so that an unreachable host fails fast even when
@@ -267,6 +267,14 @@ impl Webhook {
         body
     }
 
+    /// The `run_id` of a body built by `envelope`, which a later callback names.
+    fn call_id(body: &[u8]) -> String {
+        serde_json::from_slice::<Json>(body)
+            .ok()
+            .and_then(|v| v.get("run_id").and_then(Json::as_str).map(str::to_string))
+            .unwrap_or_default()
+    }
+
     fn subject_body(&self, event: Event, subject: &Subject) -> Result<Vec<u8>, ConnectorError> {
         let identities: Map<String, Json> = subject
             .identities
@@ -330,13 +338,47 @@ impl Webhook {
 
     /// One call of the contract: a 200 parsed as `T`, everything else an error.
     fn call<T: DeserializeOwned>(&self, body: Vec<u8>) -> Result<T, ConnectorError> {
+        let call_id = Self::call_id(&body);
         let (status, answer) = self.post(body)?;
         match status.as_u16() {
             200 => serde_json::from_slice(&answer).map_err(|_| unexpected_format()),
-            202 => Err(ConnectorError::Temporary(ACCEPTED_MESSAGE.into())),
+            202 => Err(ConnectorError::Accepted { call_id }),
             _ => Err(status_error(status)),
         }
     }
+}
+
+/// Parses an answer to `event` ("find", "export", "erase", "opt_out").
+pub fn parse_answer(event: &str, body: &[u8]) -> Result<Answer, ConnectorError> {
+    let bad = |_| unexpected_format();
+    Ok(match event {
+        "find" => {
+            let a: FindAnswer = serde_json::from_slice(body).map_err(bad)?;
+            Answer::Find(Matches {
+                keys: a.keys,
+                counts: a.counts,
+                first_seen: a.first_seen,
+                last_seen: a.last_seen,
+                refs: a.refs,
+            })
+        }
+        "export" => {
+            let a: ExportAnswer = serde_json::from_slice(body).map_err(bad)?;
+            Answer::Export(Records { tables: a.tables })
+        }
+        "erase" => {
+            let a: EraseAnswer = serde_json::from_slice(body).map_err(bad)?;
+            Answer::Erase(ErasureReport {
+                deleted: a.deleted,
+                follow_up: a.follow_up,
+            })
+        }
+        "opt_out" => {
+            let a: OptOutAnswer = serde_json::from_slice(body).map_err(bad)?;
+            Answer::OptOut(a.opt_out)
+        }
+        _ => return Err(unexpected_format()),
+    })
 }
 
 fn to_bytes(body: &Map<String, Json>) -> Result<Vec<u8>, ConnectorError> {

@@ -160,6 +160,7 @@ diesel::table! {
         requested_by -> Text,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
     }
 }
 

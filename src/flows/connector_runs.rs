@@ -2,7 +2,7 @@
 //! exactly what the find showed), the worker executes it with retries, and every step
 //! lands in the audit trail with counts per table, never the records themselves.
 
-use crate::connectors::{Connector, Matches, Subject};
+use crate::connectors::{Answer, Connector, Matches, Subject};
 use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::connector_runs::{self as runs, RunRow, RESULT_CONTEXT};
 use crate::db::models::{identities, requests};
@@ -83,7 +83,7 @@ pub fn queue(
         if existing.iter().any(|r| {
             r.connector == connector
                 && r.action == action
-                && matches!(r.status.as_str(), "pending" | "running")
+                && matches!(r.status.as_str(), "pending" | "running" | "waiting")
         }) {
             return Err(AppError::Conflict("That run is already queued.".into()));
         }
@@ -147,6 +147,7 @@ pub fn insert_pending(
         requested_by: actor.into(),
         created_at: now,
         finished_at: None,
+        external_id: None,
     };
     runs::insert(conn, &run)?;
     Ok(run)
@@ -179,6 +180,40 @@ enum Outcome {
         message: String,
         temporary: bool,
     },
+    /// The system will answer by a callback naming `call_id`.
+    Waiting {
+        call_id: String,
+    },
+}
+
+/// What is stored (encrypted result) and shown/audited (summary) for an answer.
+fn done_parts(state: &AppState, answer: &Answer) -> (Option<String>, serde_json::Value) {
+    match answer {
+        Answer::Find(m) => (
+            Some(seal(state, m)),
+            json!({"counts": m.counts, "keys": m.keys, "actionable": m.actionable(),
+                   "first_seen": m.first_seen, "last_seen": m.last_seen}),
+        ),
+        Answer::Export(r) => {
+            let rows: std::collections::BTreeMap<_, _> =
+                r.tables.iter().map(|(t, v)| (t.clone(), v.len())).collect();
+            (Some(seal(state, r)), json!({"rows": rows}))
+        }
+        Answer::Erase(r) => (
+            None,
+            json!({"deleted": r.deleted, "follow_up": r.follow_up}),
+        ),
+        Answer::OptOut(o) => (None, json!({"opt_out": o})),
+    }
+}
+
+fn action_of(answer: &Answer) -> &'static str {
+    match answer {
+        Answer::Find(_) => "find",
+        Answer::Export(_) => "export",
+        Answer::Erase(_) => "erase",
+        Answer::OptOut(_) => "opt_out",
+    }
 }
 
 fn perform(
@@ -187,28 +222,26 @@ fn perform(
     connector: &dyn Connector,
     run: &RunRow,
 ) -> Result<Outcome, AppError> {
-    use crate::connectors::ConnectorError::{Permanent, Temporary};
-    let to_outcome =
-        |r: Result<(Option<String>, serde_json::Value), crate::connectors::ConnectorError>| match r
-        {
-            Ok((result, summary)) => Outcome::Done { result, summary },
-            Err(Temporary(m)) => Outcome::Failed {
-                message: m,
-                temporary: true,
-            },
-            Err(Permanent(m)) => Outcome::Failed {
-                message: m,
-                temporary: false,
-            },
-        };
+    use crate::connectors::ConnectorError::{Accepted, Permanent, Temporary};
+    let to_outcome = |r: Result<Answer, crate::connectors::ConnectorError>| match r {
+        Ok(answer) => {
+            let (result, summary) = done_parts(state, &answer);
+            Outcome::Done { result, summary }
+        }
+        Err(Temporary(m)) => Outcome::Failed {
+            message: m,
+            temporary: true,
+        },
+        Err(Permanent(m)) => Outcome::Failed {
+            message: m,
+            temporary: false,
+        },
+        Err(Accepted { call_id }) => Outcome::Waiting { call_id },
+    };
     Ok(match run.action.as_str() {
         "find" => {
             let subject = subject(state, conn, &run.request_id)?;
-            to_outcome(connector.find(&subject).map(|m| {
-                let summary = json!({"counts": m.counts, "keys": m.keys, "actionable": m.actionable(),
-                                     "first_seen": m.first_seen, "last_seen": m.last_seen});
-                (Some(seal(state, &m)), summary)
-            }))
+            to_outcome(connector.find(&subject).map(Answer::Find))
         }
         "export" | "erase" => {
             let base = run
@@ -225,27 +258,14 @@ fn perform(
                 .map_err(AppError::internal)?;
             let matches: Matches = serde_json::from_str(&plain).map_err(AppError::internal)?;
             if run.action == "export" {
-                to_outcome(connector.export(&matches).map(|r| {
-                    let rows: std::collections::BTreeMap<_, _> =
-                        r.tables.iter().map(|(t, v)| (t.clone(), v.len())).collect();
-                    (Some(seal(state, &r)), json!({"rows": rows}))
-                }))
+                to_outcome(connector.export(&matches).map(Answer::Export))
             } else {
-                to_outcome(connector.erase(&matches).map(|r| {
-                    (
-                        None,
-                        json!({"deleted": r.deleted, "follow_up": r.follow_up}),
-                    )
-                }))
+                to_outcome(connector.erase(&matches).map(Answer::Erase))
             }
         }
         "opt_out" => {
             let subject = subject(state, conn, &run.request_id)?;
-            to_outcome(
-                connector
-                    .opt_out(&subject)
-                    .map(|o| (None, json!({"opt_out": o}))),
-            )
+            to_outcome(connector.opt_out(&subject).map(Answer::OptOut))
         }
         other => Outcome::Failed {
             message: format!("unknown action {other}"),
@@ -282,25 +302,17 @@ pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
     };
     let now = crate::clock::now();
     write_tx(conn, |conn| match &outcome {
-        Outcome::Done { result, summary } => {
-            runs::finish(conn, &run.id, result.clone(), &summary.to_string(), now)?;
-            let mut detail =
-                json!({"connector": run.connector, "run": run.id, "action": run.action});
-            if let Some(map) = detail.as_object_mut() {
-                for key in [
-                    "counts",
-                    "rows",
-                    "deleted",
-                    "follow_up",
-                    "actionable",
-                    "opt_out",
-                ] {
-                    if let Some(v) = summary.get(key) {
-                        map.insert(key.into(), v.clone());
-                    }
-                }
-            }
-            audit_run(conn, &run, "system", "connector_run_done", detail, now)
+        Outcome::Done { result, summary } => record_done(conn, &run, result.clone(), summary, now),
+        Outcome::Waiting { call_id } => {
+            runs::wait(conn, &run.id, call_id)?;
+            audit_run(
+                conn,
+                &run,
+                "system",
+                "connector_run_waiting",
+                json!({"connector": run.connector, "run": run.id, "action": run.action}),
+                now,
+            )
         }
         Outcome::Failed { message, temporary } => {
             let retry = if *temporary {
@@ -327,6 +339,61 @@ pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
         complete_opt_out_when_all_done(state, conn, &run.request_id)?;
     }
     Ok(true)
+}
+
+/// Marks a run done and audits it with the counts (never the records).
+fn record_done(
+    conn: &mut DbConn,
+    run: &RunRow,
+    result: Option<String>,
+    summary: &serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    runs::finish(conn, &run.id, result, &summary.to_string(), now)?;
+    let mut detail = json!({"connector": run.connector, "run": run.id, "action": run.action});
+    if let Some(map) = detail.as_object_mut() {
+        for key in [
+            "counts",
+            "rows",
+            "deleted",
+            "follow_up",
+            "actionable",
+            "opt_out",
+        ] {
+            if let Some(v) = summary.get(key) {
+                map.insert(key.into(), v.clone());
+            }
+        }
+    }
+    audit_run(conn, run, "system", "connector_run_done", detail, now)
+}
+
+/// A system's signed callback answering a call it accepted earlier. Accepted once: a
+/// replay finds no run waiting and is refused.
+pub fn complete_callback(
+    state: &AppState,
+    conn: &mut DbConn,
+    connector: &str,
+    call_id: &str,
+    answer: &Answer,
+) -> Result<(), AppError> {
+    let now = crate::clock::now();
+    let run = write_tx(conn, |conn| {
+        let run = runs::waiting_for(conn, connector, call_id)?
+            .ok_or_else(|| AppError::Conflict("No run is waiting for this callback.".into()))?;
+        if run.action != action_of(answer) {
+            return Err(AppError::BadRequest(
+                "The callback answers a different event.".into(),
+            ));
+        }
+        let (result, summary) = done_parts(state, answer);
+        record_done(conn, &run, result, &summary, now)?;
+        Ok(run)
+    })?;
+    if run.action == "opt_out" {
+        complete_opt_out_when_all_done(state, conn, &run.request_id)?;
+    }
+    Ok(())
 }
 
 /// An opt-out needs no staff decision: once every system's opt-out run is done, the

@@ -17,3 +17,4 @@ mod smtp;
 mod staff_access;
 mod staff_work;
 mod webhook;
+mod webhook_callback;

@@ -34,6 +34,8 @@ pub struct RunRow {
     pub requested_by: String,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
+    /// The call id a system that answers later (status "waiting") will name.
+    pub external_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &RunRow) -> QueryResult<()> {
@@ -162,4 +164,32 @@ pub fn fail(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// The system accepted the call and will answer by callback naming `call_id`.
+pub fn wait(conn: &mut DbConn, id: &str, call_id: &str) -> QueryResult<()> {
+    diesel::update(cr::table.find(id))
+        .set((
+            cr::status.eq("waiting"),
+            cr::external_id.eq(call_id),
+            cr::claimed_until.eq(None::<NaiveDateTime>),
+            cr::error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The run of `connector` waiting for the callback `call_id`, if any.
+pub fn waiting_for(
+    conn: &mut DbConn,
+    connector: &str,
+    call_id: &str,
+) -> QueryResult<Option<RunRow>> {
+    cr::table
+        .filter(cr::connector.eq(connector))
+        .filter(cr::external_id.eq(call_id))
+        .filter(cr::status.eq("waiting"))
+        .select(RunRow::as_select())
+        .first(conn)
+        .optional()
 }

@@ -1,5 +1,6 @@
 //! JSON API for organisations that embed intake in their own site.
 
+pub mod callbacks;
 pub mod openapi;
 pub mod requests;
 
@@ -8,5 +9,9 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/requests", web::post().to(requests::create))
         .route("/api/v1/status/{token}", web::get().to(requests::status))
-        .route("/api/v1/openapi.json", web::get().to(openapi::document));
+        .route("/api/v1/openapi.json", web::get().to(openapi::document))
+        .route(
+            "/api/v1/connectors/{name}/callback",
+            web::post().to(callbacks::receive),
+        );
 }

@@ -69,7 +69,7 @@ pub async fn show(
                 let mine: Vec<_> = runs.iter().filter(|r| &r.connector == name).collect();
                 let latest = |action: &str| mine.iter().rev().find(|r| r.action == action).copied();
                 let find = latest("find");
-                let busy = mine.iter().any(|r| matches!(r.status.as_str(), "pending" | "running"));
+                let busy = mine.iter().any(|r| matches!(r.status.as_str(), "pending" | "running" | "waiting"));
                 let summary = |r: Option<&crate::db::models::connector_runs::RunRow>| {
                     r.and_then(|r| r.summary.as_deref())
                         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())

@@ -1,0 +1,2 @@
+DROP INDEX connector_runs_external;
+ALTER TABLE connector_runs DROP COLUMN external_id;
