@@ -39,6 +39,28 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/api/v1/connectors/{name}/callback": {
+                "post": {
+                    "summary": "A webhook system's later answer to a call it accepted with 202",
+                    "description": "Signed like the portal's calls: X-DSAR-Timestamp and X-DSAR-Signature: v1=<hex HMAC-SHA256(secret, \"<timestamp>.<body>\")>, within 300 s. Accepted once per call.",
+                    "parameters": [
+                        {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "X-DSAR-Timestamp", "in": "header", "required": true, "schema": {"type": "string"}},
+                        {"name": "X-DSAR-Signature", "in": "header", "required": true, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["run_id", "event"],
+                        "properties": {"run_id": {"type": "string"}, "event": {"type": "string", "enum": ["find", "export", "erase", "opt_out"]}}
+                    }}}},
+                    "responses": {
+                        "200": {"description": "Run completed"},
+                        "400": {"description": "Unreadable answer", "content": {"application/json": {"schema": error}}},
+                        "403": {"description": "Bad signature or outside the replay window"},
+                        "404": {"description": "No such webhook connector", "content": {"application/json": {"schema": error}}},
+                        "409": {"description": "No run is waiting for this call (already answered)", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
             "/api/v1/status/{token}": {
                 "get": {
                     "summary": "Status of a request, by the secret token of its status link",
