@@ -510,3 +510,75 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
         );
     }
 }
+
+#[actix_web::test]
+async fn concurrent_workers_claim_each_run_exactly_once() {
+    for backend in backends() {
+        let app = spawn_app_with(&backend, |s| s.worker.enabled = false).await;
+        app.submit(
+            "eu",
+            &[
+                ("kind", "access"),
+                ("name", "Jane"),
+                ("email", "jane@example.com"),
+            ],
+        )
+        .await;
+        let request: String = app.db(|c| {
+            use diesel::prelude::*;
+            use dsar_portal::db::schema::requests::dsl::*;
+            requests.select(id).first(c).expect("id")
+        });
+        let rid = request.clone();
+        app.db(move |c| {
+            for i in 0..40 {
+                dsar_portal::flows::connector_runs::insert_pending(
+                    c,
+                    &rid,
+                    &format!("system{i}"),
+                    "find",
+                    None,
+                    "test",
+                    dsar_portal::clock::now(),
+                )
+                .expect("insert");
+            }
+        });
+        // Four workers, each with its own connection, race for the runs.
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let state = app.state.clone();
+                std::thread::spawn(move || {
+                    let mut conn = state.pool.get().expect("conn");
+                    let mut mine = Vec::new();
+                    loop {
+                        let now = dsar_portal::clock::now();
+                        match dsar_portal::db::models::connector_runs::claim_next(
+                            &mut conn,
+                            now,
+                            now + chrono::Duration::minutes(30),
+                        )
+                        .expect("claim")
+                        {
+                            Some(run) => mine.push(run.id),
+                            None => break mine,
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut all: Vec<String> = workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("worker"))
+            .collect();
+        let claimed = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(
+            (claimed, all.len()),
+            (40, 40),
+            "every run claimed, none twice ({})",
+            app.backend
+        );
+    }
+}

@@ -84,7 +84,9 @@ pub fn claim_next(
             .optional()?
             .map(|c| c.id)
         }
-        DbConn::Sqlite(_) => {
+        DbConn::Sqlite(_) => loop {
+            // Pick a candidate, then take it with a guarded update; when another worker
+            // won the race, look again rather than report that nothing is due.
             let candidate: Option<String> = cr::table
                 .filter(
                     cr::status
@@ -96,26 +98,24 @@ pub fn claim_next(
                 .select(cr::id)
                 .first(conn)
                 .optional()?;
-            match candidate {
-                Some(id) => {
-                    let n = diesel::update(
-                        cr::table.find(&id).filter(
-                            cr::status
-                                .eq("pending")
-                                .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
-                        ),
-                    )
-                    .set((
-                        cr::status.eq("running"),
-                        cr::claimed_until.eq(until),
-                        cr::attempts.eq(cr::attempts + 1),
-                    ))
-                    .execute(conn)?;
-                    (n == 1).then_some(id)
-                }
-                None => None,
+            let Some(id) = candidate else { break None };
+            let n = diesel::update(
+                cr::table.find(&id).filter(
+                    cr::status
+                        .eq("pending")
+                        .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
+                ),
+            )
+            .set((
+                cr::status.eq("running"),
+                cr::claimed_until.eq(until),
+                cr::attempts.eq(cr::attempts + 1),
+            ))
+            .execute(conn)?;
+            if n == 1 {
+                break Some(id);
             }
-        }
+        },
     };
     match id {
         Some(id) => find(conn, &id).map(Some),

@@ -94,6 +94,10 @@ pub async fn show(
                     "can_find": built.is_ok() && !busy && allowed("find"),
                     "can_export": built.is_ok() && !busy && actionable && allowed("export"),
                     "can_erase": built.is_ok() && !busy && actionable && allowed("erase"),
+                    // A failed run's button reads "Retry".
+                    "retry_find": latest("find").is_some_and(|r| r.status == "failed"),
+                    "retry_export": latest("export").is_some_and(|r| r.status == "failed"),
+                    "retry_erase": latest("erase").is_some_and(|r| r.status == "failed"),
                     "weak_only": find.is_some_and(|f| f.status == "done") && !actionable,
                     "find": find_summary,
                     "runs": mine.iter().rev().map(|r| json!({
