@@ -48,10 +48,6 @@ pub const VISITS_PER_CALL: usize = 400;
 /// Search-and-delete rounds after the previewed visits are gone: 50 × 401 visits.
 pub const MAX_ERASE_ROUNDS: usize = 50;
 
-/// Connecting is bounded separately, so an unreachable host fails fast even when the
-/// per-call timeout is long enough for slow searches.
-const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The connector for `kind = "matomo_api"`.
 ///
 /// Synchronous: it uses reqwest's blocking client, which runs its own runtime. Callers
@@ -137,21 +133,7 @@ impl MatomoApi {
     }
 
     fn client(&self) -> Result<&reqwest::blocking::Client, ConnectorError> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let client = reqwest::blocking::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(MAX_CONNECT_TIMEOUT))
-            // A 307/308 would resend the body, token included, wherever it points.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("dsar-portal/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| {
-                ConnectorError::Permanent("cannot set up the HTTP client (TLS backend)".into())
-            })?;
-        // Two threads may race to build one; the loser's client is simply dropped.
-        Ok(self.client.get_or_init(|| client))
+        super::http::client(&self.client, self.timeout)
     }
 
     /// One API call: `POST index.php` with the method, the token and `params` in the form

@@ -6,6 +6,7 @@
 //! (such as a masked IP address, which is thousands of people) is reported but never
 //! exported or erased.
 
+pub mod http;
 pub mod matomo_api;
 pub mod matomo_db;
 pub mod matomo_ids;

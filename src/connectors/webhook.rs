@@ -80,9 +80,6 @@ pub const SIGNATURE_HEADER: &str = "X-DSAR-Signature";
 pub const DEFAULT_REPLAY_WINDOW_SECS: i64 = 300;
 
 const SIGNATURE_VERSION: &str = "v1=";
-/// Connecting is bounded separately so that an unreachable host fails fast even when
-/// the per-call timeout is long.
-const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -243,20 +240,7 @@ impl Webhook {
     }
 
     fn client(&self) -> Result<&reqwest::blocking::Client, ConnectorError> {
-        if let Some(client) = self.client.get() {
-            return Ok(client);
-        }
-        let client = reqwest::blocking::Client::builder()
-            .timeout(self.timeout)
-            .connect_timeout(self.timeout.min(MAX_CONNECT_TIMEOUT))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("dsar-portal/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| {
-                ConnectorError::Permanent("cannot set up the HTTP client (TLS backend)".into())
-            })?;
-        // Two threads may race to build one; the loser's client is simply dropped.
-        Ok(self.client.get_or_init(|| client))
+        super::http::client(&self.client, self.timeout)
     }
 
     fn envelope(&self, event: Event) -> Map<String, Json> {
