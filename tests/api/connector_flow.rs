@@ -6,6 +6,39 @@ use crate::helpers::*;
 use crate::matomo_db::{db_url, seed_people, Fixture, ALICE};
 use std::time::{Duration, Instant};
 
+/// A freshly seeded Matomo store (its own table prefix, dropped with the fixture) and the
+/// settings of a connector named "analytics" on it.
+fn seeded_store(
+    url: &str,
+) -> (
+    std::sync::Arc<Fixture>,
+    dsar_portal::config::ConnectorConfig,
+) {
+    let u = url.to_string();
+    let fixture = std::sync::Arc::new(off_runtime(move || {
+        let f = Fixture::new(u);
+        seed_people(&f);
+        f
+    }));
+    let mut cfg = fixture.config();
+    cfg.name = "analytics".into();
+    (fixture, cfg)
+}
+
+/// Rows in the four log tables, in Matomo's deletion order reversed.
+fn log_counts(fixture: &std::sync::Arc<Fixture>) -> [u64; 4] {
+    let f = fixture.clone();
+    off_runtime(move || {
+        [
+            "log_visit",
+            "log_link_visit_action",
+            "log_conversion",
+            "log_conversion_item",
+        ]
+        .map(|t| f.count(t))
+    })
+}
+
 /// The Matomo fixture blocks on its own runtime: build and query it off the test's runtime.
 fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::spawn(f).join().expect("fixture thread")
@@ -45,49 +78,15 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
     std::env::set_var(&var, &url);
     for backend in backends() {
         // A freshly seeded Matomo store (own table prefix) per backend.
-        let u = url.clone();
-        let fixture = std::sync::Arc::new(off_runtime(move || {
-            let f = Fixture::new(u);
-            seed_people(&f);
-            f
-        }));
-        let mut cfg = fixture.config();
-        cfg.name = "analytics".into();
+        let (fixture, mut cfg) = seeded_store(&url);
         cfg.purge_orphaned_actions = true;
         cfg.url_env = Some(var.clone());
         let app = spawn_app_with(&backend, move |s| s.connectors = vec![cfg]).await;
-        let counts = || {
-            let f = fixture.clone();
-            off_runtime(move || {
-                [
-                    "log_visit",
-                    "log_link_visit_action",
-                    "log_conversion",
-                    "log_conversion_item",
-                ]
-                .map(|t| f.count(t))
-            })
-        };
+        let counts = || log_counts(&fixture);
         let before = counts();
 
-        app.submit(
-            "california",
-            &[("kind", "deletion"), ("name", "Alice"), ("email", ALICE)],
-        )
-        .await;
-        let mail = app
-            .email_where("to confirm", |m| {
-                m.to == ALICE && m.text.contains("/verify/")
-            })
-            .await;
-        let verify = link_path(&mail.text, "/verify/");
-        let (_, confirm) = app.get(&verify).await;
-        app.post_with_csrf(&confirm, &verify).await;
-        let id: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        app.file_and_verify("california", "deletion", ALICE).await;
+        let id = app.only_request_id();
         let handler = app.staff("handler").await;
         let path = format!("/staff/requests/{id}");
         let run = format!("{path}/run");
@@ -192,14 +191,7 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
     let var = format!("MATOMO_URL_PKG_{}", std::process::id());
     std::env::set_var(&var, &url);
     for backend in backends() {
-        let u = url.clone();
-        let fixture = std::sync::Arc::new(off_runtime(move || {
-            let f = Fixture::new(u);
-            seed_people(&f);
-            f
-        }));
-        let mut cfg = fixture.config();
-        cfg.name = "analytics".into();
+        let (_store_kept_until_the_end, mut cfg) = seeded_store(&url);
         cfg.url_env = Some(var.clone());
         let app = spawn_app_with(&backend, move |s| {
             s.connectors = vec![cfg];
@@ -211,24 +203,8 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
             }];
         })
         .await;
-        app.submit(
-            "eu",
-            &[("kind", "access"), ("name", "Alice"), ("email", ALICE)],
-        )
-        .await;
-        let mail = app
-            .email_where("to confirm", |m| {
-                m.to == ALICE && m.text.contains("/verify/")
-            })
-            .await;
-        let verify = link_path(&mail.text, "/verify/");
-        let (_, confirm) = app.get(&verify).await;
-        app.post_with_csrf(&confirm, &verify).await;
-        let id: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        app.file_and_verify("eu", "access", ALICE).await;
+        let id = app.only_request_id();
         let handler = app.staff("handler").await;
         let path = format!("/staff/requests/{id}");
         handler
@@ -339,25 +315,14 @@ async fn an_opt_out_runs_every_connector_and_completes_without_staff() {
     let var = format!("MATOMO_URL_OPT_{}", std::process::id());
     std::env::set_var(&var, &url);
     for backend in backends() {
-        let u = url.clone();
-        let fixture = std::sync::Arc::new(off_runtime(move || {
-            let f = Fixture::new(u);
-            seed_people(&f);
-            f
-        }));
-        let mut cfg = fixture.config();
-        cfg.name = "analytics".into();
+        let (fixture, mut cfg) = seeded_store(&url);
         cfg.url_env = Some(var.clone());
         let app = spawn_app_with(&backend, move |s| s.connectors = vec![cfg]).await;
         let (status, _) = app
             .submit("california", &[("kind", "opt_out"), ("email", ALICE)])
             .await;
         assert_eq!(status, 200);
-        let id: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        let id = app.only_request_id();
         let (run_status, summary) = wait_for_run(&app, &id, "opt_out").await;
         assert_eq!(run_status, "done", "{summary:?}");
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -388,14 +353,7 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
     let var = format!("MATOMO_URL_CRASH_{}", std::process::id());
     std::env::set_var(&var, &url);
     for backend in backends() {
-        let u = url.clone();
-        let fixture = std::sync::Arc::new(off_runtime(move || {
-            let f = Fixture::new(u);
-            seed_people(&f);
-            f
-        }));
-        let mut cfg = fixture.config();
-        cfg.name = "analytics".into();
+        let (fixture, mut cfg) = seeded_store(&url);
         cfg.url_env = Some(var.clone());
         // No worker threads: this test plays the worker, and its crash.
         let app = spawn_app_with(&backend, move |s| {
@@ -403,29 +361,14 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
             s.worker.enabled = false;
         })
         .await;
-        let counts = || {
-            let f = fixture.clone();
-            off_runtime(move || {
-                [
-                    "log_visit",
-                    "log_link_visit_action",
-                    "log_conversion",
-                    "log_conversion_item",
-                ]
-                .map(|t| f.count(t))
-            })
-        };
+        let counts = || log_counts(&fixture);
         let before = counts();
         app.submit(
             "california",
             &[("kind", "deletion"), ("name", "Alice"), ("email", ALICE)],
         )
         .await;
-        let id: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        let id = app.only_request_id();
         // Verified and in progress (the email and identity steps are covered elsewhere).
         app.exec(&format!(
             "UPDATE requests SET status = 'in_progress' WHERE id = '{id}'"
@@ -524,11 +467,7 @@ async fn concurrent_workers_claim_each_run_exactly_once() {
             ],
         )
         .await;
-        let request: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        let request = app.only_request_id();
         let rid = request.clone();
         app.db(move |c| {
             for i in 0..40 {

@@ -460,6 +460,13 @@ impl TestApp {
         staff
     }
 
+    /// The id of the one request a test filed.
+    pub fn only_request_id(&self) -> String {
+        use diesel::prelude::*;
+        use dsar_portal::db::schema::requests as r;
+        self.db(|c| r::table.select(r::id).first(c).expect("a request"))
+    }
+
     /// The id of the request with `reference`.
     pub fn request_id(&self, reference: &str) -> String {
         use diesel::prelude::*;

@@ -108,11 +108,7 @@ async fn an_accepted_erase_is_completed_by_one_signed_callback() {
             ],
         )
         .await;
-        let id: String = app.db(|c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::requests::dsl::*;
-            requests.select(id).first(c).expect("id")
-        });
+        let id = app.only_request_id();
         app.exec(&format!(
             "UPDATE requests SET status = 'in_progress' WHERE id = '{id}'"
         ));
