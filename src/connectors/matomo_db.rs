@@ -6,6 +6,10 @@
 //! 5: `idvisitor` is the first 8 bytes of sha1(user id), the user id itself is stored as
 //! sha1(uid . salt) when "pseudonymise user id" is on, and IP addresses are stored masked
 //! (a.b.0.0 by default), so an IP can only ever be a weak key.
+//!
+//! `row.unwrap()` in this file is mysql_async's `Row::unwrap`, which turns a row into its
+//! values; it panics only for a column taken out of the row before, which never happens
+//! here. It is not `Option::unwrap` on anything the database or a user controls.
 
 use super::matomo_ids;
 use super::{
