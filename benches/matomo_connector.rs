@@ -117,53 +117,26 @@ fn main() {
     let by_visitor_id = subject(&[("matomo_visitor_id", &visitor_hex(PERSON))]);
 
     let mut rows: Vec<(String, String, Vec<Duration>)> = Vec::new();
-    let mut finds = Vec::new();
-    let mut exports = Vec::new();
-    let mut erases = Vec::new();
-    let mut totals_each = Vec::new();
-    for rep in 0..REPS {
-        let t = Instant::now();
-        let m = db.find(&person).expect("find");
-        let found = t.elapsed();
-        check_find(&m, &[("user_id", 100), ("visitor_id", 100)], &expected);
-
-        let t = Instant::now();
-        let records = db.export(&m).expect("export");
-        let exported = t.elapsed();
-        for (table, n) in &expected {
-            assert_eq!(records.tables[table].len() as u64, *n, "exported {table}");
-        }
-        assert!(records.tables["log_visit"]
-            .iter()
-            .all(|v| v["user_id"] == PERSON));
-
-        let t = Instant::now();
-        let report = db.erase(&m).expect("erase");
-        let erased = t.elapsed();
-        assert_eq!(report.deleted, expected, "erased");
-
-        // Untimed: the rows are gone and nothing else went with them; then put them back.
-        let after = counts(&url);
-        for (table, n) in &totals {
-            assert_eq!(after[table], n - expected[table], "{table} after erase");
-        }
-        assert_eq!(
-            query_u64(
-                &url,
-                format!("SELECT COUNT(*) FROM {P}log_link_visit_action WHERE idvisit IN (SELECT idvisit FROM {P}keep_log_visit)")
-            ),
-            0
-        );
-        let gone = db.find(&person).expect("find after erase");
-        assert!(gone.is_empty() && !gone.actionable(), "nothing left");
-        execute(&url, &reseed());
-        assert_eq!(counts(&url), totals, "reseeded (repetition {rep})");
-
-        finds.push(found);
-        exports.push(exported);
-        erases.push(erased);
-        totals_each.push(found + exported + erased);
-    }
+    let full = Rounds::measure(
+        &db,
+        &url,
+        &person,
+        &expected,
+        &totals,
+        &[("user_id", 100), ("visitor_id", 100)],
+    );
+    let mut cfg = config();
+    cfg.search_user_id_column = false;
+    let visitor_db = MatomoDb::new(&cfg, &url).expect("connector");
+    let indexed_only = Rounds::measure(
+        &visitor_db,
+        &url,
+        &person,
+        &expected,
+        &totals,
+        &[("visitor_id", 100)],
+    );
+    drop(visitor_db);
 
     let mut userid_finds = Vec::new();
     let mut visitor_finds = Vec::new();
@@ -188,22 +161,32 @@ fn main() {
     rows.push((
         format!("find by e-mail ({scan} + visitor-id index)"),
         "100 visits, 1,000 actions, 2 conversions, 2 items".into(),
-        finds,
+        full.finds,
     ));
     rows.push((
         "export".into(),
         "the same rows, action names resolved".into(),
-        exports,
+        full.exports,
     ));
     rows.push((
         "erase (batch_size 5000, no log_action purge)".into(),
         "the same rows deleted".into(),
-        erases,
+        full.erases,
     ));
     rows.push((
         "**find + export + erase**".into(),
         "one person end to end".into(),
-        totals_each,
+        full.totals,
+    ));
+    rows.push((
+        "find by e-mail, `search_user_id_column = false` (visitor-id index only)".into(),
+        "the same rows".into(),
+        indexed_only.finds,
+    ));
+    rows.push((
+        "**find + export + erase, `search_user_id_column = false`**".into(),
+        "one person end to end".into(),
+        indexed_only.totals,
     ));
     rows.push((
         format!("find, second person by user_id only ({scan})"),
@@ -243,6 +226,76 @@ fn main() {
     }
 }
 
+/// Timings of REPS find → export → erase rounds for one person, each checked and undone.
+struct Rounds {
+    finds: Vec<Duration>,
+    exports: Vec<Duration>,
+    erases: Vec<Duration>,
+    totals: Vec<Duration>,
+}
+
+impl Rounds {
+    fn measure(
+        db: &MatomoDb,
+        url: &str,
+        person: &Subject,
+        expected: &BTreeMap<String, u64>,
+        totals: &BTreeMap<String, u64>,
+        keys: &[(&str, u64)],
+    ) -> Rounds {
+        let mut r = Rounds {
+            finds: Vec::new(),
+            exports: Vec::new(),
+            erases: Vec::new(),
+            totals: Vec::new(),
+        };
+        for rep in 0..REPS {
+            let t = Instant::now();
+            let m = db.find(person).expect("find");
+            let found = t.elapsed();
+            check_find(&m, keys, expected);
+
+            let t = Instant::now();
+            let records = db.export(&m).expect("export");
+            let exported = t.elapsed();
+            for (table, n) in expected {
+                assert_eq!(records.tables[table].len() as u64, *n, "exported {table}");
+            }
+            assert!(records.tables["log_visit"]
+                .iter()
+                .all(|v| v["user_id"] == PERSON));
+
+            let t = Instant::now();
+            let report = db.erase(&m).expect("erase");
+            let erased = t.elapsed();
+            assert_eq!(&report.deleted, expected, "erased");
+
+            // Untimed: the rows are gone and nothing else went with them; then put them back.
+            let after = counts(url);
+            for (table, n) in totals {
+                assert_eq!(after[table], n - expected[table], "{table} after erase");
+            }
+            assert_eq!(
+                query_u64(
+                    url,
+                    format!("SELECT COUNT(*) FROM {P}log_link_visit_action WHERE idvisit IN (SELECT idvisit FROM {P}keep_log_visit)")
+                ),
+                0
+            );
+            let gone = db.find(person).expect("find after erase");
+            assert!(gone.is_empty() && !gone.actionable(), "nothing left");
+            execute(url, &reseed());
+            assert_eq!(&counts(url), totals, "reseeded (repetition {rep})");
+
+            r.finds.push(found);
+            r.exports.push(exported);
+            r.erases.push(erased);
+            r.totals.push(found + exported + erased);
+        }
+        r
+    }
+}
+
 fn config() -> ConnectorConfig {
     ConnectorConfig {
         name: "matomo".into(),
@@ -254,6 +307,7 @@ fn config() -> ConnectorConfig {
         user_id_from: "email".into(),
         user_id_salt_env: None,
         purge_orphaned_actions: false,
+        search_user_id_column: true,
         batch_size: 5000,
         base_url: None,
         token_env: None,

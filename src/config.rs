@@ -237,6 +237,12 @@ pub struct ConnectorConfig {
     /// Also remove log_action rows (URLs, titles) that only the erased visits referenced.
     #[serde(default)]
     pub purge_orphaned_actions: bool,
+    /// `matomo_db`: also search `log_visit.user_id`. Matomo has no index on that column, so
+    /// without one each find reads the whole table; visits tracked with a user id are found
+    /// through the indexed visitor id anyway while Matomo's `enable_userid_overwrites_visitorid`
+    /// is on (its default), so an operator who keeps that default may switch this off.
+    #[serde(default = "default_search_user_id_column")]
+    pub search_user_id_column: bool,
     /// Rows deleted per statement when erasing.
     #[serde(default = "default_batch")]
     pub batch_size: u32,
@@ -256,6 +262,10 @@ pub struct ConnectorConfig {
 
 fn default_http_timeout() -> u64 {
     120
+}
+
+fn default_search_user_id_column() -> bool {
+    true
 }
 
 fn default_table_prefix() -> String {

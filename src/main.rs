@@ -256,13 +256,21 @@ fn check_config(settings: Settings) -> anyhow::Result<()> {
     for (name, built) in dsar_portal::connectors::registry::build(&settings) {
         // Connectors block on their own runtime: check them from a plain thread.
         let verdict = std::thread::spawn(move || match built {
-            Ok(c) => c.check().map_err(|e| e.to_string()),
+            Ok(c) => c
+                .check()
+                .and_then(|()| c.advice())
+                .map_err(|e| e.to_string()),
             Err(problem) => Err(problem),
         })
         .join()
         .unwrap_or_else(|_| Err("the check crashed".into()));
         match verdict {
-            Ok(()) => println!("connector {name}: ok"),
+            Ok(advice) => {
+                println!("connector {name}: ok");
+                for line in advice {
+                    println!("connector {name}: advice: {line}");
+                }
+            }
             Err(problem) => {
                 broken += 1;
                 println!("connector {name}: NOT usable: {problem}");

@@ -71,6 +71,7 @@ pub struct MatomoDb {
     user_id_from: String,
     user_id_salt_env: Option<String>,
     purge_orphaned_actions: bool,
+    search_user_id_column: bool,
     batch_size: usize,
     pool: Pool,
     /// Taken out only in `drop`, to shut it down without blocking when that happens
@@ -124,6 +125,7 @@ impl MatomoDb {
             user_id_from: cfg.user_id_from.clone(),
             user_id_salt_env: cfg.user_id_salt_env.clone(),
             purge_orphaned_actions: cfg.purge_orphaned_actions,
+            search_user_id_column: cfg.search_user_id_column,
             batch_size: (cfg.batch_size as usize).clamp(1, 50_000),
             pool: Pool::new(opts),
             rt: Some(rt),
@@ -265,7 +267,7 @@ impl MatomoDb {
         let mut keys = Vec::new();
         let mut visits: BTreeMap<u64, Visit> = BTreeMap::new();
 
-        if let Some(uid) = &user_id {
+        if let Some(uid) = user_id.as_ref().filter(|_| self.search_user_id_column) {
             // user_id has no index in Matomo; restricting by site is all that can be done.
             // The comparison is binary: the stored id is exactly what Matomo hashed into
             // idvisitor, and the column's case-insensitive collation could otherwise match
@@ -685,6 +687,33 @@ impl MatomoDb {
             .await
             .map_err(db_error)
     }
+
+    async fn advice_async(&self) -> Result<Vec<String>, ConnectorError> {
+        if !self.search_user_id_column {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.connect().await?;
+        let table = self.table(LOG_VISIT);
+        // Any index that starts with user_id serves the lookup.
+        let indexed: Vec<Row> = conn
+            .exec(
+                "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+                 AND TABLE_NAME = ? AND COLUMN_NAME = 'user_id' AND SEQ_IN_INDEX = 1",
+                Params::Positional(vec![Value::from(table.as_str())]),
+            )
+            .await
+            .map_err(db_error)?;
+        if !indexed.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(vec![format!(
+            "{table}.user_id has no index, so every search reads the whole table \
+             (about 1 s per million visits on a small server). Either add one \
+             (`CREATE INDEX index_user_id ON {table} (user_id);`, a few seconds per million \
+             visits) or, if Matomo's enable_userid_overwrites_visitorid is on (its default), \
+             set search_user_id_column = false for this connector."
+        )])
+    }
 }
 
 impl Connector for MatomoDb {
@@ -706,6 +735,10 @@ impl Connector for MatomoDb {
 
     fn check(&self) -> Result<(), ConnectorError> {
         self.run(self.check_async())
+    }
+
+    fn advice(&self) -> Result<Vec<String>, ConnectorError> {
+        self.run(self.advice_async())
     }
 }
 

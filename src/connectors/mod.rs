@@ -143,4 +143,9 @@ pub trait Connector: Send + Sync {
     }
     /// Tries the connection, for `check-config`.
     fn check(&self) -> Result<(), ConnectorError>;
+    /// Setup the operator should improve though the connector works (e.g. a missing
+    /// index), in plain words, for `check-config`.
+    fn advice(&self) -> Result<Vec<String>, ConnectorError> {
+        Ok(Vec::new())
+    }
 }

@@ -596,6 +596,7 @@ fn config(base_url: &str) -> ConnectorConfig {
         user_id_from: "email".into(),
         user_id_salt_env: None,
         purge_orphaned_actions: false,
+        search_user_id_column: true,
         batch_size: 5000,
         base_url: Some(base_url.into()),
         token_env: None,

@@ -156,6 +156,7 @@ impl Fixture {
             user_id_from: "email".into(),
             user_id_salt_env: None,
             purge_orphaned_actions: false,
+            search_user_id_column: true,
             // Small, so that erasing one person takes several batches.
             batch_size: 2,
             base_url: None,
@@ -708,6 +709,7 @@ fn unreachable_database_is_temporary_and_bad_url_is_permanent() {
         user_id_from: "email".into(),
         user_id_salt_env: None,
         purge_orphaned_actions: false,
+        search_user_id_column: true,
         batch_size: 5000,
         base_url: None,
         token_env: None,
@@ -734,4 +736,46 @@ fn unreachable_database_is_temporary_and_bad_url_is_permanent() {
         .err()
         .expect("bad prefix");
     assert!(matches!(err, ConnectorError::Permanent(_)), "{err:?}");
+}
+
+#[test]
+fn user_id_column_search_can_be_switched_off_and_its_missing_index_is_reported() {
+    let Some(url) = db_url() else { return };
+    let f = Fixture::new(url);
+    seed_people(&f);
+    // A visit carrying Alice's user id under a random visitor id, as Matomo stores it when
+    // enable_userid_overwrites_visitorid is off: only the user_id column finds it.
+    let p = &f.prefix;
+    f.execute(&[format!(
+        "INSERT INTO {p}log_visit (idvisit, idsite, idvisitor, user_id, visit_first_action_time,
+            visit_last_action_time, config_id, location_ip)
+         VALUES (40, 3, UNHEX('{:016x}'), '{ALICE}', '2025-03-01 10:00:00',
+            '2025-03-01 10:01:00', UNHEX('a4a4a4a4a4a4a4a4'), INET6_ATON('10.2.0.0'))",
+        rand::random::<u64>()
+    )]);
+
+    let searching = f.connector(&f.config());
+    let m = searching.find(&alice()).expect("find");
+    assert_eq!(key(&m, "user_id"), Some((Strength::Strong, 3)));
+    assert_eq!(visits(&m), vec![(1, 1), (1, 3), (2, 2), (3, 40)]);
+    let advice = searching.advice().expect("advice");
+    assert_eq!(advice.len(), 1, "{advice:?}");
+    assert!(advice[0].contains(&format!(
+        "CREATE INDEX index_user_id ON {p}log_visit (user_id)"
+    )));
+
+    let mut cfg = f.config();
+    cfg.search_user_id_column = false;
+    let visitor_only = f.connector(&cfg);
+    let m = visitor_only.find(&alice()).expect("find");
+    assert_eq!(key(&m, "user_id"), None, "the column is not searched");
+    assert_eq!(key(&m, "visitor_id"), Some((Strength::Strong, 3)));
+    assert_eq!(visits(&m), vec![(1, 1), (1, 3), (2, 2)]);
+    assert!(visitor_only.advice().expect("advice").is_empty());
+
+    // With the index in place there is nothing left to advise.
+    f.execute(&[format!(
+        "CREATE INDEX index_user_id ON {p}log_visit (user_id)"
+    )]);
+    assert!(searching.advice().expect("advice").is_empty());
 }

@@ -268,6 +268,7 @@ fn config(base_url: &str) -> ConnectorConfig {
         user_id_from: "account_id".into(),
         user_id_salt_env: None,
         purge_orphaned_actions: false,
+        search_user_id_column: true,
         batch_size: 100,
         base_url: Some(base_url.into()),
         token_env: None,

@@ -91,6 +91,7 @@ async fn an_accepted_erase_is_completed_by_one_signed_callback() {
                 user_id_from: "email".into(),
                 user_id_salt_env: None,
                 purge_orphaned_actions: false,
+                search_user_id_column: true,
                 batch_size: 5000,
                 base_url: Some(url),
                 token_env: Some(v),
