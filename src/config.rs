@@ -46,6 +46,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     pub worker: WorkerSettings,
     pub staff: StaffSettings,
+    /// The Data Rights Protocol API for authorized agents.
+    pub drp: DrpSettings,
     /// The systems the portal finds, exports and erases a person's records in.
     pub connectors: Vec<ConnectorConfig>,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
@@ -169,6 +171,16 @@ pub struct RateLimits {
     pub token_pages_per_minute: u32,
     /// Staff login attempts per client address per minute (accounts also lock themselves).
     pub login_per_minute: u32,
+    /// Data Rights Protocol calls per agent per minute.
+    pub drp_per_minute: u32,
+}
+
+/// The covered-business side of the Data Rights Protocol (DRP 1.0).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DrpSettings {
+    /// This business's id in the DRP service directory. The API is off while unset.
+    pub business_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -203,6 +215,7 @@ impl Default for Settings {
             rate_limits: RateLimits::default(),
             worker: WorkerSettings::default(),
             staff: StaffSettings::default(),
+            drp: DrpSettings::default(),
             connectors: Vec::new(),
             trust_proxy_headers: false,
         }
@@ -405,6 +418,7 @@ impl Default for RateLimits {
             intake_per_minute: 10,
             token_pages_per_minute: 30,
             login_per_minute: 10,
+            drp_per_minute: 120,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod connectors;
 pub mod crypto;
 pub mod db;
 pub mod domain;
+pub mod drp;
 pub mod error;
 pub mod flows;
 pub mod jobs;

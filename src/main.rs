@@ -34,6 +34,35 @@ enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The Data Rights Protocol agent directory.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+}
+
+#[derive(Subcommand)]
+enum AgentsCommand {
+    /// Add an agent from the DRP service directory.
+    Add {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// The agent's Ed25519 public key, base64 (`verify_key` in the directory).
+        #[arg(long)]
+        verify_key: String,
+    },
+    /// Disable an agent: its tokens stop working and it cannot pair again.
+    Disable {
+        #[arg(long)]
+        id: String,
+    },
+    /// Enable a disabled agent again (it must pair anew).
+    Enable {
+        #[arg(long)]
+        id: String,
+    },
+    /// List agents.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -93,7 +122,59 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig => check_config(settings),
         Command::Staff(cmd) => staff_command(settings, cmd),
         Command::Audit(AuditCommand::Verify) => audit_verify(settings),
+        Command::Agents(cmd) => agents_command(settings, cmd),
     }
+}
+
+fn agents_command(settings: Settings, cmd: AgentsCommand) -> anyhow::Result<()> {
+    use dsar_portal::flows::drp_directory;
+    let (pool, _) = dsar_portal::prepare_database(&settings)?;
+    let mut conn = pool.get()?;
+    let now = dsar_portal::clock::now();
+    let fail = |e: dsar_portal::error::AppError| anyhow::anyhow!(e.public_message());
+    match cmd {
+        AgentsCommand::Add {
+            id,
+            name,
+            verify_key,
+        } => {
+            let row = drp_directory::add_agent(&mut conn, &id, &name, &verify_key, "cli", now)
+                .map_err(fail)?;
+            println!("added agent {} ({})", row.id, row.name);
+            if settings.drp.business_id.is_none() {
+                println!("note: set drp.business_id in the configuration to turn the DRP API on");
+            }
+        }
+        AgentsCommand::Disable { id } => {
+            if !drp_directory::set_enabled(&mut conn, &id, false, "cli", now).map_err(fail)? {
+                anyhow::bail!("no active agent with id {id}");
+            }
+            println!("disabled agent {id}");
+        }
+        AgentsCommand::Enable { id } => {
+            if !drp_directory::set_enabled(&mut conn, &id, true, "cli", now).map_err(fail)? {
+                anyhow::bail!("no disabled agent with id {id}");
+            }
+            println!("enabled agent {id}");
+        }
+        AgentsCommand::List => {
+            for a in dsar_portal::db::models::drp::list_agents(&mut conn)? {
+                let state = if a.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\tadded {}",
+                    a.id,
+                    a.name,
+                    state,
+                    a.created_at.format("%Y-%m-%d")
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A password from stdin when it is piped; None at a terminal (then one is generated).

@@ -29,6 +29,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/staff/accounts",
     "pages/staff/audit",
     "pages/staff/metrics",
+    "pages/staff/agents",
     "pages/home",
     "pages/choose_jurisdiction",
     "pages/request_form",
@@ -38,6 +39,8 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/link_problem",
     "pages/link_sent",
     "pages/status",
+    "pages/confirm_agent",
+    "pages/agent_answered",
     "emails/package_ready.html",
     "emails/verify_email.html",
     "emails/request_confirmed.html",
@@ -53,6 +56,9 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/appeal_received.html",
     "emails/staff_reminder.html",
     "emails/staff_digest.html",
+    "emails/agent_confirmation.html",
+    "emails/agent_confirmed.html",
+    "emails/agent_refused.html",
 );
 
 const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
@@ -86,6 +92,12 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/staff_reminder.txt",
     "emails/staff_digest.subject",
     "emails/staff_digest.txt",
+    "emails/agent_confirmation.subject",
+    "emails/agent_confirmation.txt",
+    "emails/agent_confirmed.subject",
+    "emails/agent_confirmed.txt",
+    "emails/agent_refused.subject",
+    "emails/agent_refused.txt",
 );
 
 pub struct Templates {

@@ -179,8 +179,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_agents (request_id) {
+        request_id -> Text,
+        authority -> Text,
+        agent_name_enc -> Text,
+        agent_email_enc -> Text,
+        agent_email_index -> Nullable<Text>,
+        organisation_enc -> Nullable<Text>,
+        registration_number_enc -> Nullable<Text>,
+        consumer_confirmation -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        drp_agent_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        request_id -> Text,
+        purpose -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content_enc -> Nullable<Text>,
+        uploaded_at -> Timestamp,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        review_outcome -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    drp_agents (id) {
+        id -> Text,
+        name -> Text,
+        verify_key -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    drp_tokens (token_hash) {
+        token_hash -> Text,
+        agent_id -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    drp_requests (request_id) {
+        request_id -> Text,
+        agent_id -> Text,
+        agent_request_id -> Nullable<Text>,
+        exercise -> Text,
+        claims_enc -> Text,
+        status_callback -> Nullable<Text>,
+        revoked -> Bool,
+        results_url_enc -> Nullable<Text>,
+        notified_state -> Nullable<Text>,
+        callback_attempts -> BigInt,
+        callback_next_at -> Nullable<Timestamp>,
+        callback_claimed_until -> Nullable<Timestamp>,
+        callback_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drp_replays (signature_hash) {
+        signature_hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(exports -> requests (request_id));
+diesel::joinable!(request_agents -> requests (request_id));
+diesel::joinable!(documents -> requests (request_id));
+diesel::joinable!(drp_tokens -> drp_agents (agent_id));
+diesel::joinable!(drp_requests -> requests (request_id));
+diesel::joinable!(drp_requests -> drp_agents (agent_id));
 diesel::joinable!(request_identities -> requests (request_id));
 diesel::joinable!(tokens -> requests (request_id));
 diesel::joinable!(audit_events -> requests (request_id));
@@ -203,4 +286,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     connector_runs,
     exports,
+    request_agents,
+    documents,
+    drp_agents,
+    drp_tokens,
+    drp_requests,
+    drp_replays,
 );

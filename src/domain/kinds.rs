@@ -17,6 +17,9 @@ pub enum RequestKind {
     /// An appeal against a refusal (US state laws). Never filed from the form: it is
     /// opened from the status page of the refused request.
     Appeal,
+    /// Opting back in to sale/sharing: the consumer's renewed consent, recorded at once.
+    /// Arrives from authorized agents (DRP `sale:opt-in`), never from the form.
+    OptIn,
 }
 
 impl RequestKind {
@@ -42,6 +45,7 @@ impl RequestKind {
             RequestKind::Objection => "objection",
             RequestKind::WithdrawConsent => "withdraw_consent",
             RequestKind::Appeal => "appeal",
+            RequestKind::OptIn => "opt_in",
         }
     }
 
@@ -49,7 +53,7 @@ impl RequestKind {
     pub fn parse(s: &str) -> Option<RequestKind> {
         RequestKind::ALL
             .into_iter()
-            .chain([RequestKind::Appeal])
+            .chain([RequestKind::Appeal, RequestKind::OptIn])
             .find(|k| k.as_str() == s)
     }
 
@@ -65,6 +69,7 @@ impl RequestKind {
             RequestKind::Objection => "Object to how my data is used",
             RequestKind::WithdrawConsent => "Withdraw my consent",
             RequestKind::Appeal => "Appeal of a refused request",
+            RequestKind::OptIn => "Opt back in to the sale or sharing of my personal information",
         }
     }
 
@@ -79,18 +84,22 @@ impl RequestKind {
             RequestKind::Objection => "We stop processing your data for a purpose you object to. Objections to direct marketing are always honoured.",
             RequestKind::WithdrawConsent => "We stop any processing that relied on the consent you gave.",
             RequestKind::Appeal => "We review our refusal of your earlier request and answer within 60 days.",
+            RequestKind::OptIn => "We record that you agree again to the sale or sharing of your personal information.",
         }
     }
 
     /// Opt-out of sale/sharing needs no identity verification (CCPA §7026); an appeal
     /// comes from the status page of a request whose email was already verified.
     pub fn needs_verification(self) -> bool {
-        !matches!(self, RequestKind::OptOut | RequestKind::Appeal)
+        !matches!(
+            self,
+            RequestKind::OptOut | RequestKind::Appeal | RequestKind::OptIn
+        )
     }
 
     pub fn track(self) -> Track {
         match self {
-            RequestKind::OptOut => Track::OptOut,
+            RequestKind::OptOut | RequestKind::OptIn => Track::OptOut,
             RequestKind::Appeal => Track::Appeal,
             _ => Track::Standard,
         }
@@ -102,7 +111,7 @@ impl RequestKind {
             RequestKind::Access | RequestKind::Portability => "know",
             RequestKind::Deletion => "delete",
             RequestKind::Correction => "correct",
-            RequestKind::OptOut => "opt_out",
+            RequestKind::OptOut | RequestKind::OptIn => "opt_out",
             RequestKind::Restriction | RequestKind::Objection | RequestKind::WithdrawConsent => {
                 "other_gdpr"
             }

@@ -1,8 +1,10 @@
 //! Pure rules: no I/O, no clock reads. Everything here takes plain values and is
 //! tested directly.
 
+pub mod agent_filing;
 pub mod deadlines;
 pub mod decisions;
+pub mod documents;
 pub mod intake;
 pub mod kinds;
 pub mod metrics;

@@ -2,7 +2,9 @@
 //!
 //! ```text
 //! submitted ──email link──▶ email_verified ──identity ok──▶ in_progress ──▶ fulfilled
-//!     │                        │   ▲                           └──▶ denied
+//!     │  └─agent's email link─▶ awaiting_consumer ─confirms─▲      └──▶ denied
+//!     │                         (refuses ▶ withdrawn)
+//!     │                        │   ▲
 //!     │                        ▼   │ info received
 //!     │                awaiting_information
 //!     └─ unverified past expiry ▶ closed_unverified    withdrawn: from any open step
@@ -14,6 +16,9 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Submitted,
+    /// An agent with a signed permission proved their email; the consumer must now
+    /// confirm directly that the agent may act for them (CCPA §7063(a)(2)).
+    AwaitingConsumer,
     EmailVerified,
     AwaitingInformation,
     InProgress,
@@ -27,6 +32,12 @@ pub enum Status {
 pub enum Event {
     /// The requester followed the email link.
     EmailVerified,
+    /// An agent holding a signed permission followed their email link.
+    AgentEmailVerified,
+    /// The consumer confirmed the agent's permission by their own email link.
+    ConsumerConfirmed,
+    /// The consumer said the agent may not act for them.
+    ConsumerRefused,
     /// Requests that need no verification (opt-out of sale) start work at once.
     AcceptedWithoutVerification,
     IdentityConfirmed,
@@ -46,8 +57,9 @@ pub struct IllegalTransition {
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Submitted,
+        Status::AwaitingConsumer,
         Status::EmailVerified,
         Status::AwaitingInformation,
         Status::InProgress,
@@ -60,6 +72,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Submitted => "submitted",
+            Status::AwaitingConsumer => "awaiting_consumer",
             Status::EmailVerified => "email_verified",
             Status::AwaitingInformation => "awaiting_information",
             Status::InProgress => "in_progress",
@@ -85,6 +98,7 @@ impl Status {
     pub fn consumer_step(self) -> &'static str {
         match self {
             Status::Submitted => "Waiting for you to confirm your email address with the link we sent.",
+            Status::AwaitingConsumer => "Waiting for the person this request is for to confirm, by the link we emailed them, that the agent may act for them.",
             Status::EmailVerified => "Email confirmed. Our privacy team is checking your request.",
             Status::AwaitingInformation => "We have asked you for more information and are waiting for your reply.",
             Status::InProgress => "Our privacy team is working on your request.",
@@ -109,6 +123,10 @@ impl Status {
             (S::Submitted, E::EmailVerified) => S::EmailVerified,
             (S::Submitted, E::AcceptedWithoutVerification) => S::InProgress,
             (S::Submitted, E::VerificationExpired) => S::ClosedUnverified,
+            (S::Submitted, E::AgentEmailVerified) => S::AwaitingConsumer,
+            (S::AwaitingConsumer, E::ConsumerConfirmed) => S::EmailVerified,
+            (S::AwaitingConsumer, E::ConsumerRefused) => S::Withdrawn,
+            (S::AwaitingConsumer, E::VerificationExpired) => S::ClosedUnverified,
             (S::EmailVerified, E::IdentityConfirmed) => S::InProgress,
             (S::EmailVerified, E::InformationRequested) => S::AwaitingInformation,
             (S::AwaitingInformation, E::InformationReceived) => S::EmailVerified,
@@ -164,6 +182,27 @@ mod tests {
             .is_err());
         assert!(Status::InProgress
             .transition(Event::VerificationExpired)
+            .is_err());
+    }
+
+    #[test]
+    fn agent_requests_wait_for_the_consumer() {
+        let waiting = Status::Submitted.transition(Event::AgentEmailVerified);
+        assert_eq!(waiting, Ok(Status::AwaitingConsumer));
+        let waiting = Status::AwaitingConsumer;
+        assert_eq!(
+            waiting.transition(Event::ConsumerConfirmed),
+            Ok(Status::EmailVerified)
+        );
+        assert_eq!(
+            waiting.transition(Event::ConsumerRefused),
+            Ok(Status::Withdrawn)
+        );
+        // Staff cannot confirm identity or fulfil before the consumer answered.
+        assert!(waiting.transition(Event::IdentityConfirmed).is_err());
+        assert!(waiting.transition(Event::Fulfilled).is_err());
+        assert!(Status::EmailVerified
+            .transition(Event::ConsumerConfirmed)
             .is_err());
     }
 

@@ -47,3 +47,16 @@ pub fn subject_email(
         .decrypt(VALUE_CONTEXT, &row.value_enc)
         .map_err(AppError::internal)
 }
+
+/// Who filed the request and so receives its status notices: the web agent when an
+/// agent filed it, otherwise the consumer. (DRP agents are told by status callbacks.)
+pub fn requester_email(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<String, AppError> {
+    match super::agents::web_agent_email(state, conn, request_id)? {
+        Some(agent) => Ok(agent),
+        None => subject_email(state, conn, request_id),
+    }
+}

@@ -49,7 +49,7 @@ pub fn close_unverified(
                 },
                 now,
             )?;
-            let to = emails::subject_email(state, conn, &request.id)?;
+            let to = emails::requester_email(state, conn, &request.id)?;
             emails::queue(
                 state,
                 conn,

@@ -180,8 +180,16 @@ fn notify(
             format!("{}/status/{secret}", state.public_url).into(),
         );
     }
-    let to = emails::subject_email(state, conn, &row.id)?;
-    emails::queue(state, conn, &row.id, template, &to, data, now)
+    let to = emails::requester_email(state, conn, &row.id)?;
+    emails::queue(state, conn, &row.id, template, &to, data.clone(), now)?;
+    // The consumer hears the outcome of what an agent asked for in their name.
+    if matches!(template, "fulfilled" | "denied") {
+        let consumer = emails::subject_email(state, conn, &row.id)?;
+        if consumer != to {
+            emails::queue(state, conn, &row.id, template, &consumer, data, now)?;
+        }
+    }
+    Ok(())
 }
 
 fn transition(row: &RequestRow, event: Event, what: &str) -> Result<(Status, Status), AppError> {
@@ -540,6 +548,20 @@ pub fn withdraw(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     write_tx(conn, |conn| {
+        withdraw_as(state, conn, request_id, "consumer", now)
+    })
+}
+
+/// Withdrawal inside the caller's transaction, by `actor` (the consumer from the status
+/// page, a DRP agent revoking, the consumer refusing an agent).
+pub fn withdraw_as(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    {
         let row = requests::find(conn, request_id)?;
         let (from, to) = transition(&row, Event::Withdrawn, "Withdrawing")?;
         touch(conn, &row, now)?;
@@ -548,7 +570,7 @@ pub fn withdraw(
         record(
             conn,
             &row,
-            "consumer",
+            actor,
             "withdrawn",
             Some(from),
             Some(to),
@@ -556,7 +578,7 @@ pub fn withdraw(
             true,
             now,
         )?;
-        let to_addr = emails::subject_email(state, conn, &row.id)?;
+        let to_addr = emails::requester_email(state, conn, &row.id)?;
         emails::queue(
             state,
             conn,
@@ -567,7 +589,7 @@ pub fn withdraw(
             "reference": row.reference, "kind_label": parsed(&row)?.kind.label()}),
             now,
         )
-    })
+    }
 }
 
 /// The consumer appeals a refusal (US state laws): a request of its own, 60 days,
@@ -692,7 +714,7 @@ pub fn appeal(
             now + Duration::days(state.settings.verification.status_link_days),
             now,
         )?;
-        let to = emails::subject_email(state, conn, &id)?;
+        let to = emails::requester_email(state, conn, &id)?;
         emails::queue(
             state,
             conn,

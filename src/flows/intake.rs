@@ -9,6 +9,7 @@ use crate::db::models::identities::{self, IdentityRow, VALUE_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
 use crate::db::{write_tx, DbConn};
+use crate::domain::agent_filing::AgentFiling;
 use crate::domain::deadlines::{self, Regime};
 use crate::domain::intake::ValidIntake;
 use crate::domain::kinds::RequestKind;
@@ -25,6 +26,7 @@ pub const DETAILS_CONTEXT: &str = "requests.details";
 pub enum Source {
     Web,
     Api,
+    Drp,
 }
 
 impl Source {
@@ -32,6 +34,7 @@ impl Source {
         match self {
             Source::Web => "web_form",
             Source::Api => "api",
+            Source::Drp => "drp",
         }
     }
 }
@@ -60,6 +63,37 @@ pub fn submit(
     submission_key: &str,
     now: NaiveDateTime,
 ) -> Result<Submitted, AppError> {
+    let filing = Filing {
+        agent: None,
+        source,
+        gpc,
+        email_attested: false,
+    };
+    submit_filing(state, conn, intake, &filing, submission_key, now)
+}
+
+/// How a request arrived, beyond its fields.
+pub struct Filing<'a> {
+    /// An authorized agent filing through the web, with their proof of authority.
+    pub agent: Option<&'a AgentFiling>,
+    pub source: Source,
+    pub gpc: bool,
+    /// A DRP agent attests that it verified the consumer's email (`email_verified`), so
+    /// the portal does not send its own link; staff still decide on identity.
+    pub email_attested: bool,
+}
+
+/// `submit` for any filing: the agent and their document are stored with the request,
+/// and the agent (not the consumer) proves their email first.
+pub fn submit_filing(
+    state: &AppState,
+    conn: &mut DbConn,
+    intake: &ValidIntake,
+    filing: &Filing<'_>,
+    submission_key: &str,
+    now: NaiveDateTime,
+) -> Result<Submitted, AppError> {
+    let (agent, source, gpc) = (filing.agent, filing.source, filing.gpc);
     let key_hash = tokens::hash(submission_key);
     write_tx(conn, |conn| {
         if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
@@ -103,9 +137,14 @@ pub fn submit(
         };
         requests::insert(conn, &row)?;
         identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;
-        let actor = match source {
-            Source::Web => actors::CONSUMER,
-            Source::Api => actors::API,
+        if let Some(filing) = agent {
+            super::agents::store_filing(state, conn, &id, filing, intake.kind, now)?;
+        }
+        let actor = match (source, agent) {
+            (_, Some(_)) => actors::AGENT,
+            (Source::Web, None) => actors::CONSUMER,
+            (Source::Api, None) => actors::API,
+            (Source::Drp, None) => actors::AGENT,
         };
         audit::append(
             conn,
@@ -119,14 +158,22 @@ pub fn submit(
                     "kind": row.kind, "jurisdiction": row.jurisdiction, "regime": row.regime,
                     "source": row.source, "gpc": gpc, "due_on": row.due_on,
                     "acknowledge_by": row.acknowledge_by,
+                    "agent_authority": agent.map(|a| a.agent.authority.as_str()),
                 }),
                 consumer_visible: true,
             },
             now,
         )?;
 
-        let email = intake.email.as_str();
-        if intake.kind.needs_verification() {
+        // The person who filed hears from us: the agent when there is one.
+        let email = agent.map_or(intake.email.as_str(), |a| a.agent.email.as_str());
+        if intake.kind.needs_verification() && filing.email_attested {
+            super::verification::accept_attested_email(state, conn, &row, now)?;
+            row.status = Status::EmailVerified.as_str().into();
+        } else if intake.kind == RequestKind::OptIn {
+            record_opt_in(conn, &row, now)?;
+            row.status = Status::Fulfilled.as_str().into();
+        } else if intake.kind.needs_verification() {
             super::verification::send_verification_link(
                 state,
                 conn,
@@ -194,6 +241,47 @@ pub fn submit(
         }
         summary(&row, true)
     })
+}
+
+/// Renewed consent to sale/sharing needs no verification and no work: it is recorded,
+/// and the request is complete at once.
+fn record_opt_in(conn: &mut DbConn, row: &RequestRow, now: NaiveDateTime) -> Result<(), AppError> {
+    let steps = [Event::AcceptedWithoutVerification, Event::Fulfilled];
+    let mut from = Status::Submitted;
+    for (version, event) in steps.into_iter().enumerate() {
+        let next = from
+            .transition(event)
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+        if !requests::set_status(
+            conn,
+            &row.id,
+            version as i64,
+            next.as_str(),
+            !next.is_open(),
+            now,
+        )? {
+            return Err(AppError::Conflict("This request changed meanwhile.".into()));
+        }
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&row.id),
+                actor: actors::SYSTEM,
+                action: if next.is_open() {
+                    "accepted_without_verification"
+                } else {
+                    "consent_renewed"
+                },
+                from_status: Some(from.as_str()),
+                to_status: Some(next.as_str()),
+                detail: json!({"kind": row.kind}),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+        from = next;
+    }
+    Ok(())
 }
 
 fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {

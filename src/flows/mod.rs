@@ -1,7 +1,10 @@
 //! Use cases that combine domain rules with storage: each runs in one write
 //! transaction so that the change, its audit event and its email commit together.
 
+pub mod agents;
 pub mod connector_runs;
+pub mod drp;
+pub mod drp_directory;
 pub mod emails;
 pub mod expiry;
 pub mod handling;
@@ -14,5 +17,7 @@ pub mod verification;
 pub mod actors {
     pub const CONSUMER: &str = "consumer";
     pub const API: &str = "api";
+    /// An authorized agent acting for the consumer (web form or DRP).
+    pub const AGENT: &str = "agent";
     pub const SYSTEM: &str = "system";
 }

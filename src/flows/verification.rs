@@ -51,6 +51,8 @@ pub fn inspect(
 
 pub struct Verified {
     pub reference: String,
+    /// An agent verified: the consumer has been asked to confirm.
+    pub awaiting_consumer: bool,
     pub kind: RequestKind,
     pub status_secret: String,
 }
@@ -69,7 +71,15 @@ pub fn confirm(
             other => return Ok(Err(other)),
         };
         let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
-        let Ok(next) = from.transition(Event::EmailVerified) else {
+        // An agent with a signed permission has proved their own email; the consumer
+        // must still confirm directly that the agent may act for them.
+        let consumer_must_confirm = super::agents::consumer_must_confirm(conn, &request.id)?;
+        let event = if consumer_must_confirm {
+            Event::AgentEmailVerified
+        } else {
+            Event::EmailVerified
+        };
+        let Ok(next) = from.transition(event) else {
             // Closed or already past verification: the link has nothing left to do.
             return Ok(Err(LinkState::Used(request)));
         };
@@ -87,13 +97,24 @@ pub fn confirm(
                 "This link was just used. Please reload the page.".into(),
             ));
         }
-        requests::mark_verified(conn, &request.id, now)?;
+        // The consumer's email counts as verified only once they confirm themselves.
+        if !consumer_must_confirm {
+            requests::mark_verified(conn, &request.id, now)?;
+        }
         audit::append(
             conn,
             NewEvent {
                 request_id: Some(&request.id),
-                actor: actors::CONSUMER,
-                action: "email_verified",
+                actor: if consumer_must_confirm {
+                    actors::AGENT
+                } else {
+                    actors::CONSUMER
+                },
+                action: if consumer_must_confirm {
+                    "agent_email_verified"
+                } else {
+                    "email_verified"
+                },
                 from_status: Some(from.as_str()),
                 to_status: Some(next.as_str()),
                 detail: json!({"method": "email_link"}),
@@ -101,14 +122,57 @@ pub fn confirm(
             },
             now,
         )?;
+        if consumer_must_confirm {
+            super::agents::ask_consumer(state, conn, &request, now)?;
+        }
         let status_secret = send_status_link(state, conn, &request, now)?;
         let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
         Ok(Ok(Verified {
+            awaiting_consumer: consumer_must_confirm,
             reference: request.reference,
             kind,
             status_secret,
         }))
     })
+}
+
+/// A DRP agent attested the consumer's email: the request starts verified (audited as
+/// the agent's attestation) and the consumer gets the usual confirmation with a status link.
+pub fn accept_attested_email(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let next = Status::Submitted
+        .transition(Event::EmailVerified)
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    if !requests::set_status(
+        conn,
+        &request.id,
+        request.version,
+        next.as_str(),
+        false,
+        now,
+    )? {
+        return Err(AppError::Conflict("This request changed meanwhile.".into()));
+    }
+    requests::mark_verified(conn, &request.id, now)?;
+    audit::append(
+        conn,
+        NewEvent {
+            request_id: Some(&request.id),
+            actor: actors::AGENT,
+            action: "email_verified",
+            from_status: Some(Status::Submitted.as_str()),
+            to_status: Some(next.as_str()),
+            detail: json!({"method": "drp_agent_attestation"}),
+            consumer_visible: true,
+        },
+        now,
+    )?;
+    send_status_link(state, conn, request, now)?;
+    Ok(())
 }
 
 /// Issues a single-use verification link (valid `email_link_hours`) and emails it.
@@ -159,7 +223,7 @@ fn send_status_link(
         now + Duration::days(state.settings.verification.status_link_days),
         now,
     )?;
-    let to = emails::subject_email(state, conn, &request.id)?;
+    let to = emails::requester_email(state, conn, &request.id)?;
     let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
     emails::queue(
         state,
@@ -200,7 +264,7 @@ pub fn resend(
         }
         if status == Status::Submitted {
             token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
-            let to = emails::subject_email(state, conn, &request.id)?;
+            let to = emails::requester_email(state, conn, &request.id)?;
             let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
             send_verification_link(state, conn, &request.id, &request.reference, kind, &to, now)?;
         } else {

@@ -85,6 +85,10 @@ pub fn housekeeping(state: &AppState) {
         retention::purge_expired(state, &mut conn, now, 200),
     );
     report(
+        "forgot expired DRP signatures",
+        crate::db::models::drp::forget_replays_before(&mut conn, now).map_err(Into::into),
+    );
+    report(
         "deleted expired access packages",
         crate::db::models::exports::delete_expired(&mut conn, now).map_err(Into::into),
     );
@@ -94,11 +98,25 @@ fn run_connectors(state: &AppState, stop: &AtomicBool) {
     let poll = Duration::from_millis(state.settings.worker.poll_milliseconds.max(50));
     while !stop.load(Ordering::SeqCst) {
         let worked = match state.pool.get() {
-            Ok(mut conn) => crate::flows::connector_runs::run_next(state, &mut conn)
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e.public_message(), "connector run failed to record");
-                    false
-                }),
+            Ok(mut conn) => {
+                // DRP status callbacks are outbound HTTP like connector calls, so they
+                // share this thread rather than the mail one.
+                let called = if state.settings.drp.business_id.is_some() {
+                    crate::flows::drp::send_callbacks(state, &mut conn, crate::clock::now())
+                        .unwrap_or_else(|e| {
+                            tracing::warn!(error = %e.public_message(), "DRP callback pass failed");
+                            0
+                        })
+                } else {
+                    0
+                };
+                let ran = crate::flows::connector_runs::run_next(state, &mut conn)
+                    .unwrap_or_else(|e| {
+                        tracing::warn!(error = %e.public_message(), "connector run failed to record");
+                        false
+                    });
+                ran || called > 0
+            }
             Err(_) => false,
         };
         if !worked {

@@ -2,8 +2,10 @@
 
 pub mod api;
 pub mod csrf;
+pub mod drp;
 pub mod form;
 pub mod headers;
+pub mod multipart;
 pub mod public;
 pub mod rate_limit;
 pub mod staff;
@@ -20,6 +22,7 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(api::routes)
+        .configure(drp::routes)
         .configure(staff::routes);
 }
 
@@ -69,6 +72,7 @@ pub fn limit(
         rate_limit::Bucket::Intake => rl.intake_per_minute,
         rate_limit::Bucket::TokenPages => rl.token_pages_per_minute,
         rate_limit::Bucket::Login => rl.login_per_minute,
+        rate_limit::Bucket::Drp => rl.drp_per_minute,
     };
     state.limiter.hit(bucket, client_ip(req, state), per_minute)
 }

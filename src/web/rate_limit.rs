@@ -17,6 +17,7 @@ pub enum Bucket {
     Intake,
     TokenPages,
     Login,
+    Drp,
 }
 
 #[derive(Default)]

@@ -3,10 +3,12 @@
 
 mod helpers;
 
+mod agent_web;
 mod api_json;
 mod audit_and_encryption;
 mod cli;
 mod connector_flow;
+mod drp;
 mod intake_form;
 mod links;
 mod matomo_api;

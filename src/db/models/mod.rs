@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod connector_runs;
+pub mod documents;
+pub mod drp;
 pub mod exports;
 pub mod identities;
 pub mod notes;
 pub mod outbox;
 pub mod pauses;
 pub mod queue;
+pub mod request_agents;
 pub mod requests;
 pub mod staff;
 pub mod tokens;

@@ -117,7 +117,8 @@ pub fn unverified_before(
     limit: i64,
 ) -> QueryResult<Vec<RequestRow>> {
     requests::table
-        .filter(requests::status.eq("submitted"))
+        // An agent's request whose consumer never answered closes the same way.
+        .filter(requests::status.eq_any(["submitted", "awaiting_consumer"]))
         .filter(requests::received_at.lt(cutoff))
         .order(requests::received_at.asc())
         .limit(limit)

@@ -11,6 +11,8 @@ pub enum Purpose {
     VerifyEmail,
     Status,
     Download,
+    /// The consumer's link to confirm or refuse an agent's authority.
+    ConfirmAgent,
 }
 
 impl Purpose {
@@ -19,6 +21,7 @@ impl Purpose {
             Purpose::VerifyEmail => "verify_email",
             Purpose::Status => "status",
             Purpose::Download => "download",
+            Purpose::ConfirmAgent => "confirm_agent",
         }
     }
 }

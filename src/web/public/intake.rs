@@ -5,17 +5,22 @@
 //! for that place.
 
 use super::gpc;
+use crate::domain::agent_filing::{self, RawAgent};
 use crate::domain::intake::{validate, FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
-use crate::flows::intake::{submit as submit_request, Source};
+use crate::flows::intake::{submit_filing, Filing, Source};
 use crate::state::AppState;
 use crate::web::form::Form;
+use crate::web::multipart::{self, MultipartForm};
 use crate::web::rate_limit::Bucket;
+use crate::web::MAX_BODY;
 use crate::web::{csrf, limit, render, with_conn};
 use actix_session::Session;
 use actix_web::http::StatusCode;
+use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -80,16 +85,29 @@ pub async fn new_request(
         ..Default::default()
     };
     let submission_id = crate::crypto::tokens::random_id(16);
+    let no_agent = RawAgent::default();
     form_page(
         &state,
         &session,
         &req,
         place,
-        &raw,
+        &Typed {
+            consumer: &raw,
+            acting: false,
+            agent: &no_agent,
+        },
         &FieldErrors::new(),
         &submission_id,
     )
     .map(|(_, body)| body)
+}
+
+/// The form as typed (the consumer's part and, when filing as one, the agent's), to
+/// show it again beside its errors.
+struct Typed<'a> {
+    consumer: &'a RawIntake,
+    acting: bool,
+    agent: &'a RawAgent,
 }
 
 /// Renders the form for `place` with what was typed and any errors beside their fields.
@@ -98,10 +116,11 @@ fn form_page(
     session: &Session,
     req: &HttpRequest,
     place: Jurisdiction,
-    raw: &RawIntake,
+    typed: &Typed<'_>,
     errors: &FieldErrors,
     submission_id: &str,
 ) -> Result<(StatusCode, HttpResponse), AppError> {
+    let (raw, agent) = (typed.consumer, typed.agent);
     let error_of = |field: &str| -> Value {
         errors
             .get(field)
@@ -154,6 +173,18 @@ fn form_page(
         "gpc": gpc::signal(req),
         "csrf_token": csrf::token(session)?,
         "submission_id": submission_id,
+        "agent": {
+            "open": typed.acting,
+            "acting": typed.acting,
+            "name": text("agent_name", &agent.name),
+            "email": text("agent_email", &agent.email),
+            "organisation": text("agent_organisation", &agent.organisation),
+            "registration_number": text("agent_registration_number", &agent.registration_number),
+            "authority": agent.authority,
+            "authority_error": error_of("agent_authority"),
+            "document_error": error_of("agent_document"),
+            "acting_error": error_of("agent"),
+        },
     });
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -165,14 +196,73 @@ fn form_page(
     Ok((status, page))
 }
 
+/// The request form's fields however they were sent: url-encoded (no document) or
+/// multipart (the agent's document).
+enum Fields {
+    Plain(Form),
+    Multipart(MultipartForm),
+}
+
+impl Fields {
+    fn get(&self, name: &str) -> Option<&str> {
+        match self {
+            Fields::Plain(f) => f.get(name),
+            Fields::Multipart(f) => f.get(name),
+        }
+    }
+}
+
+async fn read_fields(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<Fields, AppError> {
+    if req
+        .content_type()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        let form = multipart::parse(
+            req,
+            session,
+            state,
+            multipart::bounded(req, payload),
+            AGENT_DOCUMENT_FIELD,
+        )
+        .await?;
+        return Ok(Fields::Multipart(form));
+    }
+    let mut body = web::BytesMut::new();
+    let mut payload = payload;
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(AppError::TooLarge(
+                "The form is too large. Please shorten the longest text and try again.".into(),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Fields::Plain(Form::parse(req, session, state, &body)?))
+}
+
+/// The file input of the agent's proof of authority.
+const AGENT_DOCUMENT_FIELD: &str = "agent_document";
+
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     session: Session,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Bucket::Intake)?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+    let mut form = read_fields(&req, &session, &state, payload).await?;
+    let upload = match &mut form {
+        Fields::Multipart(m) => m.take_file(),
+        Fields::Plain(_) => None,
+    };
+    let form = form;
     let get = |name: &str| form.get(name);
 
     // Honeypot: people never see this field; bots fill it. Answer as if accepted.
@@ -212,15 +302,70 @@ pub async fn submit(
         .map(str::to_string)
         .unwrap_or_else(|| crate::crypto::tokens::random_id(16));
 
-    let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
+    let acting = get("agent").is_some_and(|v| v == "yes");
+    let raw_agent = RawAgent {
+        name: get("agent_name").unwrap_or_default().into(),
+        email: get("agent_email").unwrap_or_default().into(),
+        organisation: get("agent_organisation").unwrap_or_default().into(),
+        registration_number: get("agent_registration_number").unwrap_or_default().into(),
+        authority: get("agent_authority").unwrap_or_default().into(),
+    };
+    let consumer = validate(&raw, &state.settings.jurisdictions, &state.identifier_rules);
+    // The agent's part counts only when they said they are one; its errors join the
+    // consumer's so that the page lists everything at once.
+    let agent = acting.then(|| {
+        let consumer_email = consumer.as_ref().ok().map(|v| &v.email);
+        agent_filing::validate(
+            &raw_agent,
+            upload
+                .as_ref()
+                .map(|u| (u.filename.as_str(), u.bytes.as_slice())),
+            consumer_email,
+        )
+    });
+    let (consumer, agent) = match (consumer, agent) {
+        (Ok(c), None) => (Ok(c), None),
+        (Ok(c), Some(Ok(a))) => {
+            if c.name.is_none() {
+                let mut errors = FieldErrors::new();
+                errors.insert(
+                    "name".into(),
+                    vec!["Enter the name of the person you act for.".into()],
+                );
+                (Err(errors), None)
+            } else {
+                (Ok(c), Some(a))
+            }
+        }
+        (Ok(_), Some(Err(agent_errors))) => (Err(agent_errors), None),
+        (Err(mut errors), Some(Err(agent_errors))) => {
+            errors.extend(agent_errors);
+            (Err(errors), None)
+        }
+        (Err(errors), _) => (Err(errors), None),
+    };
+    let valid = match consumer {
         Ok(v) => v,
         Err(errors) => {
             let place = Jurisdiction::parse(&raw.jurisdiction)
                 .filter(|j| state.settings.jurisdictions.contains(j));
             return match place {
                 Some(place) => {
-                    form_page(&state, &session, &req, place, &raw, &errors, &submission_id)
-                        .map(|(_, page)| page)
+                    let typed = Typed {
+                        consumer: &raw,
+                        acting,
+                        agent: &raw_agent,
+                    };
+                    form_page(
+                        &state,
+                        &session,
+                        &req,
+                        place,
+                        &typed,
+                        &errors,
+                        &submission_id,
+                    )
+                    .map(|(_, page)| page)
                 }
                 None => Err(AppError::BadRequest(
                     "Please start again and choose where you live.".into(),
@@ -228,15 +373,25 @@ pub async fn submit(
             };
         }
     };
-    let gpc = gpc::signal(&req) && valid.kind == RequestKind::OptOut;
-    let email = valid.email.as_str().to_string();
+    // An agent's opt-out is the agent's claim, not the consumer's browser signal.
+    let gpc = gpc::signal(&req) && valid.kind == RequestKind::OptOut && agent.is_none();
+    let email = agent
+        .as_ref()
+        .map_or(valid.email.as_str(), |a| a.agent.email.as_str())
+        .to_string();
+    let by_agent = agent.is_some();
     let done = with_conn(&state, move |state, conn| {
-        submit_request(
+        let filing = Filing {
+            agent: agent.as_ref(),
+            source: Source::Web,
+            gpc,
+            email_attested: false,
+        };
+        submit_filing(
             state,
             conn,
             &valid,
-            Source::Web,
-            gpc,
+            &filing,
             &submission_id,
             crate::clock::now(),
         )
@@ -263,6 +418,7 @@ pub async fn submit(
             "acknowledge_by": done.acknowledge_by.map(|d| d.format("%-d %B %Y").to_string()),
             "link_hours": state.settings.verification.email_link_hours,
             "gpc": gpc,
+            "by_agent": by_agent,
         }),
     )
 }

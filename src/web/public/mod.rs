@@ -2,6 +2,7 @@
 //! the status page and the Global Privacy Control file.
 
 pub mod assets;
+pub mod confirm_agent;
 pub mod download;
 pub mod gpc;
 pub mod home;
@@ -17,6 +18,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/opt-out", web::get().to(intake::opt_out_shortcut))
         .route("/requests/new", web::get().to(intake::new_request))
         .route("/requests", web::post().to(intake::submit))
+        .route("/confirm-agent/{token}", web::get().to(confirm_agent::show))
+        .route(
+            "/confirm-agent/{token}",
+            web::post().to(confirm_agent::answer),
+        )
         .route("/verify/{token}", web::get().to(verify::show))
         .route("/verify/{token}", web::post().to(verify::confirm))
         .route("/verify/{token}/resend", web::post().to(verify::resend))

@@ -58,6 +58,7 @@ pub async fn confirm(
                 &state,
                 "pages/verified",
                 json!({"title": "Email confirmed", "reference": v.reference, "kind_label": v.kind.label(),
+                       "awaiting_consumer": v.awaiting_consumer,
                        "status_url": format!("/status/{}", v.status_secret)}),
             )
         }

@@ -1,7 +1,9 @@
 //! The staff workspace: login, the deadline queue, the request page and its actions,
-//! accounts, the audit log and metrics. Every handler checks the session and the role.
+//! accounts, the audit log, metrics and the authorized-agent directory. Every handler
+//! checks the session and the role.
 
 pub mod accounts;
+pub mod agents;
 pub mod audit_log;
 pub mod login;
 pub mod metrics;
@@ -37,12 +39,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/requests/{id}/package",
             web::post().to(request_page::send_package),
         )
+        .route(
+            "/staff/requests/{id}/documents/{doc}",
+            web::get().to(request_page::document),
+        )
+        .route(
+            "/staff/requests/{id}/documents/{doc}/review",
+            web::post().to(request_page::review_document),
+        )
         .route("/staff/accounts", web::get().to(accounts::list))
         .route("/staff/accounts", web::post().to(accounts::add))
         .route(
             "/staff/accounts/{id}/{op}",
             web::post().to(accounts::change),
         )
+        .route("/staff/agents", web::get().to(agents::list))
+        .route(
+            "/staff/agents/{id}/disable",
+            web::post().to(agents::disable),
+        )
+        .route("/staff/agents/{id}/enable", web::post().to(agents::enable))
         .route("/staff/audit", web::get().to(audit_log::show))
         .route("/staff/metrics", web::get().to(metrics::show))
         .route("/staff/metrics.csv", web::get().to(metrics::csv));
@@ -78,4 +94,20 @@ pub fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", to))
         .finish()
+}
+
+const FLASH: &str = "staff_flash";
+
+/// Keeps a one-line message for the next page this session renders, so that an action
+/// can answer with a redirect (no resubmission on reload) and still say what it did.
+pub fn set_flash(session: &Session, message: &str) -> Result<(), AppError> {
+    session
+        .insert(FLASH, message)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))
+}
+
+/// The pending message, removed so that it is shown once. A value that no longer
+/// decodes is dropped rather than failing the page.
+pub fn take_flash(session: &Session) -> Option<String> {
+    session.remove_as::<String>(FLASH).and_then(Result::ok)
 }

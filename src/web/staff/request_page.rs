@@ -1,21 +1,30 @@
 //! `/staff/requests/{id}`: everything about one request, and the actions the state
 //! machine allows right now (each form carries the version the page was built from).
+//! A request an authorized agent filed also shows the agent, the consumer's
+//! confirmation, the identity the agent claims (DRP) and the agent's documents, which
+//! staff open through `document` and record a review of through `review_document`.
 
-use super::{page, redirect, Form};
-use crate::db::models::{audit, identities, notes, requests, staff};
+use super::{page, redirect, set_flash, take_flash, Form};
+use crate::db::models::documents::{self, DocumentInfo};
+use crate::db::models::request_agents::{confirmation, Authority};
+use crate::db::models::{audit, drp, identities, notes, requests, staff};
 use crate::domain::deadlines;
 use crate::domain::decisions::{self, VerificationLevel};
+use crate::domain::documents::DocumentType;
 use crate::domain::intake::RequestDetails;
 use crate::domain::state::{Event, Status};
+use crate::drp::{Address, IdentityClaims};
 use crate::error::AppError;
+use crate::flows::agents::{self, AgentView};
 use crate::flows::handling::{self, Action};
 use crate::flows::intake::DETAILS_CONTEXT;
 use crate::staff::session;
 use crate::state::AppState;
 use crate::web::with_conn;
 use actix_session::Session;
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -24,7 +33,9 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let me = session::current(&state, &session, false).await?;
     let id = id.into_inner();
-    let ctx = with_conn(&state, move |state, conn| {
+    // Taken before the page is built: the session cannot cross into the blocking pool.
+    let flash = take_flash(&session);
+    let mut ctx = with_conn(&state, move |state, conn| {
         let row = requests::find(conn, &id)?;
         let p = handling::parsed(&row)?;
         let dec = |ctx: &str, v: &Option<String>| -> Result<String, AppError> {
@@ -114,6 +125,17 @@ pub async fn show(
         let open = p.status.is_open();
         let verification: serde_json::Value = row.verification_detail.as_deref()
             .and_then(|d| serde_json::from_str(d).ok()).unwrap_or(json!(null));
+        let agent = agents::view(state, conn, &row.id)?.map(|a| agent_context(&a));
+        let agent_claims = drp_claims(state, conn, &row.id)?;
+        let mut agent_documents = Vec::new();
+        for d in documents::for_request(conn, &row.id)? {
+            // The review is recorded by actor (`staff:<id>`); people know each other by email.
+            let reviewer = match d.reviewed_by.as_deref().and_then(|by| by.strip_prefix("staff:")) {
+                Some(staff_id) => staff::find(conn, staff_id)?.map(|s| s.email),
+                None => None,
+            };
+            agent_documents.push(document_context(&d, reviewer));
+        }
         Ok(json!({
             "title": format!("Request {}", row.reference),
             "r": {
@@ -162,10 +184,197 @@ pub async fn show(
             "reasons": decisions::denial_reasons(p.regime).iter().map(|r| json!({"value": r.code, "label": r.label})).collect::<Vec<_>>(),
             "gdpr_refusal": decisions::refusal_names_complaint_rights(p.regime),
             "closed_status": !open && p.status != Status::Submitted,
+            "awaiting_consumer": p.status == Status::AwaitingConsumer,
+            "agent": agent,
+            "agent_claims": agent_claims,
+            "documents": agent_documents,
         }))
     })
     .await?;
+    ctx["flash"] = json!(flash);
     page(&state, &session, &me, "pages/staff/request", ctx)
+}
+
+/// The agent as the page shows them. `confirmation` is a code the template turns into
+/// words (kept there so the wording is in one place with the rest of the page).
+fn agent_context(a: &AgentView) -> Value {
+    let confirmation = match a.consumer_confirmation.as_str() {
+        _ if a.authority == Authority::Drp.as_str() => "drp",
+        confirmation::PENDING => "pending",
+        confirmation::CONFIRMED => "confirmed",
+        confirmation::REFUSED => "refused",
+        confirmation::NOT_REQUIRED if a.authority == Authority::PowerOfAttorney.as_str() => {
+            "power_of_attorney"
+        }
+        _ => "other",
+    };
+    json!({
+        "authority_label": a.authority_label,
+        "name": a.name,
+        // A DRP agent has no email of its own on the request (stored empty).
+        "email": Some(a.email.as_str()).filter(|e| !e.is_empty()),
+        "organisation": a.organisation,
+        "registration_number": a.registration_number,
+        "confirmation": confirmation,
+        "confirmation_raw": a.consumer_confirmation,
+        "confirmed_at": a.confirmed_at.map(|t| t.format("%Y-%m-%d").to_string()),
+        "drp_agent_id": a.drp_agent_id,
+    })
+}
+
+/// The identity a DRP agent claims for the consumer, with the agent's own `_verified`
+/// flag per claim; empty for a request that did not come through DRP.
+fn drp_claims(
+    state: &AppState,
+    conn: &mut crate::db::DbConn,
+    request_id: &str,
+) -> Result<Vec<Value>, AppError> {
+    let Some(row) = drp::find_request(conn, request_id)? else {
+        return Ok(Vec::new());
+    };
+    let text = state
+        .cipher
+        .decrypt(drp::CLAIMS_CONTEXT, &row.claims_enc)
+        .map_err(AppError::internal)?;
+    let stored: Value = serde_json::from_str(&text).map_err(AppError::internal)?;
+    Ok(claims_from_stored(&stored)
+        .present()
+        .into_iter()
+        .map(|c| json!({"label": c.label, "value": c.value, "verified": c.verified == Some(true)}))
+        .collect())
+}
+
+/// Rebuilds the claims from the JSON they were stored as (`IdentityClaims` is only
+/// serialised, and `present` is what turns it into lines to show). A field of the
+/// wrong type is left out rather than failing the page.
+fn claims_from_stored(v: &Value) -> IdentityClaims {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool);
+    IdentityClaims {
+        name: text("name"),
+        email: text("email"),
+        email_verified: flag("email_verified"),
+        phone_number: text("phone_number"),
+        phone_number_verified: flag("phone_number_verified"),
+        address: match v.get("address") {
+            Some(Value::Object(m)) => Some(Address::Structured(m.clone())),
+            Some(Value::String(s)) => Some(Address::Text(s.clone())),
+            _ => None,
+        },
+        address_verified: flag("address_verified"),
+        power_of_attorney: text("power_of_attorney"),
+    }
+}
+
+fn document_context(d: &DocumentInfo, reviewer_email: Option<String>) -> Value {
+    let size = match d.size_bytes {
+        n if n < 1024 => format!("{n} bytes"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
+    };
+    json!({
+        "id": d.id,
+        "media_type": d.media_type,
+        "size": size,
+        "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "removed": d.deleted_at.is_some(),
+        "review_outcome": d.review_outcome,
+        "reviewed_by": reviewer_email.or_else(|| d.reviewed_by.clone()),
+        "reviewed_at": d.reviewed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+    })
+}
+
+/// Serves one document of one request to staff, inline, under headers that keep a
+/// crafted file from acting in the portal's origin. Every role may read requests, so
+/// every role may open their documents; each opening is audited by `open_document`.
+pub async fn document(
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let (id, doc) = path.into_inner();
+    let actor = me.actor();
+    let (media_type, bytes) = with_conn(&state, move |state, conn| {
+        agents::open_document(state, conn, &id, &doc, &actor, crate::clock::now())
+    })
+    .await?;
+    // Only the three sniffed kinds are ever stored; anything else means the row was
+    // altered, and a browser must not be handed bytes of unknown kind to render.
+    let kind = DocumentType::ALL
+        .into_iter()
+        .find(|t| t.media_type() == media_type)
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "stored document has an unexpected media type"
+            ))
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, kind.media_type()))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"document.{}\"", kind.extension()),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // `sandbox` gives the document an opaque origin with scripts off, so a PDF or
+        // image built to run script cannot reach the staff session.
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; object-src 'self'; \
+             plugin-types application/pdf; sandbox",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Cross-Origin-Resource-Policy", "same-origin"))
+        .body(bytes))
+}
+
+/// Records whether a document proves the agent's authority.
+pub async fn review_document(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    me.require_worker()?;
+    let (id, doc) = path.into_inner();
+    let accepted = match form.get("outcome") {
+        Some("accepted") => true,
+        Some("rejected") => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose whether to accept or reject the document.".into(),
+            ))
+        }
+    };
+    let actor = me.actor();
+    let target = id.clone();
+    with_conn(&state, move |_, conn| {
+        // A removed document can no longer be looked at, so it cannot be judged either.
+        let listed = documents::for_request(conn, &target)?;
+        let found = listed
+            .iter()
+            .find(|d| d.id == doc)
+            .ok_or(AppError::NotFound)?;
+        if found.deleted_at.is_some() {
+            return Err(AppError::BadRequest(
+                "This document has been removed; there is nothing left to review.".into(),
+            ));
+        }
+        agents::review_document(conn, &target, &doc, accepted, &actor, crate::clock::now())
+    })
+    .await?;
+    set_flash(
+        &session,
+        if accepted {
+            "Document accepted as proof of the agent's authority."
+        } else {
+            "Document rejected: it does not prove the agent's authority."
+        },
+    )?;
+    Ok(redirect(&format!("/staff/requests/{id}")))
 }
 
 pub async fn act(

@@ -1,0 +1,284 @@
+//! Data Rights Protocol tables: the agent directory, pairing tokens, requests that
+//! arrived through DRP with their callback state, and the replay register.
+
+use crate::db::schema::{
+    drp_agents as ag, drp_replays as rp, drp_requests as dr, drp_tokens as tk,
+};
+use crate::db::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub const CLAIMS_CONTEXT: &str = "drp_requests.claims";
+pub const RESULTS_CONTEXT: &str = "drp_requests.results_url";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ag)]
+pub struct AgentRow {
+    pub id: String,
+    pub name: String,
+    pub verify_key: String,
+    pub created_at: NaiveDateTime,
+    pub disabled_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_agent(conn: &mut DbConn, row: &AgentRow) -> QueryResult<()> {
+    diesel::insert_into(ag::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_agent(conn: &mut DbConn, id: &str) -> QueryResult<Option<AgentRow>> {
+    ag::table
+        .find(id)
+        .select(AgentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list_agents(conn: &mut DbConn) -> QueryResult<Vec<AgentRow>> {
+    ag::table
+        .order(ag::id.asc())
+        .select(AgentRow::as_select())
+        .load(conn)
+}
+
+/// Disables an agent and revokes its tokens; false when it was not active.
+pub fn disable_agent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(ag::table.find(id).filter(ag::disabled_at.is_null()))
+        .set(ag::disabled_at.eq(now))
+        .execute(conn)?;
+    diesel::delete(tk::table.filter(tk::agent_id.eq(id))).execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn enable_agent(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let n = diesel::update(ag::table.find(id).filter(ag::disabled_at.is_not_null()))
+        .set(ag::disabled_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_token(
+    conn: &mut DbConn,
+    token_hash: &str,
+    agent_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(tk::table)
+        .values((
+            tk::token_hash.eq(token_hash),
+            tk::agent_id.eq(agent_id),
+            tk::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The active agent a bearer token (by hash) belongs to.
+pub fn agent_for_token(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<AgentRow>> {
+    tk::table
+        .inner_join(ag::table)
+        .filter(tk::token_hash.eq(token_hash))
+        .filter(ag::disabled_at.is_null())
+        .select(AgentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn touch_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(tk::table.find(token_hash))
+        .set(tk::last_used_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Registers a signed body; false when it had been accepted before (a replay).
+pub fn register_signature(
+    conn: &mut DbConn,
+    signature_hash: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let exists = rp::table
+        .find(signature_hash)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(rp::table)
+        .values((
+            rp::signature_hash.eq(signature_hash),
+            rp::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Forgets signatures whose bodies expired long ago: a replay of them fails the
+/// expiry check anyway.
+pub fn forget_replays_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(rp::table.filter(rp::expires_at.lt(before))).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dr)]
+pub struct DrpRequestRow {
+    pub request_id: String,
+    pub agent_id: String,
+    pub agent_request_id: Option<String>,
+    pub exercise: String,
+    pub claims_enc: String,
+    pub status_callback: Option<String>,
+    pub revoked: bool,
+    pub results_url_enc: Option<String>,
+    pub notified_state: Option<String>,
+    pub callback_attempts: i64,
+    pub callback_next_at: Option<NaiveDateTime>,
+    pub callback_claimed_until: Option<NaiveDateTime>,
+    pub callback_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_request(conn: &mut DbConn, row: &DrpRequestRow) -> QueryResult<()> {
+    diesel::insert_into(dr::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_request(conn: &mut DbConn, request_id: &str) -> QueryResult<Option<DrpRequestRow>> {
+    dr::table
+        .find(request_id)
+        .select(DrpRequestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// An earlier exercise by the same agent with the same agent-request-id, so a retried
+/// POST returns the request it created instead of filing a second one.
+pub fn find_by_agent_request_id(
+    conn: &mut DbConn,
+    agent_id: &str,
+    agent_request_id: &str,
+) -> QueryResult<Option<DrpRequestRow>> {
+    dr::table
+        .filter(dr::agent_id.eq(agent_id))
+        .filter(dr::agent_request_id.eq(agent_request_id))
+        .select(DrpRequestRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_revoked(conn: &mut DbConn, request_id: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set(dr::revoked.eq(true))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_results_url(conn: &mut DbConn, request_id: &str, enc: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set(dr::results_url_enc.eq(enc))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// What a callback reports changes with: the status and the due date (an extension).
+/// `changed_state_sql` below must build the same string in SQL.
+pub fn notified_state(status: &str, due_on: chrono::NaiveDate) -> String {
+    format!("{status}:{}", due_on.format("%Y-%m-%d"))
+}
+
+/// Requests whose agent has not yet been told their current state, with a callback URL,
+/// whose next attempt is due and that no worker holds.
+pub fn callback_candidates(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<DrpRequestRow>> {
+    use crate::db::schema::requests as rq;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    // CAST(date AS TEXT) is 'YYYY-MM-DD' in both SQLite (dates are stored as that text)
+    // and PostgreSQL (ISO DateStyle), matching `notified_state`.
+    let changed = sql::<Bool>(
+        "(drp_requests.notified_state IS NULL OR drp_requests.notified_state <> \
+         (requests.status || ':' || CAST(requests.due_on AS TEXT)))",
+    );
+    dr::table
+        .inner_join(rq::table)
+        .filter(dr::status_callback.is_not_null())
+        .filter(changed)
+        .filter(
+            dr::callback_next_at
+                .is_null()
+                .or(dr::callback_next_at.le(now)),
+        )
+        .filter(
+            dr::callback_claimed_until
+                .is_null()
+                .or(dr::callback_claimed_until.lt(now)),
+        )
+        .order(dr::created_at.asc())
+        .limit(limit)
+        .select(DrpRequestRow::as_select())
+        .load(conn)
+}
+
+/// Takes the lease on one request's callback; false when another worker took it first.
+pub fn claim_callback(
+    conn: &mut DbConn,
+    request_id: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        dr::table.find(request_id).filter(
+            dr::callback_claimed_until
+                .is_null()
+                .or(dr::callback_claimed_until.lt(now)),
+        ),
+    )
+    .set(dr::callback_claimed_until.eq(until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn callback_delivered(conn: &mut DbConn, request_id: &str, state: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set((
+            dr::notified_state.eq(state),
+            dr::callback_attempts.eq(0),
+            dr::callback_next_at.eq(None::<NaiveDateTime>),
+            dr::callback_claimed_until.eq(None::<NaiveDateTime>),
+            dr::callback_error.eq(None::<String>),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn callback_failed(
+    conn: &mut DbConn,
+    request_id: &str,
+    error: &str,
+    next_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set((
+            dr::callback_attempts.eq(dr::callback_attempts + 1),
+            dr::callback_next_at.eq(next_at),
+            dr::callback_claimed_until.eq(None::<NaiveDateTime>),
+            dr::callback_error.eq(error),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn release_callback(conn: &mut DbConn, request_id: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set(dr::callback_claimed_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,403 @@
+//! Authorized agents on the web (CCPA §7063): storing the agent and their document with
+//! the request, asking the consumer to confirm directly, their answer, and the staff
+//! review of the document.
+
+use super::actors;
+use super::emails;
+use super::intake::issue_token;
+use super::verification::{inspect, LinkState};
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::documents::{self, DocumentRow, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY};
+use crate::db::models::identities::{self, VALUE_CONTEXT};
+use crate::db::models::request_agents::{
+    self, confirmation, Authority, RequestAgentRow, AGENT_CONTEXT,
+};
+use crate::db::models::requests::{self, RequestRow};
+use crate::db::models::tokens::{self as token_rows, Purpose};
+use crate::db::{write_tx, DbConn};
+use crate::domain::agent_filing::AgentFiling;
+use crate::domain::kinds::RequestKind;
+use crate::domain::state::{Event, Status};
+use crate::error::AppError;
+use crate::state::AppState;
+use base64::Engine;
+use chrono::{Duration, NaiveDateTime};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// Stores the agent and their document with a new request (inside its transaction).
+pub fn store_filing(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    filing: &AgentFiling,
+    kind: RequestKind,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let agent = &filing.agent;
+    let enc = |v: &str| state.cipher.encrypt(AGENT_CONTEXT, v);
+    // A power of attorney lets the agent act without the consumer's confirmation, and
+    // the law forbids asking for it then (§7063(b)). An opt-out needs the signed
+    // permission but no confirmation: it takes effect without verification (§7026(j)).
+    let answer = match (agent.authority, kind) {
+        (Authority::PowerOfAttorney, _) | (_, RequestKind::OptOut) => confirmation::NOT_REQUIRED,
+        _ => confirmation::PENDING,
+    };
+    request_agents::insert(
+        conn,
+        &RequestAgentRow {
+            request_id: request_id.to_string(),
+            authority: agent.authority.as_str().into(),
+            agent_name_enc: enc(agent.name.as_str()),
+            agent_email_enc: enc(agent.email.as_str()),
+            agent_email_index: Some(
+                state
+                    .indexer
+                    .index("agent_email", &agent.email.normalised()),
+            ),
+            organisation_enc: agent.organisation.as_ref().map(|o| enc(o.as_str())),
+            registration_number_enc: agent.registration_number.as_ref().map(|r| enc(r.as_str())),
+            consumer_confirmation: answer.into(),
+            confirmed_at: None,
+            drp_agent_id: None,
+            created_at: now,
+        },
+    )?;
+    let doc = &filing.document;
+    let sha256 = hex::encode(Sha256::digest(&doc.bytes));
+    let id = crate::clock::new_id();
+    documents::insert(
+        conn,
+        &DocumentRow {
+            id: id.clone(),
+            request_id: request_id.to_string(),
+            purpose: PURPOSE_AGENT_AUTHORITY.into(),
+            media_type: doc.kind.media_type().into(),
+            size_bytes: doc.bytes.len() as i64,
+            sha256: sha256.clone(),
+            content_enc: Some(state.cipher.encrypt(
+                CONTENT_CONTEXT,
+                &base64::engine::general_purpose::STANDARD.encode(&doc.bytes),
+            )),
+            uploaded_at: now,
+            reviewed_at: None,
+            reviewed_by: None,
+            review_outcome: None,
+            deleted_at: None,
+        },
+    )?;
+    audit::append(
+        conn,
+        NewEvent {
+            request_id: Some(request_id),
+            actor: actors::AGENT,
+            action: "agent_document_received",
+            from_status: None,
+            to_status: None,
+            detail: json!({"document": id, "media_type": doc.kind.media_type(),
+                           "size_bytes": doc.bytes.len(), "sha256": sha256,
+                           "authority": agent.authority.as_str()}),
+            consumer_visible: false,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// True while an agent's signed permission waits for the consumer's own confirmation.
+pub fn consumer_must_confirm(conn: &mut DbConn, request_id: &str) -> Result<bool, AppError> {
+    Ok(request_agents::find(conn, request_id)?
+        .is_some_and(|a| a.consumer_confirmation == confirmation::PENDING))
+}
+
+/// The web agent's email, when an agent filed this request through the form.
+pub fn web_agent_email(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<Option<String>, AppError> {
+    let Some(agent) = request_agents::find(conn, request_id)? else {
+        return Ok(None);
+    };
+    if agent.authority == Authority::Drp.as_str() {
+        return Ok(None);
+    }
+    state
+        .cipher
+        .decrypt(AGENT_CONTEXT, &agent.agent_email_enc)
+        .map(Some)
+        .map_err(AppError::internal)
+}
+
+/// The agent as staff and the consumer see them (decrypted).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgentView {
+    pub authority: String,
+    pub authority_label: &'static str,
+    pub name: String,
+    pub email: String,
+    pub organisation: Option<String>,
+    pub registration_number: Option<String>,
+    pub consumer_confirmation: String,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub drp_agent_id: Option<String>,
+}
+
+pub fn view(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<Option<AgentView>, AppError> {
+    let Some(a) = request_agents::find(conn, request_id)? else {
+        return Ok(None);
+    };
+    let dec = |v: &str| {
+        state
+            .cipher
+            .decrypt(AGENT_CONTEXT, v)
+            .map_err(AppError::internal)
+    };
+    let authority = Authority::parse(&a.authority)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown agent authority")))?;
+    Ok(Some(AgentView {
+        authority: a.authority.clone(),
+        authority_label: authority.label(),
+        name: dec(&a.agent_name_enc)?,
+        email: dec(&a.agent_email_enc)?,
+        organisation: a.organisation_enc.as_deref().map(dec).transpose()?,
+        registration_number: a.registration_number_enc.as_deref().map(dec).transpose()?,
+        consumer_confirmation: a.consumer_confirmation,
+        confirmed_at: a.confirmed_at,
+        drp_agent_id: a.drp_agent_id,
+    }))
+}
+
+/// Emails the consumer a link to confirm or refuse the agent (after the agent proved
+/// their email). The link lives as long as an unverified request does.
+pub fn ask_consumer(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
+    let days = state.settings.verification.close_unverified_after_days;
+    let secret = issue_token(
+        conn,
+        &request.id,
+        Purpose::ConfirmAgent,
+        now + Duration::days(days),
+        now,
+    )?;
+    let consumer = emails::subject_email(state, conn, &request.id)?;
+    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+    emails::queue(
+        state,
+        conn,
+        &request.id,
+        "agent_confirmation",
+        &consumer,
+        json!({
+            "reference": request.reference,
+            "kind_label": kind.label(),
+            "agent_name": agent.name,
+            "agent_organisation": agent.organisation,
+            "confirm_url": format!("{}/confirm-agent/{secret}", state.public_url),
+            "days": days,
+        }),
+        now,
+    )
+}
+
+/// What the consumer is shown before answering.
+pub struct ConfirmationPage {
+    pub reference: String,
+    pub kind: RequestKind,
+    pub agent: AgentView,
+    pub consumer_name: Option<String>,
+}
+
+pub enum ConfirmationLink {
+    Open(Box<ConfirmationPage>),
+    /// Already answered, expired, or the request moved on: nothing left to decide.
+    Closed,
+    Unknown,
+}
+
+pub fn inspect_confirmation(
+    state: &AppState,
+    conn: &mut DbConn,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<ConfirmationLink, AppError> {
+    let request = match inspect(conn, Purpose::ConfirmAgent, presented, now)? {
+        LinkState::Valid(_, r) => r,
+        LinkState::Expired(_) | LinkState::Used(_) => return Ok(ConfirmationLink::Closed),
+        LinkState::Unknown => return Ok(ConfirmationLink::Unknown),
+    };
+    if request.status != Status::AwaitingConsumer.as_str() {
+        return Ok(ConfirmationLink::Closed);
+    }
+    let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
+    let consumer_name = identities::of_kind(conn, &request.id, "name")?
+        .map(|row| state.cipher.decrypt(VALUE_CONTEXT, &row.value_enc))
+        .transpose()
+        .map_err(AppError::internal)?;
+    Ok(ConfirmationLink::Open(Box::new(ConfirmationPage {
+        reference: request.reference,
+        kind: RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?,
+        agent,
+        consumer_name,
+    })))
+}
+
+/// The consumer's answer. `Ok(None)` when the link can no longer be used.
+pub fn answer(
+    state: &AppState,
+    conn: &mut DbConn,
+    presented: &str,
+    confirms: bool,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    write_tx(conn, |conn| {
+        let (token, request) = match inspect(conn, Purpose::ConfirmAgent, presented, now)? {
+            LinkState::Valid(t, r) => (t, r),
+            _ => return Ok(None),
+        };
+        let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
+        let event = if confirms {
+            Event::ConsumerConfirmed
+        } else {
+            Event::ConsumerRefused
+        };
+        let Ok(next) = from.transition(event) else {
+            return Ok(None);
+        };
+        let answer = if confirms {
+            confirmation::CONFIRMED
+        } else {
+            confirmation::REFUSED
+        };
+        if !token_rows::mark_used(conn, &token.id, now)?
+            || !request_agents::set_confirmation(conn, &request.id, answer, now)?
+            || !requests::set_status(
+                conn,
+                &request.id,
+                request.version,
+                next.as_str(),
+                !next.is_open(),
+                now,
+            )?
+        {
+            return Err(AppError::Conflict(
+                "This link was just used. Please reload the page.".into(),
+            ));
+        }
+        if confirms {
+            // The consumer has now shown they control the email on the request.
+            requests::mark_verified(conn, &request.id, now)?;
+        }
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(&request.id),
+                actor: actors::CONSUMER,
+                action: if confirms {
+                    "consumer_confirmed_agent"
+                } else {
+                    "consumer_refused_agent"
+                },
+                from_status: Some(from.as_str()),
+                to_status: Some(next.as_str()),
+                detail: json!({"method": "email_link"}),
+                consumer_visible: true,
+            },
+            now,
+        )?;
+        let agent_email = emails::requester_email(state, conn, &request.id)?;
+        let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+        emails::queue(
+            state,
+            conn,
+            &request.id,
+            if confirms {
+                "agent_confirmed"
+            } else {
+                "agent_refused"
+            },
+            &agent_email,
+            json!({"reference": request.reference, "kind_label": kind.label()}),
+            now,
+        )?;
+        Ok(Some(request.reference))
+    })
+}
+
+/// An agent document's bytes, for staff to view (audited by the caller's handler).
+pub fn open_document(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    document_id: &str,
+    staff_id: &str,
+    now: NaiveDateTime,
+) -> Result<(String, Vec<u8>), AppError> {
+    let row = documents::find(conn, request_id, document_id)?.ok_or(AppError::NotFound)?;
+    let content = row.content_enc.as_deref().ok_or(AppError::NotFound)?;
+    let b64 = state
+        .cipher
+        .decrypt(CONTENT_CONTEXT, content)
+        .map_err(AppError::internal)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(AppError::internal)?;
+    // Who looked at an identity document is part of the record.
+    write_tx(conn, |conn| {
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(request_id),
+                actor: staff_id,
+                action: "document_viewed",
+                from_status: None,
+                to_status: None,
+                detail: json!({"document": document_id}),
+                consumer_visible: false,
+            },
+            now,
+        )?;
+        Ok::<(), AppError>(())
+    })?;
+    Ok((row.media_type, bytes))
+}
+
+/// Staff record whether the document proves the agent's authority.
+pub fn review_document(
+    conn: &mut DbConn,
+    request_id: &str,
+    document_id: &str,
+    accepted: bool,
+    staff_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let outcome = if accepted { "accepted" } else { "rejected" };
+    write_tx(conn, |conn| {
+        if !documents::record_review(conn, request_id, document_id, outcome, staff_id, now)? {
+            return Err(AppError::NotFound);
+        }
+        audit::append(
+            conn,
+            NewEvent {
+                request_id: Some(request_id),
+                actor: staff_id,
+                action: "agent_document_reviewed",
+                from_status: None,
+                to_status: None,
+                detail: json!({"document": document_id, "outcome": outcome}),
+                consumer_visible: false,
+            },
+            now,
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,93 @@
+//! `/confirm-agent/{token}`: the consumer confirms or refuses that an agent may act for
+//! them (CCPA §7063(a)(2)). GET shows who asked for what; POST records the answer, so a
+//! mail scanner fetching the link decides nothing.
+
+use crate::error::AppError;
+use crate::flows::agents::{self, ConfirmationLink};
+use crate::state::AppState;
+use crate::web::form::Form;
+use crate::web::rate_limit::Bucket;
+use crate::web::{csrf, limit, render, with_conn};
+use actix_session::Session;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+fn link_gone() -> AppError {
+    AppError::Conflict(
+        "This link can no longer be used: it was already answered, it expired, or the request was closed."
+            .into(),
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let token = token.into_inner();
+    let t = token.clone();
+    let link = with_conn(&state, move |state, conn| {
+        agents::inspect_confirmation(state, conn, &t, crate::clock::now())
+    })
+    .await?;
+    match link {
+        ConfirmationLink::Open(page) => render(
+            &state,
+            "pages/confirm_agent",
+            json!({
+                "title": "Did you ask this agent to act for you?",
+                "reference": page.reference,
+                "kind_label": page.kind.label(),
+                "agent_name": page.agent.name,
+                "agent_organisation": page.agent.organisation,
+                "agent_registration_number": page.agent.registration_number,
+                "authority_label": page.agent.authority_label,
+                "consumer_name": page.consumer_name,
+                "csrf_token": csrf::token(&session)?,
+                "action_url": format!("/confirm-agent/{token}"),
+            }),
+        ),
+        ConfirmationLink::Closed => Err(link_gone()),
+        ConfirmationLink::Unknown => Err(AppError::NotFound),
+    }
+}
+
+pub async fn answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Bucket::TokenPages)?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    let confirms = match form.get("decision") {
+        Some("confirm") => true,
+        Some("refuse") => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose whether the agent may act for you.".into(),
+            ))
+        }
+    };
+    let token = token.into_inner();
+    let answered = with_conn(&state, move |state, conn| {
+        agents::answer(state, conn, &token, confirms, crate::clock::now())
+    })
+    .await?;
+    let Some(reference) = answered else {
+        return Err(link_gone());
+    };
+    tracing::info!(confirmed = confirms, "consumer answered an agent's request");
+    render(
+        &state,
+        "pages/agent_answered",
+        json!({
+            "title": if confirms { "Thank you for confirming" } else { "Request closed" },
+            "reference": reference,
+            "confirmed": confirms,
+        }),
+    )
+}
