@@ -371,6 +371,27 @@ pub fn open_document(
     Ok((row.media_type, bytes))
 }
 
+/// Refuses to go on with a web agent's request until staff accepted a document proving
+/// the agent's authority. Requests without a web agent pass.
+pub fn require_accepted_document(conn: &mut DbConn, request_id: &str) -> Result<(), AppError> {
+    let Some(agent) = request_agents::find(conn, request_id)? else {
+        return Ok(());
+    };
+    if agent.authority == Authority::Drp.as_str() {
+        return Ok(());
+    }
+    let accepted = documents::for_request(conn, request_id)?.iter().any(|d| {
+        d.purpose == PURPOSE_AGENT_AUTHORITY && d.review_outcome.as_deref() == Some("accepted")
+    });
+    if accepted {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "Review the agent's document first: open it and record whether it proves their authority.".into(),
+        ))
+    }
+}
+
 /// Staff record whether the document proves the agent's authority.
 pub fn review_document(
     conn: &mut DbConn,

@@ -278,6 +278,9 @@ pub fn apply(
                         "Choose how the identity was verified.".into(),
                     ));
                 }
+                // An agent's authority is part of verifying the request (§7063): their
+                // document must have been reviewed and accepted first.
+                super::agents::require_accepted_document(conn, &row.id)?;
                 let points: Vec<String> = points
                     .into_iter()
                     .filter(|p| decisions::DATA_POINTS.iter().any(|(k, _)| k == p))

@@ -249,6 +249,60 @@ async fn signed_permission_is_confirmed_by_the_consumer_and_worked_to_fulfilment
             .await;
         assert_eq!(status, 404);
 
+        // Identity cannot be recorded before the agent's document is reviewed and accepted.
+        let (s, page) = handler
+            .act(
+                &id,
+                &[
+                    ("action", "verify"),
+                    ("method", "data_points"),
+                    ("points", "name"),
+                    ("points", "account_id"),
+                    ("declaration", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 409, "{page}");
+        assert!(
+            page.contains("Review the agent&#x27;s document first")
+                || page.contains("Review the agent's document first"),
+            "{page}"
+        );
+        let request_page = format!("/staff/requests/{id}");
+        let (s, _) = handler
+            .post(
+                &request_page,
+                &format!("{doc_path}/review"),
+                &[("outcome", "rejected")],
+            )
+            .await;
+        assert_eq!(s, 303);
+        let (s, _) = handler
+            .act(
+                &id,
+                &[
+                    ("action", "verify"),
+                    ("method", "data_points"),
+                    ("points", "name"),
+                    ("points", "account_id"),
+                    ("declaration", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(s, 409, "a rejected document does not do either");
+        let (s, _) = handler
+            .post(
+                &request_page,
+                &format!("{doc_path}/review"),
+                &[("outcome", "accepted")],
+            )
+            .await;
+        assert_eq!(s, 303);
+        assert_eq!(
+            texts(&app, "SELECT review_outcome AS v FROM documents"),
+            vec!["accepted".to_string()]
+        );
+
         // Worked to fulfilment: the agent and the consumer both hear the outcome.
         handler.verify_and_fulfil(&id).await;
         assert_eq!(
