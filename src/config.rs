@@ -192,6 +192,10 @@ pub struct WorkerSettings {
     pub max_mail_attempts: i64,
     /// First retry delay for a failed email; it doubles per attempt, capped at one hour.
     pub mail_retry_base_seconds: i64,
+    /// How long a claimed connector run belongs to its worker: a run whose worker died
+    /// (crash, kill -9) is taken up again once this lapses. Must exceed every HTTP
+    /// connector's `timeout_seconds`, or a slow call could be started a second time.
+    pub connector_lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -430,6 +434,7 @@ impl Default for WorkerSettings {
             poll_milliseconds: 1000,
             max_mail_attempts: 20,
             mail_retry_base_seconds: 30,
+            connector_lease_seconds: 1800,
         }
     }
 }
@@ -532,6 +537,22 @@ impl Settings {
                     c.name
                 );
             }
+        }
+        // A lease shorter than a call would let a second worker start the same call.
+        let lease = self.worker.connector_lease_seconds;
+        if let Some(c) = self
+            .connectors
+            .iter()
+            .find(|c| c.kind != "matomo_db" && lease <= c.timeout_seconds as i64)
+        {
+            bail!(
+                "worker.connector_lease_seconds ({lease}) must be longer than connector {:?}'s timeout_seconds ({})",
+                c.name,
+                c.timeout_seconds
+            );
+        }
+        if lease < 1 {
+            bail!("worker.connector_lease_seconds must be positive");
         }
         let st = &self.staff;
         if st.argon2_memory_kib < 19456 || st.argon2_iterations < 2 || st.argon2_parallelism < 1 {

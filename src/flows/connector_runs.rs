@@ -286,7 +286,9 @@ fn seal<T: serde::Serialize>(state: &AppState, v: &T) -> String {
 /// Claims and executes one due run; returns false when none was due.
 pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
     let now = crate::clock::now();
-    let Some(run) = runs::claim_next(conn, now, now + Duration::minutes(30))? else {
+    // A run whose worker died is taken up again once its lease lapses.
+    let lease = Duration::seconds(state.settings.worker.connector_lease_seconds);
+    let Some(run) = runs::claim_next(conn, now, now + lease)? else {
         return Ok(false);
     };
     let outcome = match state.connectors.get(&run.connector) {

@@ -138,21 +138,9 @@ fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
         }
         if last_housekeeping.is_none_or(|t| t.elapsed() >= housekeeping_every) {
             last_housekeeping = Some(Instant::now());
-            match state.pool.get() {
-                Ok(mut conn) => {
-                    match crate::flows::expiry::close_unverified(
-                        state,
-                        &mut conn,
-                        crate::clock::now(),
-                        200,
-                    ) {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(closed = n, "closed unverified requests"),
-                        Err(e) => tracing::warn!(error = %e.public_message(), "expiry pass failed"),
-                    }
-                }
-                Err(_) => tracing::warn!("database unavailable; housekeeping postponed"),
-            }
+            // Every periodic pass (expiry, reminders, digests, retention, packages, DRP
+            // replays); it postpones itself when the database is unavailable.
+            housekeeping(state);
         }
         // Sleep in small steps so a stop request is honoured quickly.
         let until = Instant::now() + poll;
