@@ -203,7 +203,18 @@ impl ResponseError for ApiError {
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };
-        HttpResponse::build(self.status_code())
-            .json(serde_json::json!({"error": code, "message": self.0.public_message()}))
+        let mut resp = HttpResponse::build(self.status_code());
+        // The same Retry-After as the HTML pages: API clients are the ones that retry
+        // (it was missing on JSON 503/429; found by tests/api/reliability.rs).
+        match &self.0 {
+            AppError::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unavailable => {
+                resp.insert_header((header::RETRY_AFTER, "30"));
+            }
+            _ => {}
+        }
+        resp.json(serde_json::json!({"error": code, "message": self.0.public_message()}))
     }
 }

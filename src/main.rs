@@ -258,7 +258,12 @@ fn audit_verify(settings: Settings) -> anyhow::Result<()> {
 
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter))
+        // Personal data stays out of the log at every level: at debug, handlebars logs
+        // each helper's parameters, i.e. the names, emails and details it renders.
+        // Added last, so it wins over any `handlebars=…` in the configured filter.
+        // (tests/api/security.rs: a_whole_flow_at_debug_level_logs_no_personal_data_or_secrets)
+        .add_directive("handlebars=info".parse().expect("valid directive"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

@@ -4,11 +4,13 @@
 use crate::config::{Settings, SmtpSettings};
 use anyhow::Context;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{FileTransport, SmtpTransport, Transport};
+use lettre::{SmtpTransport, Transport};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub enum Mailer {
-    Files(FileTransport),
+    /// The folder `.eml` files are written to.
+    Files(PathBuf),
     Smtp(Box<SmtpTransport>),
 }
 
@@ -27,7 +29,7 @@ impl Mailer {
                 let dir = settings.mail_dir();
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("cannot create mail folder {}", dir.display()))?;
-                Ok(Mailer::Files(FileTransport::new(dir)))
+                Ok(Mailer::Files(dir))
             }
             Some(smtp) => Ok(Mailer::Smtp(Box::new(smtp_transport(smtp)?))),
         }
@@ -35,7 +37,7 @@ impl Mailer {
 
     pub fn send(&self, message: &lettre::Message) -> Result<(), SendFailure> {
         match self {
-            Mailer::Files(t) => t.send(message).map(|_| ()).map_err(|_| SendFailure {
+            Mailer::Files(dir) => write_eml(dir, message).map_err(|_| SendFailure {
                 class: "could not write the .eml file",
                 permanent: false,
             }),
@@ -63,6 +65,15 @@ impl Mailer {
             },
         }
     }
+}
+
+/// Writes the message under a temporary name and renames it into place, so anything
+/// reading the folder (a mail pickup script, the tests) never sees a half-written file.
+fn write_eml(dir: &std::path::Path, message: &lettre::Message) -> std::io::Result<()> {
+    let name = uuid::Uuid::now_v7().to_string();
+    let partial = dir.join(format!(".{name}.eml.partial"));
+    std::fs::write(&partial, message.formatted())?;
+    std::fs::rename(&partial, dir.join(format!("{name}.eml")))
 }
 
 fn smtp_transport(smtp: &SmtpSettings) -> anyhow::Result<SmtpTransport> {
