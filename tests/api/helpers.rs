@@ -257,9 +257,7 @@ impl TestApp {
         let dir = self.data_dir.join("mail");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let mut files: Vec<_> = std::fs::read_dir(&dir)
-                .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
-                .unwrap_or_default();
+            let mut files = eml_files(&dir);
             if files.len() >= n || Instant::now() > deadline {
                 files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
                 let emails: Vec<Email> = files
@@ -525,4 +523,105 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish()
+}
+
+// --- Reliability suite (tests/api/reliability.rs) -------------------------------------
+
+/// A database for a portal that a reliability test runs as a separate process: `url` is
+/// None on SQLite (the portal's default file in its data folder), or a fresh PostgreSQL
+/// database that is dropped with this guard.
+pub struct RelDatabase {
+    pub url: Option<String>,
+    cleanup: Option<(String, String)>,
+}
+
+impl Drop for RelDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, db)) = self.cleanup.take() {
+            if let Ok(mut c) = diesel::PgConnection::establish(&admin_url) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub fn rel_database(backend: &Backend) -> RelDatabase {
+    match backend {
+        Backend::Sqlite => RelDatabase {
+            url: None,
+            cleanup: None,
+        },
+        Backend::Postgres(admin) => {
+            let (url, name) = fresh_postgres(admin);
+            RelDatabase {
+                url: Some(url),
+                cleanup: Some((admin.clone(), name)),
+            }
+        }
+    }
+}
+
+/// A second portal instance on `first`'s database, sharing its data folder (keys, so it
+/// can read what the first encrypted, and the `.eml` folder). The first app drops the
+/// database; drop this one first.
+pub async fn rel_spawn_second(first: &TestApp, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = test_settings(&first.data_dir);
+    settings.database_url = first.state.settings.database_url.clone();
+    tweak(&mut settings);
+    let data_dir = settings.data_dir.clone();
+    let app = dsar_portal::Application::build(settings).expect("second instance builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: new_client(),
+        state,
+        backend: first.backend,
+        data_dir,
+        first_admin: first.first_admin.clone(),
+        _dir: dir,
+        pg_cleanup: None,
+    }
+}
+
+// ---- Added for tests/api/security.rs ----
+
+/// A fresh PostgreSQL database next to the one `admin_url` names: (url, name). Drop it
+/// with [`drop_postgres_database`] (for servers started outside `spawn_app`).
+pub fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+    fresh_postgres(admin_url)
+}
+
+pub fn drop_postgres_database(admin_url: &str, name: &str) {
+    if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
+        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+impl Staff {
+    /// A browser with no session yet for a server at `base` (e.g. the real binary
+    /// started as a subprocess, which has no `TestApp`).
+    pub fn anonymous_at(base: &str) -> Staff {
+        Staff {
+            client: new_client(),
+            email: String::new(),
+            id: String::new(),
+            base: base.to_string(),
+        }
+    }
+}
+
+/// The finished `.eml` files in a mail folder (the portal writes each under a temporary
+/// name first and renames it into place).
+pub fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                .collect()
+        })
+        .unwrap_or_default()
 }

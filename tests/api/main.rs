@@ -15,6 +15,8 @@ mod matomo_api;
 mod matomo_db;
 mod opt_out;
 mod pages;
+mod reliability;
+mod security;
 mod smtp;
 mod staff_access;
 mod staff_work;
