@@ -323,7 +323,14 @@ pub fn clean_filename(raw: &str) -> String {
                 .collect();
             format!("{stem}.{tail}")
         }
-        None => cleaned.chars().take(MAX_FILENAME_CHARS).collect(),
+        // Trimmed again: the cut may end on a space, and the name is promised trimmed
+        // (found by fuzz/fuzz_targets/upload.rs).
+        None => cleaned
+            .chars()
+            .take(MAX_FILENAME_CHARS)
+            .collect::<String>()
+            .trim_end()
+            .to_string(),
     }
 }
 
@@ -539,5 +546,10 @@ mod tests {
         assert!(cut.ends_with("é.PDF"));
         let no_ext = "x".repeat(300);
         assert_eq!(clean_filename(&no_ext).len(), MAX_FILENAME_CHARS);
+        // Regression (fuzz/fuzz_targets/upload.rs): a cut that ends on a space.
+        let spaced = format!("{} tail", "x".repeat(MAX_FILENAME_CHARS - 1));
+        let cut = clean_filename(&spaced);
+        assert_eq!(cut, "x".repeat(MAX_FILENAME_CHARS - 1));
+        assert_eq!(clean_filename(&cut), cut);
     }
 }

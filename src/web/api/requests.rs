@@ -29,6 +29,25 @@ pub async fn create(
             "message": "Send the request as JSON with Content-Type: application/json."
         })));
     }
+    // Idempotency-Key lets an integration retry safely; without it every call is new.
+    // An empty one counts as none. A key that is unusable (longer than the 200
+    // characters the OpenAPI document allows, or not visible ASCII) is refused, not
+    // ignored: ignoring it turned the client's safe retries into duplicate requests
+    // without telling it (found by schemathesis's negative_data_rejection check,
+    // fuzz/api.sh).
+    let key = match req.headers().get("Idempotency-Key") {
+        None => None,
+        Some(v) => match v.to_str() {
+            Ok("") => None,
+            Ok(k) if k.len() <= 200 => Some(format!("api:{k}")),
+            _ => {
+                return Err(AppError::BadRequest(
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters.".into(),
+                )
+                .into())
+            }
+        },
+    };
     let bad = |e: serde_json::Error| {
         AppError::BadRequest(format!("The body is not a valid request object: {e}"))
     };
@@ -48,14 +67,7 @@ pub async fn create(
             })))
         }
     };
-    // Idempotency-Key lets an integration retry safely; without it every call is new.
-    let key = req
-        .headers()
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .map(|k| format!("api:{k}"))
-        .unwrap_or_else(|| crate::crypto::tokens::random_id(16));
+    let key = key.unwrap_or_else(|| crate::crypto::tokens::random_id(16));
     let done = with_conn(&state, move |state, conn| {
         submit(
             state,
