@@ -107,9 +107,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref())?;
+    let mut settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings.log);
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::Serve) {
+        // A command needs one connection. With a larger pool, r2d2 would open a spare in a
+        // background thread while the command finishes, and a process exiting during a
+        // PostgreSQL TLS handshake can die abnormally after its work is done.
+        settings.database_pool_size = 1;
+    }
+    match command {
         Command::Serve => serve(settings),
         Command::Migrate => {
             let (_, applied) = dsar_portal::prepare_database(&settings)?;
@@ -262,7 +269,6 @@ fn init_logging(filter: &str) {
         // Personal data stays out of the log at every level: at debug, handlebars logs
         // each helper's parameters, i.e. the names, emails and details it renders.
         // Added last, so it wins over any `handlebars=…` in the configured filter.
-        // (tests/api/security.rs: a_whole_flow_at_debug_level_logs_no_personal_data_or_secrets)
         .add_directive("handlebars=info".parse().expect("valid directive"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
