@@ -55,6 +55,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked || exit 1
 fi
 
+# fuzz/Cargo.lock is not committed: start it from the portal's own lock, so the fuzzed
+# code is built with the same dependency versions as the portal.
+[ -f fuzz/Cargo.lock ] || cp Cargo.lock fuzz/Cargo.lock
+
 echo "== building the fuzz targets (sanitizer: $sanitizer)"
 cargo fuzz build --sanitizer "$sanitizer" "${tdir[@]}" || exit 1
 
