@@ -12,38 +12,10 @@ const CONSUMER_EMAIL: &str = "connie@example.com";
 const AGENT_NAME: &str = "Avery Agentson";
 const AGENT_EMAIL: &str = "avery@agents.example";
 const AGENT_ORG: &str = "Privacy Helpers LLC";
-const BOUNDARY: &str = "----dsarAgentWebBoundaryQ3x9";
 
 /// A small but complete PDF: header at offset 0, version, and %%EOF at the end.
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
-
-/// A multipart/form-data body as a browser writes it; the file goes in `agent_document`.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut b = Vec::new();
-    for (name, value) in fields {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        b.extend_from_slice(
-            format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-        );
-        b.extend_from_slice(value.as_bytes());
-        b.extend_from_slice(b"\r\n");
-    }
-    if let Some((filename, bytes)) = file {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        b.extend_from_slice(
-            format!(
-                "Content-Disposition: form-data; name=\"agent_document\"; \
-                 filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        b.extend_from_slice(bytes);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
 
 /// The consumer's and the agent's fields, as an agent fills them in.
 fn agent_fields<'a>(kind: &'a str, authority: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -89,11 +61,8 @@ async fn agent_submit(
     let r = app
         .client
         .post(app.url("/requests"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(multipart(&all, file))
+        .header("content-type", crate::helpers::multipart_content_type())
+        .body(crate::helpers::multipart_body(&all, file))
         .send()
         .await
         .expect("POST");
@@ -250,18 +219,7 @@ async fn signed_permission_is_confirmed_by_the_consumer_and_worked_to_fulfilment
         assert_eq!(status, 404);
 
         // Identity cannot be recorded before the agent's document is reviewed and accepted.
-        let (s, page) = handler
-            .act(
-                &id,
-                &[
-                    ("action", "verify"),
-                    ("method", "data_points"),
-                    ("points", "name"),
-                    ("points", "account_id"),
-                    ("declaration", "yes"),
-                ],
-            )
-            .await;
+        let (s, page) = handler.record_identity_check(&id).await;
         assert_eq!(s, 409, "{page}");
         assert!(
             page.contains("Review the agent&#x27;s document first")
@@ -277,18 +235,7 @@ async fn signed_permission_is_confirmed_by_the_consumer_and_worked_to_fulfilment
             )
             .await;
         assert_eq!(s, 303);
-        let (s, _) = handler
-            .act(
-                &id,
-                &[
-                    ("action", "verify"),
-                    ("method", "data_points"),
-                    ("points", "name"),
-                    ("points", "account_id"),
-                    ("declaration", "yes"),
-                ],
-            )
-            .await;
+        let (s, _) = handler.record_identity_check(&id).await;
         assert_eq!(s, 409, "a rejected document does not do either");
         let (s, _) = handler
             .post(

@@ -413,22 +413,26 @@ impl Staff {
         self.post(&path, &format!("{path}/action"), &all).await
     }
 
+    /// Posts an identity check by matching three data points; returns the answer.
+    pub async fn record_identity_check(&self, request_id: &str) -> (u16, String) {
+        self.act(
+            request_id,
+            &[
+                ("action", "verify"),
+                ("method", "data_points"),
+                ("points", "name"),
+                ("points", "account_id"),
+                ("points", "postal_address"),
+                ("declaration", "yes"),
+            ],
+        )
+        .await
+    }
+
     /// Records an identity check by matching data points, then fulfils the request;
     /// both steps must be accepted.
     pub async fn verify_and_fulfil(&self, request_id: &str) {
-        let (s, page) = self
-            .act(
-                request_id,
-                &[
-                    ("action", "verify"),
-                    ("method", "data_points"),
-                    ("points", "name"),
-                    ("points", "account_id"),
-                    ("points", "postal_address"),
-                    ("declaration", "yes"),
-                ],
-            )
-            .await;
+        let (s, page) = self.record_identity_check(request_id).await;
         assert_eq!(s, 303, "verify: {page}");
         let (s, page) = self
             .act(
@@ -624,4 +628,40 @@ pub fn eml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The boundary of the multipart bodies `multipart_body` builds.
+pub const MULTIPART_BOUNDARY: &str = "----dsarTestBoundaryQ3x9f7";
+
+/// The Content-Type header that goes with `multipart_body`.
+pub fn multipart_content_type() -> String {
+    format!("multipart/form-data; boundary={MULTIPART_BOUNDARY}")
+}
+
+/// A multipart/form-data body as a browser writes it: the text fields, then the file (if
+/// any) in the request form's `agent_document` input.
+pub fn multipart_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (name, value) in fields {
+        b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+        b.extend_from_slice(
+            format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+        );
+        b.extend_from_slice(value.as_bytes());
+        b.extend_from_slice(b"\r\n");
+    }
+    if let Some((filename, bytes)) = file {
+        b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
+        b.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"agent_document\"; \
+                 filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
+    b
 }

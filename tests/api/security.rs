@@ -109,36 +109,9 @@ fn assert_no_routes_elsewhere() {
     }
 }
 
-const BOUNDARY: &str = "----dsarSecurityBoundary7f3";
 /// A small valid PDF; the marker lets the log test look for document bytes.
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Title (DOC-SECRET-BYTES-4242) >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 const DOC_MARKER: &str = "DOC-SECRET-BYTES-4242";
-
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut b = Vec::new();
-    for (name, value) in fields {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        b.extend_from_slice(
-            format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-        );
-        b.extend_from_slice(value.as_bytes());
-        b.extend_from_slice(b"\r\n");
-    }
-    if let Some((filename, bytes)) = file {
-        b.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        b.extend_from_slice(
-            format!(
-                "Content-Disposition: form-data; name=\"agent_document\"; \
-                 filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        b.extend_from_slice(bytes);
-        b.extend_from_slice(b"\r\n");
-    }
-    b.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
 
 /// Posts the California form as multipart (an agent's filing), with the form's CSRF
 /// token and submission id added, from `client` (which keeps the session).
@@ -171,11 +144,8 @@ async fn agent_post(
     all.extend_from_slice(fields);
     let r = client
         .post(format!("{base}/requests"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(multipart(&all, file))
+        .header("content-type", crate::helpers::multipart_content_type())
+        .body(crate::helpers::multipart_body(&all, file))
         .send()
         .await
         .expect("POST");
@@ -443,11 +413,11 @@ async fn every_state_changing_route_needs_the_csrf_token_and_our_origin() {
             let mut rb = app
                 .client
                 .post(app.url("/requests"))
-                .header(
-                    "content-type",
-                    format!("multipart/form-data; boundary={BOUNDARY}"),
-                )
-                .body(multipart(&fields, Some(("p.pdf", PDF))));
+                .header("content-type", crate::helpers::multipart_content_type())
+                .body(crate::helpers::multipart_body(
+                    &fields,
+                    Some(("p.pdf", PDF)),
+                ));
             if let Some(o) = origin {
                 rb = rb.header("origin", o);
             }
@@ -576,6 +546,27 @@ fn staff_fields(path: &str, version: &str) -> Vec<(&'static str, String)> {
     }
 }
 
+/// Calls one staff route as `client`: a plain GET, or a POST with the route's fields
+/// (`staff_fields`, at the request's current version) and `csrf`.
+async fn call_staff_route(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    path: &str,
+    request_id: &str,
+    csrf: &str,
+) -> reqwest::Response {
+    if method == "GET" {
+        return client.get(url).send().await.expect("GET");
+    }
+    let version = app.request_field(request_id, "version").unwrap_or_default();
+    let mut fields = staff_fields(path, &version);
+    fields.push(("csrf_token", csrf.to_string()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post_raw(client, url, encode(&pairs), None).await
+}
+
 #[actix_web::test]
 async fn every_staff_route_enforces_login_and_role() {
     // Guard: the matrix covers every staff route (but the public login page).
@@ -630,16 +621,7 @@ async fn every_staff_route_enforces_login_and_role() {
         let before = state_now(&app);
         for (method, path, _, _) in STAFF_MATRIX {
             let url = app.url(&fill(path));
-            let r = if *method == "GET" {
-                anon.client.get(&url).send().await.expect("GET")
-            } else {
-                let version = app.request_field(&id, "version").unwrap_or_default();
-                let mut fields = staff_fields(path, &version);
-                fields.push(("csrf_token", anon_csrf.clone()));
-                let pairs: Vec<(&str, &str)> =
-                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                post_raw(&anon.client, &url, encode(&pairs), None).await
-            };
+            let r = call_staff_route(&app, &anon.client, method, &url, path, &id, &anon_csrf).await;
             let s = r.status().as_u16();
             assert!(
                 (s == 303 && location(&r) == "/staff/login") || (s == 403 && *method == "POST"),
@@ -666,16 +648,8 @@ async fn every_staff_route_enforces_login_and_role() {
                 };
                 let before = state_now(&app);
                 let url = app.url(&fill(path));
-                let r = if *method == "GET" {
-                    member.client.get(&url).send().await.expect("GET")
-                } else {
-                    let version = app.request_field(&id, "version").unwrap_or_default();
-                    let mut fields = staff_fields(path, &version);
-                    fields.push(("csrf_token", csrf.clone()));
-                    let pairs: Vec<(&str, &str)> =
-                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                    post_raw(&member.client, &url, encode(&pairs), None).await
-                };
+                let r =
+                    call_staff_route(&app, &member.client, method, &url, path, &id, &csrf).await;
                 let s = r.status().as_u16();
                 let what = format!("{who} {method} {path} ({})", app.backend);
                 if allowed {
@@ -713,16 +687,7 @@ async fn every_staff_route_enforces_login_and_role() {
         let csrf = hidden(&page, "csrf_token");
         for (method, path, _, _) in STAFF_MATRIX {
             let url = app.url(&fill(path));
-            let r = if *method == "GET" {
-                admin.client.get(&url).send().await.expect("GET")
-            } else {
-                let version = app.request_field(&id, "version").unwrap_or_default();
-                let mut fields = staff_fields(path, &version);
-                fields.push(("csrf_token", csrf.clone()));
-                let pairs: Vec<(&str, &str)> =
-                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                post_raw(&admin.client, &url, encode(&pairs), None).await
-            };
+            let r = call_staff_route(&app, &admin.client, method, &url, path, &id, &csrf).await;
             let s = r.status().as_u16();
             assert!(
                 s != 403 && s < 500,
