@@ -23,6 +23,10 @@ pub struct AppState {
     pub mail_domain: String,
     pub hasher: crate::staff::password::Hasher,
     pub connectors: crate::connectors::registry::Registry,
+    /// Runs intakes in shared transactions (group commit); see `db::group_commit`.
+    pub writer: crate::db::group_commit::GroupWriter,
+    /// SQLite's WAL checkpoints, run beside requests rather than inside one.
+    pub checkpointer: crate::db::checkpointer::Checkpointer,
 }
 
 impl AppState {
@@ -36,6 +40,11 @@ impl AppState {
             .unwrap_or_else(|| "localhost".into());
         Ok(AppState {
             backend: Backend::from_url(&settings.database_url()),
+            writer: crate::db::group_commit::GroupWriter::start(pool.clone())?,
+            checkpointer: crate::db::checkpointer::Checkpointer::start(
+                pool.clone(),
+                Backend::from_url(&settings.database_url()),
+            )?,
             pool,
             cipher: FieldCipher::new(&keys.data),
             indexer: BlindIndexer::new(&keys.index),

@@ -4,6 +4,8 @@
 //! Functions in `models` take `&mut DbConn` so the caller owns the transaction; handlers
 //! run them inside `web::block` because diesel is blocking.
 
+pub mod checkpointer;
+pub mod group_commit;
 pub mod models;
 pub mod schema;
 
@@ -72,9 +74,15 @@ impl ManageConnection for Manager {
                 // queue instead of failing; foreign keys are off by default in SQLite.
                 // busy_timeout comes first so that the pragmas after it wait for a
                 // concurrent opener instead of failing with "database is locked".
+                // Checkpoints run in `checkpointer`, not inside a request's commit;
+                // journal_size_limit truncates the WAL back to 64 MiB after each.
+                // Reading through a memory map shares the operating system's page
+                // cache between connections instead of copying pages into each one.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; \
+                     PRAGMA mmap_size = 268435456;",
                 )
                 .map_err(Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -140,16 +148,69 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
 /// gives the audit hash chain one order on PostgreSQL, and on SQLite it makes the
 /// transaction a writer from its first statement, so the busy timeout applies instead
 /// of a deferred read-then-write failing with SQLITE_BUSY.
+///
+/// On SQLite the writers of this process also queue on a mutex first. SQLite's busy
+/// handler polls with sleeps of up to 100 ms, so a writer that found the lock taken
+/// often slept long after it was free; the mutex hands it over at once. (Other
+/// processes, such as a CLI command, still meet the busy handler.)
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use schema::audit_head::dsl::*;
-    conn.transaction(|c| {
-        diesel::update(audit_head.filter(id.eq(1)))
-            .set(seq.eq(seq))
-            .execute(c)?;
-        f(c)
+    queued_write(conn, |conn| {
+        conn.transaction(|c| {
+            diesel::update(audit_head.filter(id.eq(1)))
+                .set(seq.eq(seq))
+                .execute(c)?;
+            f(c)
+        })
     })
+}
+
+/// Runs a write that needs no audit (the outbox's bookkeeping, say) behind the same
+/// in-process SQLite writer queue as `write_tx`; on PostgreSQL it just runs `f`.
+pub fn queued_write<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> T) -> T {
+    let _writer = match conn {
+        DbConn::Sqlite(_) => sqlite_writer::lock(),
+        DbConn::Pg(_) => None,
+    };
+    f(conn)
+}
+
+/// The process-wide SQLite write mutex, re-entrant per thread, so a `write_tx` nested in
+/// another (a savepoint, as in group commit) does not wait for itself.
+mod sqlite_writer {
+    use std::cell::Cell;
+    use std::sync::{Mutex, MutexGuard};
+
+    static WRITER: Mutex<()> = Mutex::new(());
+
+    thread_local! {
+        static HELD: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub struct Held {
+        _guard: MutexGuard<'static, ()>,
+    }
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            HELD.with(|h| h.set(false));
+        }
+    }
+
+    /// None when this thread already holds it.
+    pub fn lock() -> Option<Held> {
+        if HELD.with(Cell::get) {
+            return None;
+        }
+        // A writer that panicked leaves nothing to repair: its transaction rolled back.
+        let guard = WRITER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        HELD.with(|h| h.set(true));
+        Some(Held { _guard: guard })
+    }
 }

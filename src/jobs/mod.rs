@@ -133,14 +133,20 @@ fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
     let housekeeping_every = Duration::from_secs(60);
     let mut last_housekeeping: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
-        if let Err(e) = send_mail::send_due(state, mailer, stop) {
+        let sent = send_mail::send_due(state, mailer, stop).unwrap_or_else(|e| {
             tracing::warn!(error = %e.public_message(), "outbox pass failed; will retry");
-        }
+            0
+        });
         if last_housekeeping.is_none_or(|t| t.elapsed() >= housekeeping_every) {
             last_housekeeping = Some(Instant::now());
             // Every periodic pass (expiry, reminders, digests, retention, packages, DRP
             // replays); it postpones itself when the database is unavailable.
             housekeeping(state);
+        }
+        if sent >= send_mail::BATCH {
+            // A full batch: more are likely waiting, so go on without the pause (a
+            // burst of requests would otherwise be mailed at one batch per poll).
+            continue;
         }
         // Sleep in small steps so a stop request is honoured quickly.
         let until = Instant::now() + poll;

@@ -3,6 +3,7 @@
 //! failed and stay visible. A message marked sent is never sent again.
 
 use crate::db::models::outbox;
+use crate::db::queued_write;
 use crate::error::AppError;
 use crate::mail::outbox::decode;
 use crate::mail::Mailer;
@@ -16,17 +17,22 @@ pub fn backoff(base: i64, attempts: i64) -> Duration {
     Duration::seconds(secs.min(3600))
 }
 
+/// Messages claimed per pass.
+pub const BATCH: usize = 50;
+
+/// Sends up to one batch of due messages; returns how many were sent.
 pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<usize, AppError> {
     let mut conn = state.pool.get()?;
     let now = crate::clock::now();
-    let due = outbox::due(&mut conn, now, 50)?;
+    let due = outbox::due(&mut conn, now, BATCH as i64)?;
     let mut sent = 0;
     for id in due {
         if stop.load(Ordering::SeqCst) {
             break;
         }
         let now = crate::clock::now();
-        let Some(row) = outbox::claim(&mut conn, &id, now, now + Duration::minutes(5))? else {
+        let lease = now + Duration::minutes(5);
+        let Some(row) = queued_write(&mut conn, |c| outbox::claim(c, &id, now, lease))? else {
             continue;
         };
         let result = decode(&state.cipher, &row)
@@ -35,7 +41,9 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
             .and_then(|mime| mailer.send(&mime).map_err(|f| (f.class, f.permanent)));
         match result {
             Ok(()) => {
-                outbox::mark_sent(&mut conn, &row.id, crate::clock::now())?;
+                queued_write(&mut conn, |c| {
+                    outbox::mark_sent(c, &row.id, crate::clock::now())
+                })?;
                 sent += 1;
                 tracing::info!(outbox_id = %row.id, template = %row.template, "email sent");
             }
@@ -44,7 +52,9 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
                 let give_up = permanent || attempts >= state.settings.worker.max_mail_attempts;
                 let next = crate::clock::now()
                     + backoff(state.settings.worker.mail_retry_base_seconds, row.attempts);
-                outbox::mark_failed_attempt(&mut conn, &row.id, class, next, give_up)?;
+                queued_write(&mut conn, |c| {
+                    outbox::mark_failed_attempt(c, &row.id, class, next, give_up)
+                })?;
                 tracing::warn!(outbox_id = %row.id, attempts, give_up, error = class, "email not sent");
                 if !permanent {
                     // The server is likely down for everyone: stop this pass, retry later.

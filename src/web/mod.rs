@@ -84,6 +84,18 @@ pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Runs blocking database work on actix's thread pool with a pooled connection.
+/// `with_conn` for intake writes: `f` runs in the group-commit writer's next batch, in a
+/// transaction that already holds the write lock, and its result comes back after the
+/// batch committed (see `db::group_commit`).
+pub async fn with_writer<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState, &mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
+{
+    let shared = state.clone();
+    state.writer.run(move |conn| f(&shared, conn)).await
+}
+
 pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,

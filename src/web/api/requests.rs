@@ -6,7 +6,7 @@ use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
-use crate::web::{limit, with_conn};
+use crate::web::{limit, with_conn, with_writer};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -68,7 +68,7 @@ pub async fn create(
         }
     };
     let key = key.unwrap_or_else(|| crate::crypto::tokens::random_id(16));
-    let done = with_conn(&state, move |state, conn| {
+    let done = with_writer(&state, move |state, conn| {
         submit(
             state,
             conn,

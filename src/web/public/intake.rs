@@ -15,7 +15,7 @@ use crate::web::form::Form;
 use crate::web::multipart::{self, MultipartForm};
 use crate::web::rate_limit::Bucket;
 use crate::web::MAX_BODY;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, limit, render, with_writer};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::HttpMessage;
@@ -380,7 +380,7 @@ pub async fn submit(
         .map_or(valid.email.as_str(), |a| a.agent.email.as_str())
         .to_string();
     let by_agent = agent.is_some();
-    let done = with_conn(&state, move |state, conn| {
+    let done = with_writer(&state, move |state, conn| {
         let filing = Filing {
             agent: agent.as_ref(),
             source: Source::Web,
