@@ -32,6 +32,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// `tracing` filter, e.g. "info" or "dsar_portal=debug".
     pub log: String,
+    /// "text" (default, for people) or "json" (one object per line, for log collectors).
+    pub log_format: String,
     /// Public holidays skipped when counting business days.
     pub holidays: Vec<NaiveDate>,
     /// Which places the portal serves; the form offers only these.
@@ -52,6 +54,56 @@ pub struct Settings {
     pub connectors: Vec<ConnectorConfig>,
     /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
+    /// The Prometheus `/metrics` endpoint.
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `/metrics`. With a token, any client presenting it as a bearer token;
+/// without one, only clients on this machine (loopback) whose request carries no
+/// proxy forwarding header.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    pub enabled: bool,
+    /// Name of the environment variable holding the bearer token.
+    pub token_env: Option<String>,
+    /// File holding the bearer token (e.g. a mounted secret).
+    pub token_file: Option<PathBuf>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            enabled: true,
+            token_env: None,
+            token_file: None,
+        }
+    }
+}
+
+impl MetricsSettings {
+    /// The bearer token from the environment or a file; None when neither is configured.
+    pub fn token(&self) -> anyhow::Result<Option<String>> {
+        if let Some(var) = &self.token_env {
+            let token = std::env::var(var)
+                .with_context(|| format!("metrics.token_env names {var}, which is not set"))?;
+            return non_empty_token(token).map(Some);
+        }
+        if let Some(path) = &self.token_file {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read metrics.token_file {}", path.display()))?;
+            return non_empty_token(token.trim().to_string()).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+/// A short token would be guessable; an empty one would let anyone in.
+fn non_empty_token(token: String) -> anyhow::Result<String> {
+    if token.len() < 16 {
+        bail!("the metrics token must be at least 16 characters long");
+    }
+    Ok(token)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -208,6 +260,7 @@ impl Default for Settings {
             database_pool_size: 8,
             templates_dir: None,
             log: "info".into(),
+            log_format: "text".into(),
             holidays: Vec::new(),
             jurisdictions: Jurisdiction::ALL.to_vec(),
             organisation: Organisation::default(),
@@ -222,6 +275,7 @@ impl Default for Settings {
             drp: DrpSettings::default(),
             connectors: Vec::new(),
             trust_proxy_headers: false,
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -478,6 +532,12 @@ impl Settings {
                 self.bind
             )
         })?;
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            bail!("log_format must be \"text\" or \"json\"");
+        }
+        if self.metrics.enabled {
+            self.metrics.token()?;
+        }
         if self.jurisdictions.is_empty() {
             bail!("jurisdictions must name at least one place the portal serves");
         }

@@ -128,6 +128,7 @@ impl Application {
                 })?
         };
         let data = aw::Data::from(state.clone());
+        let ops = aw::Data::new(web::ops::Ops::new(&state.settings)?);
         let session_key = Key::from(&keys.session);
         let server = HttpServer::new(move || {
             let session =
@@ -141,6 +142,7 @@ impl Application {
                     .build();
             App::new()
                 .app_data(data.clone())
+                .app_data(ops.clone())
                 .app_data(aw::PayloadConfig::new(web::MAX_BODY))
                 // Paths carry secret tokens: log the route pattern, never the path.
                 .wrap(
@@ -149,6 +151,9 @@ impl Application {
                             req.match_pattern().unwrap_or_else(|| "(no route)".into())
                         }),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    web::ops::http_metrics::record,
+                ))
                 .wrap(web::headers::security_headers(tls))
                 .wrap(session)
                 .configure(web::routes)

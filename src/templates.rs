@@ -30,6 +30,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/staff/audit",
     "pages/staff/metrics",
     "pages/staff/agents",
+    "pages/staff/new_request",
     "pages/home",
     "pages/choose_jurisdiction",
     "pages/request_form",

@@ -27,6 +27,11 @@ pub enum Source {
     Web,
     Api,
     Drp,
+    /// Entered by staff from another channel (`flows::manual_entry`).
+    Email,
+    Phone,
+    Letter,
+    InPerson,
 }
 
 impl Source {
@@ -35,6 +40,10 @@ impl Source {
             Source::Web => "web_form",
             Source::Api => "api",
             Source::Drp => "drp",
+            Source::Email => "email",
+            Source::Phone => "phone",
+            Source::Letter => "letter",
+            Source::InPerson => "in_person",
         }
     }
 }
@@ -93,14 +102,36 @@ pub fn submit_filing(
     submission_key: &str,
     now: NaiveDateTime,
 ) -> Result<Submitted, AppError> {
+    file(state, conn, intake, filing, None, submission_key, now)
+}
+
+/// `submit_filing`, or with `entered` a request staff enter from another channel: it
+/// was received (and its deadlines run) from an earlier date, the staff member is the
+/// actor, and they may have chosen to verify the person otherwise than by email link.
+pub(super) fn file(
+    state: &AppState,
+    conn: &mut DbConn,
+    intake: &ValidIntake,
+    filing: &Filing<'_>,
+    entered: Option<&super::manual_entry::Entered>,
+    submission_key: &str,
+    now: NaiveDateTime,
+) -> Result<Submitted, AppError> {
     let (agent, source, gpc) = (filing.agent, filing.source, filing.gpc);
+    let received_at = entered.map_or(now, |e| e.received_at);
     let key_hash = tokens::hash(submission_key);
     write_tx(conn, |conn| {
         if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
             return summary(&existing, false);
         }
         let regime = intake.jurisdiction.regime();
-        let dl = deadlines::compute(regime, intake.kind.track(), now.date(), 0, &state.holidays);
+        let dl = deadlines::compute(
+            regime,
+            intake.kind.track(),
+            received_at.date(),
+            0,
+            &state.holidays,
+        );
         let id = crate::clock::new_id();
         let details = serde_json::to_string(&intake.details).map_err(AppError::internal)?;
         let mut row = RequestRow {
@@ -112,7 +143,7 @@ pub fn submit_filing(
             status: Status::Submitted.as_str().into(),
             source: source.as_str().into(),
             gpc,
-            received_at: now,
+            received_at,
             due_on: dl.respond_by,
             acknowledge_by: dl.acknowledge_by,
             paused_days: 0,
@@ -140,11 +171,12 @@ pub fn submit_filing(
         if let Some(filing) = agent {
             super::agents::store_filing(state, conn, &id, filing, intake.kind, now)?;
         }
-        let actor = match (source, agent) {
-            (_, Some(_)) => actors::AGENT,
-            (Source::Web, None) => actors::CONSUMER,
-            (Source::Api, None) => actors::API,
-            (Source::Drp, None) => actors::AGENT,
+        let actor = match (source, agent, entered) {
+            (_, _, Some(e)) => e.actor.as_str(),
+            (_, Some(_), None) => actors::AGENT,
+            (Source::Web, None, None) => actors::CONSUMER,
+            (Source::Api, None, None) => actors::API,
+            (_, None, None) => actors::AGENT,
         };
         audit::append(
             conn,
@@ -159,6 +191,7 @@ pub fn submit_filing(
                     "source": row.source, "gpc": gpc, "due_on": row.due_on,
                     "acknowledge_by": row.acknowledge_by,
                     "agent_authority": agent.map(|a| a.agent.authority.as_str()),
+                    "entered": entered.map(|e| e.audit_detail()),
                 }),
                 consumer_visible: true,
             },
@@ -168,7 +201,10 @@ pub fn submit_filing(
         // The person who filed hears from us: the agent when there is one.
         let email = agent.map_or(intake.email.as_str(), |a| a.agent.email.as_str());
         if intake.kind.needs_verification() && filing.email_attested {
-            super::verification::accept_attested_email(state, conn, &row, now)?;
+            let by = entered.map_or((actors::AGENT, "drp_agent_attestation"), |e| {
+                (e.actor.as_str(), "staff_verify_otherwise")
+            });
+            super::verification::accept_attested_email(state, conn, &row, by, now)?;
             row.status = Status::EmailVerified.as_str().into();
         } else if intake.kind == RequestKind::OptIn {
             record_opt_in(conn, &row, now)?;

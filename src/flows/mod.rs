@@ -9,6 +9,7 @@ pub mod emails;
 pub mod expiry;
 pub mod handling;
 pub mod intake;
+pub mod manual_entry;
 pub mod package;
 pub mod status;
 pub mod verification;

@@ -136,12 +136,15 @@ pub fn confirm(
     })
 }
 
-/// A DRP agent attested the consumer's email: the request starts verified (audited as
-/// the agent's attestation) and the consumer gets the usual confirmation with a status link.
+/// Someone vouched for the requester's email (a DRP agent's attestation, or staff who
+/// took the request by another channel and verify the person otherwise): the request
+/// starts verified, audited as `actor` with `method`, and the requester gets the usual
+/// confirmation with a status link.
 pub fn accept_attested_email(
     state: &AppState,
     conn: &mut DbConn,
     request: &RequestRow,
+    (actor, method): (&str, &str),
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let next = Status::Submitted
@@ -162,11 +165,11 @@ pub fn accept_attested_email(
         conn,
         NewEvent {
             request_id: Some(&request.id),
-            actor: actors::AGENT,
+            actor,
             action: "email_verified",
             from_status: Some(Status::Submitted.as_str()),
             to_status: Some(next.as_str()),
-            detail: json!({"method": "drp_agent_attestation"}),
+            detail: json!({"method": method}),
             consumer_visible: true,
         },
         now,

@@ -6,6 +6,7 @@ pub mod drp;
 pub mod form;
 pub mod headers;
 pub mod multipart;
+pub mod ops;
 pub mod public;
 pub mod rate_limit;
 pub mod staff;
@@ -23,7 +24,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(public::routes)
         .configure(api::routes)
         .configure(drp::routes)
-        .configure(staff::routes);
+        .configure(staff::routes)
+        .configure(ops::routes);
 }
 
 /// Renders a page, adding the organisation facts every page shows.

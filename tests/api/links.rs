@@ -139,7 +139,7 @@ async fn unverified_requests_close_themselves() {
         app.submit("eu", &[("kind", "deletion"), ("name", "Jim"), ("email", "new@example.com")]).await;
         app.emails(2).await;
         // The first was received long ago; the second just now.
-        app.exec("UPDATE requests SET received_at = '2020-01-01 00:00:00' WHERE id = (SELECT request_id FROM request_identities WHERE kind = 'name' ORDER BY created_at LIMIT 1)");
+        app.exec("UPDATE requests SET received_at = '2020-01-01 00:00:00', updated_at = '2020-01-01 00:00:00' WHERE id = (SELECT request_id FROM request_identities WHERE kind = 'name' ORDER BY created_at LIMIT 1)");
         let state = app.state.clone();
         let closed = app.db(move |c| {
             dsar_portal::flows::expiry::close_unverified(&state, c, dsar_portal::clock::now(), 100)

@@ -120,6 +120,9 @@ pub fn unverified_before(
         // An agent's request whose consumer never answered closes the same way.
         .filter(requests::status.eq_any(["submitted", "awaiting_consumer"]))
         .filter(requests::received_at.lt(cutoff))
+        // A request staff entered late (received by letter weeks ago) had its link sent
+        // at entry: the person gets the full period from then.
+        .filter(requests::updated_at.lt(cutoff))
         .order(requests::received_at.asc())
         .limit(limit)
         .select(RequestRow::as_select())

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agents;
 pub mod audit_log;
 pub mod login;
+pub mod manual_entry;
 pub mod metrics;
 pub mod queue;
 pub mod request_page;
@@ -26,6 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/password", web::post().to(login::password_submit))
         .route("/staff", web::get().to(queue::show))
         .route("/staff/digest", web::post().to(queue::toggle_digest))
+        // Before `/staff/requests/{id}`, which would otherwise take "new" for an id.
+        .route("/staff/requests/new", web::get().to(manual_entry::show))
+        .route("/staff/requests/new", web::post().to(manual_entry::submit))
         .route("/staff/requests/{id}", web::get().to(request_page::show))
         .route(
             "/staff/requests/{id}/action",

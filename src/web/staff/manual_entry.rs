@@ -1,0 +1,210 @@
+//! `/staff/requests/new`: handlers and administrators enter a request that arrived by
+//! email, phone, letter or in person (`flows::manual_entry`). Auditors may not.
+
+use super::{page, redirect, set_flash, Form};
+use crate::domain::intake::{validate, FieldErrors, RawIntake};
+use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::error::AppError;
+use crate::flows::manual_entry::{self, Entered, CHANNELS};
+use crate::staff::session::{self, CurrentStaff};
+use crate::state::AppState;
+use crate::web::with_conn;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+/// The form as typed, to show again beside its errors.
+#[derive(Default)]
+struct Typed {
+    channel: String,
+    received_on: String,
+    verify: String,
+    submission_id: String,
+    raw: RawIntake,
+}
+
+pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    me.require_worker()?;
+    let typed = Typed {
+        received_on: crate::clock::now().date().to_string(),
+        verify: "email".into(),
+        submission_id: crate::crypto::tokens::random_id(16),
+        ..Typed::default()
+    };
+    form_page(&state, &session, &me, &typed, &FieldErrors::new())
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let me = session::current(&state, &session, false).await?;
+    let form = Form::parse(&req, &session, &state, &body)?;
+    me.require_worker()?;
+    let mut typed = Typed {
+        channel: form.text("channel"),
+        received_on: form.text("received_on").trim().to_string(),
+        verify: form.text("verify"),
+        submission_id: form.text("submission_id"),
+        raw: RawIntake {
+            kind: form.text("kind"),
+            jurisdiction: form.text("jurisdiction"),
+            name: form.text("name"),
+            email: form.text("email"),
+            details: form.text("details"),
+            ..RawIntake::default()
+        },
+    };
+    for rule in &state.identifier_rules {
+        if let Some(v) = form.get(&format!("id_{}", rule.name)) {
+            typed
+                .raw
+                .identifiers
+                .insert(rule.name.clone(), v.to_string());
+        }
+    }
+    // The form's hidden id makes a resubmit idempotent; an odd or missing one gets a
+    // fresh id (the request is still taken, just without double-submit protection).
+    let id_ok = (16..=64).contains(&typed.submission_id.len())
+        && typed
+            .submission_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !id_ok {
+        typed.submission_id = crate::crypto::tokens::random_id(16);
+    }
+    let now = crate::clock::now();
+    let mut errors = FieldErrors::new();
+    let channel = manual_entry::parse_channel(&typed.channel);
+    if channel.is_none() {
+        errors.insert(
+            "channel".into(),
+            vec!["Choose how the request reached you.".into()],
+        );
+    }
+    let received_at = match NaiveDate::parse_from_str(&typed.received_on, "%Y-%m-%d") {
+        Ok(date) => manual_entry::received_at(date, now).map_err(|m| vec![m]),
+        Err(_) => Err(vec![
+            "Enter the date the request was received, like 2027-03-01.".into(),
+        ]),
+    }
+    .map_err(|m| errors.insert("received_on".into(), m))
+    .ok();
+    let valid = validate(
+        &typed.raw,
+        &state.settings.jurisdictions,
+        &state.identifier_rules,
+    )
+    .map_err(|e| errors.extend(e))
+    .ok();
+    let (Some(channel), Some(received_at), Some(valid), true) =
+        (channel, received_at, valid, errors.is_empty())
+    else {
+        return form_page(&state, &session, &me, &typed, &errors);
+    };
+    let entered = Entered {
+        channel,
+        received_at,
+        actor: me.actor(),
+        verify_by_email: typed.verify != "otherwise",
+    };
+    // A reload of the form or a double click must not enter the request twice.
+    let key = format!("staff-entry:{}:{}", me.id, typed.submission_id);
+    let (submitted, id) = with_conn(&state, move |state, conn| {
+        let submitted = manual_entry::enter(state, conn, &valid, &entered, &key, now)?;
+        let id = crate::db::models::queue::by_reference(conn, &submitted.reference)?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound)?;
+        Ok((submitted, id))
+    })
+    .await?;
+    set_flash(
+        &session,
+        &format!(
+            "Entered {} ({}), due {}.",
+            submitted.reference,
+            manual_entry::channel_label(channel),
+            submitted.due_on.format("%-d %B %Y")
+        ),
+    )?;
+    Ok(redirect(&format!("/staff/requests/{id}")))
+}
+
+fn form_page(
+    state: &AppState,
+    session: &Session,
+    me: &CurrentStaff,
+    typed: &Typed,
+    errors: &FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let error_of = |field: &str| -> Value {
+        errors
+            .get(field)
+            .map(|m| Value::String(m.join(" ")))
+            .unwrap_or(Value::Null)
+    };
+    let raw = &typed.raw;
+    let options = |items: Vec<(&str, &str)>, chosen: &str| -> Vec<Value> {
+        items
+            .into_iter()
+            .map(|(value, label)| json!({"value": value, "label": label, "selected": value == chosen}))
+            .collect()
+    };
+    let channels = CHANNELS
+        .iter()
+        .map(|c| (c.as_str(), manual_entry::channel_label(*c)))
+        .collect();
+    let places: Vec<Jurisdiction> = state.settings.jurisdictions.clone();
+    let jurisdictions = places.iter().map(|j| (j.as_str(), j.label())).collect();
+    let kinds = RequestKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect();
+    let identifiers: Vec<_> = state
+        .settings
+        .identifiers
+        .iter()
+        .map(|i| {
+            json!({"name": i.name, "label": i.label,
+                   "value": raw.identifiers.get(&i.name).cloned().unwrap_or_default(),
+                   "error": error_of(&format!("identifiers.{}", i.name))})
+        })
+        .collect();
+    let summary: Vec<_> = errors
+        .iter()
+        .map(|(field, messages)| {
+            json!({"anchor": field.replace('.', "-"), "message": messages.join(" ")})
+        })
+        .collect();
+    let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
+    let ctx = json!({
+        "title": "Enter a request",
+        "channels": options(channels, &typed.channel),
+        "channel_error": error_of("channel"),
+        "received_on": text("received_on", &typed.received_on),
+        "jurisdictions": options(jurisdictions, &raw.jurisdiction),
+        "jurisdiction_error": error_of("jurisdiction"),
+        "kinds": options(kinds, &raw.kind),
+        "kind_error": error_of("kind"),
+        "name": text("name", &raw.name),
+        "email": text("email", &raw.email),
+        "details": text("details", &raw.details),
+        "identifiers": identifiers,
+        "verify_otherwise": typed.verify == "otherwise",
+        "submission_id": typed.submission_id,
+        "errors": summary,
+        "has_errors": !errors.is_empty(),
+        "max_age_days": manual_entry::MAX_AGE_DAYS,
+    });
+    let mut answer = page(state, session, me, "pages/staff/new_request", ctx)?;
+    if !errors.is_empty() {
+        *answer.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(answer)
+}
