@@ -27,6 +27,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` or a SQLite path; defaults to `{data_dir}/dsar-portal.sqlite3`.
     pub database_url: Option<String>,
+    /// A file holding the database URL (e.g. a mounted secret with the password in it).
+    pub database_url_file: Option<PathBuf>,
     pub database_pool_size: u32,
     /// Folder with template overrides (same relative names as the built-in ones).
     pub templates_dir: Option<PathBuf>,
@@ -50,8 +52,13 @@ pub struct Settings {
     pub drp: DrpSettings,
     /// The systems the portal finds, exports and erases a person's records in.
     pub connectors: Vec<ConnectorConfig>,
-    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    /// Older form of `client_ip_header = "X-Forwarded-For"` with one trusted proxy.
     pub trust_proxy_headers: bool,
+    /// Behind reverse proxies: the header they put the client address in
+    /// ("X-Forwarded-For", "X-Real-IP" or "Forwarded"). Unset: the TCP peer is the client.
+    pub client_ip_header: Option<String>,
+    /// How many proxies in front of the portal append to that header.
+    pub trusted_proxies: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -205,6 +212,7 @@ impl Default for Settings {
             public_url: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_url_file: None,
             database_pool_size: 8,
             templates_dir: None,
             log: "info".into(),
@@ -222,6 +230,8 @@ impl Default for Settings {
             drp: DrpSettings::default(),
             connectors: Vec::new(),
             trust_proxy_headers: false,
+            client_ip_header: None,
+            trusted_proxies: 1,
         }
     }
 }
@@ -463,9 +473,17 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if let Some(path) = &settings.database_url_file {
+            if settings.database_url.is_some() {
+                bail!("set either database_url (or DATABASE_URL) or database_url_file, not both");
+            }
+            let url = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read database_url_file {}", path.display()))?;
+            settings.database_url = Some(url.trim().to_string());
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -561,7 +579,17 @@ impl Settings {
         if st.session_idle_minutes < 1 || st.session_absolute_hours < 1 {
             bail!("staff.session_idle_minutes and staff.session_absolute_hours must be positive");
         }
+        self.client_ip_source()?;
         Ok(())
+    }
+
+    /// Where rate limits take the client address from (checked by `check`).
+    pub fn client_ip_source(&self) -> anyhow::Result<crate::web::client_ip::Source> {
+        crate::web::client_ip::Source::from_settings(
+            self.client_ip_header.as_deref(),
+            self.trusted_proxies,
+            self.trust_proxy_headers,
+        )
     }
 
     pub fn database_url(&self) -> String {
