@@ -57,7 +57,7 @@ impl Drop for Worker {
 }
 
 /// Key of the PostgreSQL advisory lock held during a housekeeping pass.
-const HOUSEKEEPING_LOCK: i64 = 4217302;
+pub const HOUSEKEEPING_LOCK: i64 = 4217302;
 
 /// The periodic passes; each is idempotent, so a crash or restart between them is harmless.
 /// On PostgreSQL one instance of a cluster runs them at a time: the others find the
