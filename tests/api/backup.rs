@@ -51,7 +51,10 @@ pub async fn file_requests(app: &TestApp, n: usize, tag: &str) -> Filed {
         let reference = status_reference(app, &status).await;
         let id = app.request_id(&reference);
         let (s, _) = handler
-            .act(&id, &[("action", "note"), ("body", "Called the archive team")])
+            .act(
+                &id,
+                &[("action", "note"), ("body", "Called the archive team")],
+            )
             .await;
         assert_eq!(s, 303);
         requests.push(FiledRequest {
@@ -94,7 +97,10 @@ pub async fn serves_the_same_requests(app: &TestApp, filed: &Filed) {
         let (s, page) = staff.get(&format!("/staff/requests/{}", r.id)).await;
         assert_eq!(s, 200, "{page}");
         assert!(page.contains(r.email.as_str()), "the email decrypts");
-        assert!(page.contains("Called the archive team"), "the note decrypts");
+        assert!(
+            page.contains("Called the archive team"),
+            "the note decrypts"
+        );
     }
 }
 
@@ -167,10 +173,16 @@ async fn a_backup_taken_while_serving_restores_into_a_portal_that_serves_the_sam
             assert!(ok, "{out}");
             assert!(out.contains("backup written"), "{out}");
             assert!(out.contains("3 request(s)"), "{out}");
-            let mode = std::fs::metadata(&backup).expect("backup").permissions().mode();
+            let mode = std::fs::metadata(&backup)
+                .expect("backup")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "the backup is private");
             let (ok, out) = run_cli(&app, &["backup", "--to", backup.to_str().expect("utf8")]);
-            assert!(!ok && out.contains("already exists"), "never overwrites: {out}");
+            assert!(
+                !ok && out.contains("already exists"),
+                "never overwrites: {out}"
+            );
         }
 
         // Restore: a fresh data folder with the keys and the database copy.

@@ -89,12 +89,17 @@ async fn rotation_interrupted_then_resumed_re_encrypts_everything_and_retires_th
         assert!(out.contains("rotation finished"), "{out}");
         assert!(out.contains(&old), "{out}");
         assert!(!kept.exists(), "the old key file is deleted");
-        assert!(dsar_portal::crypto::keys::previous_data_key_files(&sources.data_file)
-            .expect("list")
-            .is_empty());
+        assert!(
+            dsar_portal::crypto::keys::previous_data_key_files(&sources.data_file)
+                .expect("list")
+                .is_empty()
+        );
         assert_eq!(not_current(&app, &new), 0);
         let values = decrypt_everything(&app, &new);
-        assert!(values >= 4 * 3, "identities, details, notes, emails: {values}");
+        assert!(
+            values >= 4 * 3,
+            "identities, details, notes, emails: {values}"
+        );
 
         // Audited once at the start and once at the end, with key ids only.
         let started = audit_details(&app, "data_key_rotation_started");

@@ -104,5 +104,8 @@ fn a_bad_proxy_setting_is_refused_with_a_clear_message() {
     s.client_ip_header = Some("X-Forwarded-For".into());
     s.trust_proxy_headers = true;
     let err = s.check().expect_err("old and new together");
-    assert!(err.to_string().contains("remove trust_proxy_headers"), "{err}");
+    assert!(
+        err.to_string().contains("remove trust_proxy_headers"),
+        "{err}"
+    );
 }
