@@ -27,6 +27,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` or a SQLite path; defaults to `{data_dir}/dsar-portal.sqlite3`.
     pub database_url: Option<String>,
+    /// A file holding the database URL (e.g. a mounted secret with the password in it).
+    pub database_url_file: Option<PathBuf>,
     pub database_pool_size: u32,
     /// Folder with template overrides (same relative names as the built-in ones).
     pub templates_dir: Option<PathBuf>,
@@ -52,10 +54,15 @@ pub struct Settings {
     pub drp: DrpSettings,
     /// The systems the portal finds, exports and erases a person's records in.
     pub connectors: Vec<ConnectorConfig>,
-    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    /// Older form of `client_ip_header = "X-Forwarded-For"` with one trusted proxy.
     pub trust_proxy_headers: bool,
     /// The Prometheus `/metrics` endpoint.
     pub metrics: MetricsSettings,
+    /// Behind reverse proxies: the header they put the client address in
+    /// ("X-Forwarded-For", "X-Real-IP" or "Forwarded"). Unset: the TCP peer is the client.
+    pub client_ip_header: Option<String>,
+    /// How many proxies in front of the portal append to that header.
+    pub trusted_proxies: u32,
 }
 
 /// Who may read `/metrics`. With a token, any client presenting it as a bearer token;
@@ -257,6 +264,7 @@ impl Default for Settings {
             public_url: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_url_file: None,
             database_pool_size: 8,
             templates_dir: None,
             log: "info".into(),
@@ -276,6 +284,8 @@ impl Default for Settings {
             connectors: Vec::new(),
             trust_proxy_headers: false,
             metrics: MetricsSettings::default(),
+            client_ip_header: None,
+            trusted_proxies: 1,
         }
     }
 }
@@ -517,9 +527,17 @@ impl Settings {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database_url", url));
         }
-        let settings: Settings = figment
+        let mut settings: Settings = figment
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if let Some(path) = &settings.database_url_file {
+            if settings.database_url.is_some() {
+                bail!("set either database_url (or DATABASE_URL) or database_url_file, not both");
+            }
+            let url = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read database_url_file {}", path.display()))?;
+            settings.database_url = Some(url.trim().to_string());
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -621,7 +639,17 @@ impl Settings {
         if st.session_idle_minutes < 1 || st.session_absolute_hours < 1 {
             bail!("staff.session_idle_minutes and staff.session_absolute_hours must be positive");
         }
+        self.client_ip_source()?;
         Ok(())
+    }
+
+    /// Where rate limits take the client address from (checked by `check`).
+    pub fn client_ip_source(&self) -> anyhow::Result<crate::web::client_ip::Source> {
+        crate::web::client_ip::Source::from_settings(
+            self.client_ip_header.as_deref(),
+            self.trusted_proxies,
+            self.trust_proxy_headers,
+        )
     }
 
     pub fn database_url(&self) -> String {

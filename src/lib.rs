@@ -14,6 +14,7 @@ pub mod error;
 pub mod flows;
 pub mod jobs;
 pub mod mail;
+pub mod ops;
 pub mod package;
 pub mod sensitive;
 pub mod staff;

@@ -1,4 +1,5 @@
-//! Command line: `serve` (the default), `migrate`, `check-config`.
+//! Command line: `serve` (the default), `migrate`, `check-config`, staff and agent
+//! accounts, `audit verify`, `backup` and `keys rotate`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,30 @@ enum Command {
     /// The Data Rights Protocol agent directory.
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// Copy a SQLite database to FILE while the portal keeps running (PostgreSQL: use pg_dump).
+    Backup {
+        /// The backup file to write (mode 0600; must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Data-key management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new data key current and re-encrypt every stored value with it. Stop the
+    /// portal first. Safe to interrupt: run it again to continue; the old key file is
+    /// deleted once nothing uses it.
+    Rotate {
+        /// Rows re-encrypted per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch_size: usize,
+        /// Stop after this many batches (run again to continue).
+        #[arg(long)]
+        max_batches: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -130,7 +155,69 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Staff(cmd) => staff_command(settings, cmd),
         Command::Audit(AuditCommand::Verify) => audit_verify(settings),
         Command::Agents(cmd) => agents_command(settings, cmd),
+        Command::Backup { to } => {
+            let r = dsar_portal::ops::backup::backup(&settings, &to)?;
+            println!(
+                "backup written: {} ({} bytes, {} request(s), mode 0600)",
+                r.file.display(),
+                r.bytes,
+                r.requests
+            );
+            println!("keep the keys folder with it: without the keys the backup cannot be read");
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate {
+            batch_size,
+            max_batches,
+        }) => keys_rotate(settings, batch_size, max_batches),
     }
+}
+
+fn keys_rotate(
+    settings: Settings,
+    batch_size: usize,
+    max_batches: Option<usize>,
+) -> anyhow::Result<()> {
+    use dsar_portal::crypto::rotation::Begun;
+    let options = dsar_portal::ops::key_rotation::Options {
+        batch_size,
+        max_batches,
+    };
+    let o = dsar_portal::ops::key_rotation::rotate(&settings, &options)?;
+    match &o.begun {
+        Some(Begun::Started { old, new }) => {
+            println!("new data key {new} is current; key {old} is kept until nothing uses it")
+        }
+        Some(Begun::Continuing { current, previous }) => println!(
+            "continuing the rotation to key {current} (still kept: {})",
+            previous.join(", ")
+        ),
+        None => {}
+    }
+    println!(
+        "re-encrypted {} value(s) in {} batch(es)",
+        o.reencrypted, o.batches
+    );
+    if !o.retired.is_empty() {
+        println!(
+            "rotation finished: every value is under key {}; deleted old key(s) {}",
+            o.current_key,
+            o.retired.join(", ")
+        );
+        println!("copy the keys folder to every instance before starting them");
+        return Ok(());
+    }
+    if o.unreadable > 0 {
+        anyhow::bail!(
+            "{} value(s) could not be decrypted with any loaded key and were left as they are; \
+             the old key is kept",
+            o.unreadable
+        );
+    }
+    anyhow::bail!(
+        "{} value(s) are still under an older key; run `dsar-portal keys rotate` again to continue",
+        o.remaining
+    )
 }
 
 fn agents_command(settings: Settings, cmd: AgentsCommand) -> anyhow::Result<()> {

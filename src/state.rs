@@ -18,6 +18,8 @@ pub struct AppState {
     pub holidays: Holidays,
     pub identifier_rules: Vec<IdentifierRule>,
     pub limiter: RateLimiter,
+    /// Where the client address comes from (the peer or a trusted proxy's header).
+    pub client_ip: crate::web::client_ip::Source,
     pub public_url: String,
     /// Domain for Message-IDs, from the From address.
     pub mail_domain: String,
@@ -46,12 +48,13 @@ impl AppState {
                 Backend::from_url(&settings.database_url()),
             )?,
             pool,
-            cipher: FieldCipher::new(&keys.data),
+            cipher: FieldCipher::with_previous(&keys.data, &keys.previous_data),
             indexer: BlindIndexer::new(&keys.index),
             templates,
             holidays: settings.holiday_calendar(),
             identifier_rules: settings.identifier_rules(),
             limiter: RateLimiter::new(),
+            client_ip: settings.client_ip_source()?,
             public_url: settings.public_url(),
             mail_domain,
             hasher: crate::staff::password::Hasher::new(&settings.staff)?,

@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 pub struct Keys {
     /// AES-256-GCM key for personal fields.
     pub data: [u8; 32],
+    /// Earlier data keys, kept readable while `keys rotate` re-encrypts what they sealed
+    /// (files named `<data key file>.previous-<key id>` beside the data key).
+    pub previous_data: Vec<[u8; 32]>,
     /// HMAC-SHA256 key for blind indexes (lookup by email without decrypting).
     pub index: [u8; 32],
     /// Signing/encryption key for session cookies (actix-session needs 64 bytes).
@@ -53,9 +56,14 @@ impl Keys {
         if data == index {
             bail!("the data key and the index key must differ");
         }
+        let previous_data = previous_data_key_files(&sources.data_file)?
+            .iter()
+            .map(|p| read_key::<32>(p))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok((
             Keys {
                 data,
+                previous_data,
                 index,
                 session,
             },
@@ -67,6 +75,7 @@ impl Keys {
     pub fn random() -> Keys {
         let mut k = Keys {
             data: [0; 32],
+            previous_data: Vec::new(),
             index: [0; 32],
             session: [0; 64],
         };
@@ -78,36 +87,54 @@ impl Keys {
     }
 }
 
-fn load_or_create<const N: usize>(
-    path: &Path,
-    generate: bool,
-    created: &mut Vec<PathBuf>,
-) -> anyhow::Result<[u8; N]> {
-    if path.exists() {
-        let meta = fs::metadata(path)?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), "key file is readable by other users; chmod 600 it");
+/// The previous data keys beside `data_file` (`<name>.previous-<key id>`), sorted.
+pub fn previous_data_key_files(data_file: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let (Some(dir), Some(name)) = (data_file.parent(), data_file.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}.previous-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            found.push(entry.path());
         }
-        let text = fs::read_to_string(path)
-            .with_context(|| format!("cannot read key file {}", path.display()))?;
-        let bytes = B64
-            .decode(text.trim())
-            .with_context(|| format!("key file {} is not base64", path.display()))?;
-        return bytes.try_into().map_err(|b: Vec<u8>| {
-            anyhow::anyhow!(
-                "key file {} holds {} bytes, expected {N}",
-                path.display(),
-                b.len()
-            )
-        });
     }
-    if !generate {
-        bail!("key file {} does not exist", path.display());
+    found.sort();
+    Ok(found)
+}
+
+/// Reads a base64 key file of exactly N bytes.
+pub fn read_key<const N: usize>(path: &Path) -> anyhow::Result<[u8; N]> {
+    let meta =
+        fs::metadata(path).with_context(|| format!("cannot read key file {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "key file is readable by other users; chmod 600 it");
     }
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("cannot read key file {}", path.display()))?;
+    let bytes = B64
+        .decode(text.trim())
+        .with_context(|| format!("key file {} is not base64", path.display()))?;
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        anyhow::anyhow!(
+            "key file {} holds {} bytes, expected {N}",
+            path.display(),
+            b.len()
+        )
+    })
+}
+
+/// Writes a fresh random key to `path`, which must not exist yet (mode 0600, synced).
+pub fn create_key<const N: usize>(path: &Path) -> anyhow::Result<[u8; N]> {
     let mut key = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut key);
     // create_new: never overwrite a key that appeared meanwhile (losing a key loses the data).
@@ -119,6 +146,25 @@ fn load_or_create<const N: usize>(
         .with_context(|| format!("cannot create key file {}", path.display()))?;
     file.write_all(B64.encode(key).as_bytes())?;
     file.sync_all()?;
+    Ok(key)
+}
+
+fn load_or_create<const N: usize>(
+    path: &Path,
+    generate: bool,
+    created: &mut Vec<PathBuf>,
+) -> anyhow::Result<[u8; N]> {
+    if path.exists() {
+        return read_key(path);
+    }
+    if !generate {
+        bail!("key file {} does not exist", path.display());
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    let key = create_key(path)?;
     created.push(path.to_path_buf());
     Ok(key)
 }

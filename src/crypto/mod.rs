@@ -3,6 +3,7 @@
 
 pub mod cipher;
 pub mod keys;
+pub mod rotation;
 pub mod tokens;
 
 pub use cipher::{BlindIndexer, FieldCipher};

@@ -56,12 +56,52 @@ impl Drop for Worker {
     }
 }
 
+/// Key of the PostgreSQL advisory lock held during a housekeeping pass.
+pub const HOUSEKEEPING_LOCK: i64 = 4217302;
+
 /// The periodic passes; each is idempotent, so a crash or restart between them is harmless.
-pub fn housekeeping(state: &AppState) {
+/// On PostgreSQL one instance of a cluster runs them at a time: the others find the
+/// advisory lock taken and skip that minute's pass. Returns whether this call ran them.
+pub fn housekeeping(state: &AppState) -> bool {
     let Ok(mut conn) = state.pool.get() else {
         tracing::warn!("database unavailable; housekeeping postponed");
-        return;
+        return false;
     };
+    match try_lock(&mut conn, "pg_try_advisory_lock") {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(e) => {
+            tracing::warn!(error = %e, "housekeeping lock unavailable; pass postponed");
+            return false;
+        }
+    }
+    housekeeping_passes(state, &mut conn);
+    // A session lock: released here, or by the server when the connection closes.
+    if let Err(e) = try_lock(&mut conn, "pg_advisory_unlock") {
+        tracing::warn!(error = %e, "could not release the housekeeping lock");
+    }
+    true
+}
+
+/// Calls `pg_try_advisory_lock` or `pg_advisory_unlock` on PostgreSQL; SQLite has one
+/// instance per file and needs no lock (true).
+fn try_lock(conn: &mut crate::db::DbConn, function: &str) -> diesel::QueryResult<bool> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Answer {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        ok: bool,
+    }
+    match conn {
+        crate::db::DbConn::Pg(pg) => diesel::sql_query(format!("SELECT {function}($1) AS ok"))
+            .bind::<diesel::sql_types::BigInt, _>(HOUSEKEEPING_LOCK)
+            .get_result::<Answer>(pg)
+            .map(|a| a.ok),
+        crate::db::DbConn::Sqlite(_) => Ok(true),
+    }
+}
+
+fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
     let now = crate::clock::now();
     let report = |what: &str, r: Result<usize, crate::error::AppError>| match r {
         Ok(0) => {}
@@ -70,27 +110,27 @@ pub fn housekeeping(state: &AppState) {
     };
     report(
         "closed unverified requests",
-        crate::flows::expiry::close_unverified(state, &mut conn, now, 200),
+        crate::flows::expiry::close_unverified(state, conn, now, 200),
     );
     report(
         "queued deadline reminders",
-        reminders::send_reminders(state, &mut conn, now),
+        reminders::send_reminders(state, conn, now),
     );
     report(
         "queued staff digests",
-        reminders::send_digests(state, &mut conn, now),
+        reminders::send_digests(state, conn, now),
     );
     report(
         "removed personal data past retention",
-        retention::purge_expired(state, &mut conn, now, 200),
+        retention::purge_expired(state, conn, now, 200),
     );
     report(
         "forgot expired DRP signatures",
-        crate::db::models::drp::forget_replays_before(&mut conn, now).map_err(Into::into),
+        crate::db::models::drp::forget_replays_before(conn, now).map_err(Into::into),
     );
     report(
         "deleted expired access packages",
-        crate::db::models::exports::delete_expired(&mut conn, now).map_err(Into::into),
+        crate::db::models::exports::delete_expired(conn, now).map_err(Into::into),
     );
 }
 

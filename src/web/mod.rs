@@ -1,6 +1,7 @@
 //! HTTP layer: thin handlers that parse, call a flow, and render.
 
 pub mod api;
+pub mod client_ip;
 pub mod csrf;
 pub mod drp;
 pub mod form;
@@ -44,20 +45,12 @@ pub fn render(state: &AppState, name: &str, mut ctx: Value) -> Result<HttpRespon
         .body(body))
 }
 
-/// The client address used for rate limits: the peer, or the first X-Forwarded-For hop
-/// when the portal is configured to sit behind a trusted proxy.
+/// The client address used for rate limits: the peer, or the address the configured
+/// header carries behind trusted proxies (`web::client_ip`).
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
-    let fallback = IpAddr::from([0, 0, 0, 0]);
-    if state.settings.trust_proxy_headers {
-        if let Some(ip) = req
-            .connection_info()
-            .realip_remote_addr()
-            .and_then(|s| s.parse::<IpAddr>().ok())
-        {
-            return ip;
-        }
-    }
-    req.peer_addr().map(|a| a.ip()).unwrap_or(fallback)
+    state
+        .client_ip
+        .resolve(req.peer_addr().map(|a| a.ip()), req.headers())
 }
 
 /// Applies a rate limit unless limits are switched off in config.

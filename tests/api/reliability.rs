@@ -1081,9 +1081,54 @@ async fn two_instances_on_one_postgres_do_each_piece_of_work_once() {
         reminders_written, N,
         "the only staff member got one reminder per request"
     );
+
+    // While one instance holds the housekeeping lock, the others skip their pass.
+    let url = a.state.settings.database_url.clone().expect("pg url");
+    let mut holder = diesel::PgConnection::establish(&url).expect("connect");
+    let lock = dsar_portal::jobs::HOUSEKEEPING_LOCK;
+    diesel::sql_query(format!("SELECT pg_advisory_lock({lock})"))
+        .execute(&mut holder)
+        .expect("lock");
+    assert!(
+        !dsar_portal::jobs::housekeeping(&b.state),
+        "skipped while held"
+    );
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({lock})"))
+        .execute(&mut holder)
+        .expect("unlock");
+    // (Another instance's own minute pass may take the lock first: try until b runs.)
+    rel_wait(
+        "b runs a pass once the lock is free",
+        Duration::from_secs(30),
+        || dsar_portal::jobs::housekeeping(&b.state).then_some(()),
+    );
+
+    // Filed and confirmed through one instance, seen through the others: the status
+    // page on b, the staff request page on c (one verification email in all).
+    let status = a
+        .file_and_verify("eu", "access", "seen-everywhere@example.com")
+        .await;
+    let (s, page) = b.get(&status).await;
+    assert_eq!(s, 200, "{page}");
+    let staff = c.staff("handler").await;
+    let (s, queue) = staff.get("/staff").await;
+    assert_eq!(s, 200);
+    let id = ids_not_in(&a, &ids);
+    assert!(queue.contains(&id), "the request is in c's queue");
+    let (s, page) = staff.get(&format!("/staff/requests/{id}")).await;
+    assert_eq!(s, 200, "{page}");
+    assert!(page.contains("seen-everywhere@example.com"));
     assert!(a.db(audit_chain_holds));
     drop(c);
     drop(b);
+}
+
+/// The one request id not among `known`.
+fn ids_not_in(app: &TestApp, known: &[String]) -> String {
+    let all: Vec<String> = app.db(|c| requests::table.select(requests::id).load(c).expect("ids"));
+    let mut new: Vec<String> = all.into_iter().filter(|i| !known.contains(i)).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    new.remove(0)
 }
 
 #[test]
