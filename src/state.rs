@@ -23,11 +23,17 @@ pub struct AppState {
     pub mail_domain: String,
     pub hasher: crate::staff::password::Hasher,
     pub connectors: crate::connectors::registry::Registry,
+    /// The organisation's colour and logo (`[organisation]` in the config).
+    pub branding: crate::branding::Branding,
 }
 
 impl AppState {
     pub fn new(settings: Settings, pool: DbPool, keys: &Keys) -> anyhow::Result<AppState> {
-        let templates = Templates::load(settings.templates_dir.as_deref())?;
+        let templates = Templates::load(
+            settings.templates_dir.as_deref(),
+            &settings.organisation.language,
+        )?;
+        let branding = crate::branding::Branding::load(&settings.organisation)?;
         let mail_domain = settings
             .mail
             .from
@@ -47,6 +53,7 @@ impl AppState {
             mail_domain,
             hasher: crate::staff::password::Hasher::new(&settings.staff)?,
             connectors: crate::connectors::registry::build(&settings),
+            branding,
             settings,
         })
     }
@@ -60,6 +67,7 @@ impl AppState {
             "privacy_policy_url": o.privacy_policy_url,
             "dpo_contact": o.dpo_contact,
             "supervisory_authority": o.supervisory_authority,
+            "has_logo": self.branding.logo.is_some(),
         })
     }
 }

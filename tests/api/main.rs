@@ -6,6 +6,7 @@ mod helpers;
 mod agent_web;
 mod api_json;
 mod audit_and_encryption;
+mod browser;
 mod cli;
 mod connector_flow;
 mod drp;
