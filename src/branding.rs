@@ -82,7 +82,7 @@ pub struct Logo {
 }
 
 pub struct Branding {
-    /// `:root { … }` with the colours, put before the stylesheet.
+    /// `:root { … }` with the colours, put after the stylesheet (so they win).
     pub css: String,
     pub logo: Option<Logo>,
 }

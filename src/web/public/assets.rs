@@ -1,5 +1,5 @@
 //! Static files, embedded in the binary, and the organisation's logo. The stylesheet
-//! starts with the configured colours (`branding.rs`), so pages need no inline style.
+//! ends with the configured colours (`branding.rs`), so pages need no inline style.
 
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -14,7 +14,7 @@ pub async fn serve(state: web::Data<AppState>, path: web::Path<String>) -> HttpR
         r
     };
     match path.as_str() {
-        "style.css" => ok("text/css; charset=utf-8").body(format!("{}{STYLE}", state.branding.css)),
+        "style.css" => ok("text/css; charset=utf-8").body(format!("{STYLE}{}", state.branding.css)),
         "logo" => match &state.branding.logo {
             // An SVG opened on its own must not run script or load anything.
             Some(logo) => ok(logo.content_type)

@@ -71,14 +71,33 @@ export async function noSidewaysScroll(page, name) {
   check(scroll <= width, `${name} scrolls sideways at ${width} px (scrollWidth ${scroll})`);
 }
 
-/// Saves a screenshot into the screenshots folder, when the run was given one.
+/// The pages whose screenshots are kept (docs/screenshots, linked from the README).
+const MAIN_PAGES = new Set([
+  "home",
+  "request-form",
+  "request-form-errors",
+  "submitted",
+  "status",
+  "download",
+  "confirm-agent",
+  "staff-queue",
+  "staff-request",
+]);
+
+/// Saves a screenshot of a main page into the screenshots folder, when the run has one.
 export async function screenshot(page, name) {
   const dir = process.env.SCREENSHOTS_DIR;
-  if (!dir) return;
+  if (!dir || !MAIN_PAGES.has(name)) return;
   mkdirSync(dir, { recursive: true });
   const { width } = page.viewportSize();
   const kind = width <= PHONE.width ? "phone" : "desktop";
-  await page.screenshot({ path: join(dir, `${name}-${kind}.png`), fullPage: true });
+  // The whole page, cut at 1800 px so the files stay small.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({
+    path: join(dir, `${name}-${kind}.png`),
+    fullPage: true,
+    clip: { x: 0, y: 0, width, height: Math.min(height, 1800) },
+  });
 }
 
 /// Presses Tab until the focused element matches `selector`; fails after `max` presses.
