@@ -123,6 +123,12 @@ pub struct Organisation {
     pub dpo_contact: Option<String>,
     /// Where GDPR/UK GDPR complaints can go (told to the person with every refusal).
     pub supervisory_authority: String,
+    /// Language of pages and emails: a catalogue in `locales/` (see `src/i18n.rs`).
+    pub language: String,
+    /// Header, link and button colour, a hex colour dark enough for white text on it.
+    pub primary_colour: String,
+    /// A PNG, JPEG or SVG logo read at start and served at `/static/logo`.
+    pub logo_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -454,6 +460,9 @@ impl Default for Organisation {
             dpo_contact: None,
             supervisory_authority:
                 "the data protection authority of the country where you live or work".into(),
+            language: "en".into(),
+            primary_colour: "#1d4e89".into(),
+            logo_file: None,
         }
     }
 }
@@ -559,6 +568,8 @@ impl Settings {
         if self.jurisdictions.is_empty() {
             bail!("jurisdictions must name at least one place the portal serves");
         }
+        crate::branding::primary_colour(&self.organisation)?;
+        crate::i18n::Catalogue::load(&self.organisation.language, self.templates_dir.as_deref())?;
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("public_url must start with http:// or https://");

@@ -3,6 +3,7 @@
 //! `Application::build` turns settings into a bound server and a worker; `main.rs`
 //! adds the command line. See docs/ARCHITECTURE.md for how a request flows through.
 
+pub mod branding;
 pub mod clock;
 pub mod config;
 pub mod connectors;
@@ -12,6 +13,7 @@ pub mod domain;
 pub mod drp;
 pub mod error;
 pub mod flows;
+pub mod i18n;
 pub mod jobs;
 pub mod mail;
 pub mod ops;

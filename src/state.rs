@@ -29,11 +29,17 @@ pub struct AppState {
     pub writer: crate::db::group_commit::GroupWriter,
     /// SQLite's WAL checkpoints, run beside requests rather than inside one.
     pub checkpointer: crate::db::checkpointer::Checkpointer,
+    /// The organisation's colour and logo (`[organisation]` in the config).
+    pub branding: crate::branding::Branding,
 }
 
 impl AppState {
     pub fn new(settings: Settings, pool: DbPool, keys: &Keys) -> anyhow::Result<AppState> {
-        let templates = Templates::load(settings.templates_dir.as_deref())?;
+        let templates = Templates::load(
+            settings.templates_dir.as_deref(),
+            &settings.organisation.language,
+        )?;
+        let branding = crate::branding::Branding::load(&settings.organisation)?;
         let mail_domain = settings
             .mail
             .from
@@ -59,6 +65,7 @@ impl AppState {
             mail_domain,
             hasher: crate::staff::password::Hasher::new(&settings.staff)?,
             connectors: crate::connectors::registry::build(&settings),
+            branding,
             settings,
         })
     }
@@ -72,6 +79,7 @@ impl AppState {
             "privacy_policy_url": o.privacy_policy_url,
             "dpo_contact": o.dpo_contact,
             "supervisory_authority": o.supervisory_authority,
+            "has_logo": self.branding.logo.is_some(),
         })
     }
 }

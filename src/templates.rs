@@ -5,11 +5,20 @@
 //! them by relative name (e.g. `emails/verify_email.txt.hbs`). HTML templates escape
 //! every value; plain-text ones (email bodies and subjects) do not, since there is no
 //! HTML to break — their values are validated single-line or free text.
+//!
+//! Words come from the language's catalogue through the `t` helper (`src/i18n.rs`);
+//! every key a template uses is checked against it here, at start.
 
-use anyhow::Context;
-use handlebars::Handlebars;
+use crate::i18n::Catalogue;
+use anyhow::{bail, Context};
+use handlebars::{
+    Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason, ScopedJson,
+};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -106,13 +115,87 @@ pub struct Templates {
     text: Handlebars<'static>,
 }
 
+/// `{{t "key" name=value}}`: the catalogue's text with its placeholders filled. Written
+/// directly, the placeholder values are escaped (in HTML) and the text is not; used as a
+/// subexpression (`title=(t "key")`) it gives the plain text, escaped where it is output.
+struct Translate {
+    catalogue: Arc<Catalogue>,
+    escape: fn(&str) -> String,
+}
+
+impl Translate {
+    fn text(&self, h: &Helper<'_>, escape: fn(&str) -> String) -> Result<String, RenderError> {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or_else(|| RenderErrorReason::Other("t needs a key in quotes".into()))?;
+        let mut params = BTreeMap::new();
+        for (name, value) in h.hash() {
+            // As strict as `{{name}}`: a misspelt variable is an error, not an empty text.
+            if value.is_value_missing() {
+                return Err(RenderErrorReason::Other(format!(
+                    "{key}: {name} names a value the page does not have"
+                ))
+                .into());
+            }
+            params.insert(*name, value.render());
+        }
+        self.catalogue
+            .render(key, &params, escape)
+            .map_err(|e| RenderErrorReason::Other(e).into())
+    }
+}
+
+fn plain(s: &str) -> String {
+    s.to_string()
+}
+
+impl HelperDef for Translate {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        out.write(&self.text(h, self.escape)?)?;
+        Ok(())
+    }
+
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc handlebars::Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        Ok(ScopedJson::Derived(self.text(h, plain)?.into()))
+    }
+}
+
 impl Templates {
-    pub fn load(overrides: Option<&Path>) -> anyhow::Result<Templates> {
+    pub fn load(overrides: Option<&Path>, language: &str) -> anyhow::Result<Templates> {
+        let catalogue = Arc::new(Catalogue::load(language, overrides)?);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        html.register_helper(
+            "t",
+            Box::new(Translate {
+                catalogue: catalogue.clone(),
+                escape: |s| handlebars::html_escape(s),
+            }),
+        );
         let mut text = Handlebars::new();
         text.set_strict_mode(true);
         text.register_escape_fn(handlebars::no_escape);
+        text.register_helper(
+            "t",
+            Box::new(Translate {
+                catalogue: catalogue.clone(),
+                escape: plain,
+            }),
+        );
         for (registry, list) in [(&mut html, HTML_TEMPLATES), (&mut text, TEXT_TEMPLATES)] {
             for (name, source) in list {
                 let source = match overrides.map(|d| d.join(format!("{name}.hbs"))) {
@@ -120,6 +203,16 @@ impl Templates {
                         .with_context(|| format!("cannot read template {}", path.display()))?,
                     _ => (*source).to_string(),
                 };
+                let missing: Vec<&str> = crate::i18n::keys_used(&source)
+                    .into_iter()
+                    .filter(|k| catalogue.get(k).is_none())
+                    .collect();
+                if !missing.is_empty() {
+                    bail!(
+                        "template {name} uses text the {language:?} catalogue lacks: {}",
+                        missing.join(", ")
+                    );
+                }
                 registry
                     .register_template_string(name, source)
                     .with_context(|| format!("template {name} does not parse"))?;
@@ -134,5 +227,48 @@ impl Templates {
 
     pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
         Ok(self.text.render(name, data)?)
+    }
+}
+
+/// Every built-in template's source, for the catalogue check in tests.
+pub fn built_in_sources() -> impl Iterator<Item = (&'static str, &'static str)> {
+    HTML_TEMPLATES.iter().chain(TEXT_TEMPLATES).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the templates use is in English, and English holds no unused text.
+    #[test]
+    fn the_english_catalogue_matches_the_templates_exactly() {
+        let en = Catalogue::load("en", None).expect("en");
+        let used: std::collections::BTreeSet<&str> = built_in_sources()
+            .flat_map(|(_, src)| crate::i18n::keys_used(src))
+            .collect();
+        let missing: Vec<_> = used.iter().filter(|k| en.get(k).is_none()).collect();
+        assert!(missing.is_empty(), "used but not in en.toml: {missing:?}");
+        let unused: Vec<_> = en.keys().filter(|k| !used.contains(k)).collect();
+        assert!(unused.is_empty(), "in en.toml but unused: {unused:?}");
+        Templates::load(None, "en").expect("the built-in templates load");
+    }
+
+    #[test]
+    fn a_missing_key_stops_the_start_with_its_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("pages")).expect("dir");
+        std::fs::write(
+            dir.path().join("pages/link_sent.hbs"),
+            r#"{{t "no.such.key"}}"#,
+        )
+        .expect("write");
+        let e = Templates::load(Some(dir.path()), "en")
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            e.contains("no.such.key") && e.contains("pages/link_sent"),
+            "{e}"
+        );
     }
 }

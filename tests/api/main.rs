@@ -7,6 +7,7 @@ mod agent_web;
 mod api_json;
 mod audit_and_encryption;
 mod backup;
+mod browser;
 mod cli;
 mod connector_flow;
 mod drp;

@@ -80,7 +80,7 @@ async fn every_response_carries_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"));
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["cache-control"], "no-store");
         let cookie = h["set-cookie"].to_str().expect("cookie");
         assert!(cookie.contains("HttpOnly"));

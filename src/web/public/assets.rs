@@ -1,19 +1,30 @@
-//! Static files, embedded in the binary. Every flow works without JavaScript.
+//! Static files, embedded in the binary, and the organisation's logo. The stylesheet
+//! ends with the configured colours (`branding.rs`), so pages need no inline style.
 
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
-const FILES: &[(&str, &str, &str)] = &[(
-    "style.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../static/style.css"),
-)];
+const STYLE: &str = include_str!("../../../static/style.css");
 
-pub async fn serve(path: web::Path<String>) -> HttpResponse {
-    match FILES.iter().find(|(name, _, _)| *name == path.as_str()) {
-        Some((_, mime, body)) => HttpResponse::Ok()
-            .content_type(*mime)
-            .insert_header(("Cache-Control", "public, max-age=3600"))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
+pub async fn serve(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    let ok = |mime: &str| {
+        let mut r = HttpResponse::Ok();
+        r.content_type(mime)
+            .insert_header(("Cache-Control", "public, max-age=3600"));
+        r
+    };
+    match path.as_str() {
+        "style.css" => ok("text/css; charset=utf-8").body(format!("{STYLE}{}", state.branding.css)),
+        "logo" => match &state.branding.logo {
+            // An SVG opened on its own must not run script or load anything.
+            Some(logo) => ok(logo.content_type)
+                .insert_header((
+                    "Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+                ))
+                .body(logo.bytes.clone()),
+            None => HttpResponse::NotFound().finish(),
+        },
+        _ => HttpResponse::NotFound().finish(),
     }
 }

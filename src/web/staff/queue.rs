@@ -99,7 +99,7 @@ pub async fn show(
                 "kind": kind.map(|k| k.label()).unwrap_or("?"),
                 "regime": Regime::parse(&r.regime).map(|g| g.label()).unwrap_or("?"),
                 "status": r.status,
-                "due_on": r.due_on.to_string(), "days_left": left,
+                "due_on": r.due_on.to_string(), "days_left": left, "days_overdue": -left,
                 "urgency": if left < 0 { "overdue" } else if left <= 7 { "soon" } else { "ok" },
                 "assigned": r.assignee_id.is_some(),
                 "mine": r.assignee_id.as_deref() == Some(me.id.as_str()),

@@ -1,0 +1,192 @@
+//! The words of pages and emails, one catalogue per language (`locales/<language>.toml`),
+//! used from templates as `{{t "section.key" name=value}}`.
+//!
+//! A catalogue's text is trusted like a template (it may hold markup such as `<strong>`);
+//! the values put into its `{name}` placeholders are not, and are escaped in HTML. A key
+//! a template uses that the catalogue lacks stops the portal at start (see
+//! `templates::Templates::load`), so a translation cannot silently miss a sentence.
+//!
+//! To add a language: copy `locales/en.toml` to `locales/<code>.toml`, translate the
+//! values, add it to `BUILT_IN` below — or, without rebuilding, put it in
+//! `<templates_dir>/locales/<code>.toml` — and set `organisation.language`.
+
+use anyhow::{anyhow, bail, Context};
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const BUILT_IN: &[(&str, &str)] = &[("en", include_str!("../locales/en.toml"))];
+
+#[derive(Debug)]
+pub struct Catalogue {
+    entries: BTreeMap<String, String>,
+}
+
+impl Catalogue {
+    /// The catalogue for `language`: `<overrides>/locales/<language>.toml` when it exists,
+    /// else the built-in one.
+    pub fn load(language: &str, overrides: Option<&Path>) -> anyhow::Result<Catalogue> {
+        if language.is_empty()
+            || !language
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            bail!("organisation.language = {language:?} is not a language code like \"en\"");
+        }
+        let file = overrides.map(|d| d.join("locales").join(format!("{language}.toml")));
+        let source = match file {
+            Some(path) if path.exists() => std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            _ => BUILT_IN
+                .iter()
+                .find(|(code, _)| *code == language)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| {
+                    let known: Vec<_> = BUILT_IN.iter().map(|(c, _)| *c).collect();
+                    anyhow!(
+                        "organisation.language = {language:?} has no catalogue (built in: {}; \
+                         or add locales/{language}.toml to templates_dir)",
+                        known.join(", ")
+                    )
+                })?,
+        };
+        Catalogue::parse(&source).with_context(|| format!("the {language:?} catalogue"))
+    }
+
+    pub fn parse(source: &str) -> anyhow::Result<Catalogue> {
+        let tree: BTreeMap<String, Value> = Figment::from(Toml::string(source))
+            .extract()
+            .context("not valid TOML")?;
+        let mut entries = BTreeMap::new();
+        for (key, value) in tree {
+            flatten(&key, value, &mut entries)?;
+        }
+        Ok(Catalogue { entries })
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.get(key).map(String::as_str)
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// The text for `key` with each `{name}` replaced by `escape(params[name])`.
+    pub fn render(
+        &self,
+        key: &str,
+        params: &BTreeMap<&str, String>,
+        escape: fn(&str) -> String,
+    ) -> Result<String, String> {
+        let text = self
+            .get(key)
+            .ok_or_else(|| format!("no text for {key:?} in the catalogue"))?;
+        interpolate(text, params, escape).map_err(|name| {
+            format!("the text for {key:?} uses {{{name}}}, which the template does not give")
+        })
+    }
+}
+
+fn flatten(prefix: &str, value: Value, out: &mut BTreeMap<String, String>) -> anyhow::Result<()> {
+    match value {
+        Value::String(s) => {
+            out.insert(prefix.to_string(), s);
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&format!("{prefix}.{k}"), v, out)?;
+            }
+        }
+        _ => bail!("{prefix}: every value must be text"),
+    }
+    Ok(())
+}
+
+/// Replaces `{name}` placeholders; an unknown name is an error (returned as the name).
+/// A `{` not followed by `name}` is kept as it is.
+pub fn interpolate(
+    text: &str,
+    params: &BTreeMap<&str, String>,
+    escape: fn(&str) -> String,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with('}') {
+            let name = &after[..name_len];
+            let value = params.get(name).ok_or_else(|| name.to_string())?;
+            out.push_str(&escape(value));
+            rest = &after[name_len + 1..];
+        } else {
+            out.push('{');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The keys a template source uses: every `t "key"` right after `{{` or `(`.
+pub fn keys_used(source: &str) -> Vec<&str> {
+    let mut keys = Vec::new();
+    for opener in ["{{t \"", "(t \"", "{{~t \""] {
+        let mut rest = source;
+        while let Some(at) = rest.find(opener) {
+            let start = &rest[at + opener.len()..];
+            if let Some(end) = start.find('"') {
+                keys.push(&start[..end]);
+            }
+            rest = start;
+        }
+    }
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(s: &str) -> String {
+        s.to_string()
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_ones_refused() {
+        let params = BTreeMap::from([("name", "<b>Ann</b>".to_string())]);
+        let esc = |s: &str| handlebars::html_escape(s);
+        assert_eq!(
+            interpolate("Hello {name}, {not a placeholder}", &params, esc).expect("filled"),
+            "Hello &lt;b&gt;Ann&lt;/b&gt;, {not a placeholder}"
+        );
+        assert_eq!(
+            interpolate("{missing}", &params, plain),
+            Err("missing".into())
+        );
+    }
+
+    #[test]
+    fn catalogues_are_flat_text_and_the_language_must_exist() {
+        let c = Catalogue::parse("[a]\nb = \"x\"\n[a.c]\nd = \"y\"\n").expect("parses");
+        assert_eq!(c.get("a.b"), Some("x"));
+        assert_eq!(c.get("a.c.d"), Some("y"));
+        assert!(Catalogue::parse("[a]\nb = 3\n").is_err());
+        let e = Catalogue::load("xx", None).unwrap_err().to_string();
+        assert!(e.contains("no catalogue"), "{e}");
+        assert!(Catalogue::load("../etc", None).is_err());
+        assert!(Catalogue::load("en", None).is_ok());
+    }
+
+    #[test]
+    fn keys_are_found_in_templates() {
+        let src = r#"<h1>{{t "home.title" org=org.name}}</h1>{{> x title=(t "a.b")}}"#;
+        assert_eq!(keys_used(src), ["home.title", "a.b"]);
+    }
+}
