@@ -282,6 +282,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/staff/logout", Guard::StaffForm),
     ("POST", "/staff/password", Guard::StaffForm),
     ("POST", "/staff/digest", Guard::StaffForm),
+    ("POST", "/staff/requests/new", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/action", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/run", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/package", Guard::StaffForm),
@@ -500,6 +501,7 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     // (method, path, auditor, handler)
     ("GET", "/staff", true, true),
     ("GET", "/staff/password", true, true),
+    ("GET", "/staff/requests/new", false, true),
     ("GET", "/staff/requests/{id}", true, true),
     ("GET", "/staff/requests/{id}/documents/{doc}", true, true),
     ("GET", "/staff/accounts", false, false),
@@ -509,6 +511,7 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     ("GET", "/staff/metrics.csv", true, true),
     ("POST", "/staff/digest", true, true),
     ("POST", "/staff/password", true, true),
+    ("POST", "/staff/requests/new", false, true),
     ("POST", "/staff/requests/{id}/action", false, true),
     ("POST", "/staff/requests/{id}/run", false, true),
     ("POST", "/staff/requests/{id}/package", false, true),
@@ -1863,7 +1866,9 @@ async fn run_logged_flow(backend: &Backend) {
         let staff = &staff;
         async move {
             let (_, queue) = staff.get(&format!("/staff?q={reference}")).await;
-            link_path(&queue, "/staff/requests/")
+            // The first row's link, not the queue's "enter a request" link above the table.
+            let rows = &queue[queue.find("<table").expect("queue table")..];
+            link_path(rows, "/staff/requests/")
                 .trim_start_matches("/staff/requests/")
                 .to_string()
         }
