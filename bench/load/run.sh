@@ -12,7 +12,8 @@
 # Rate limits are switched off for the run. Afterwards the script checks that every
 # acknowledged request (202) is in the database, and prints the portal's peak RSS.
 # postgres uses $LOAD_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test) to
-# create a fresh database dsar_load. Needs wrk (apt-get install wrk) and curl.
+# create a fresh database dsar_load (options for the portal's connections in $LOAD_PG_QUERY).
+# Needs wrk (apt-get install wrk) and curl.
 set -euo pipefail
 
 backend="${1:-sqlite}"
@@ -42,7 +43,9 @@ case "$backend" in
   postgres)
     admin="${LOAD_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}"
     psql -q "$admin" -c "DROP DATABASE IF EXISTS dsar_load" -c "CREATE DATABASE dsar_load"
-    db_url="${admin%/*}/dsar_load" ;;
+    # LOAD_PG_QUERY adds connection options, e.g. "?sslmode=disable" (libpq negotiates TLS
+    # on loopback too when the server has it on, as Debian's does).
+    db_url="${admin%/*}/dsar_load${LOAD_PG_QUERY:-}" ;;
   *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
 esac
 export DATABASE_URL="$db_url"

@@ -169,16 +169,14 @@ mod tests {
     }
 
     /// Holds the writer busy so that the jobs sent meanwhile share the next batch.
-    fn hold_writer(writer: &GroupWriter) -> impl std::future::Future<Output = ()> + '_ {
-        async {
-            writer
-                .run(|_| {
-                    std::thread::sleep(Duration::from_millis(200));
-                    Ok(())
-                })
-                .await
-                .expect("hold");
-        }
+    async fn hold_writer(writer: &GroupWriter) {
+        writer
+            .run(|_| {
+                std::thread::sleep(Duration::from_millis(200));
+                Ok(())
+            })
+            .await
+            .expect("hold");
     }
 
     /// Sends the jobs once the writer has taken up the holding job.
