@@ -2,6 +2,7 @@
 //! tested directly.
 
 pub mod agent_filing;
+pub mod audit_actions;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;

@@ -97,7 +97,7 @@ pub async fn show(
         &me,
         "pages/staff/metrics",
         json!({
-            "title": format!("Metrics {year}"), "year": year, "rows": view,
+            "title": state.templates.phrase("titles.staff_metrics", &[("year", &year.to_string())]), "year": year, "rows": view,
             "prev": year - 1, "next": year + 1,
         }),
     )
