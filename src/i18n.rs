@@ -315,6 +315,35 @@ mod tests {
     }
 
     #[test]
+    fn a_translation_missing_a_text_is_refused_with_its_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("locales")).expect("dir");
+        std::fs::write(
+            dir.path().join("locales/xx.toml"),
+            "[meta]\nlang = \"xx\"\n",
+        )
+        .expect("write");
+        let e = Catalogue::load("xx", Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lacks") && e.contains("titles.status"), "{e}");
+    }
+
+    #[test]
+    fn messages_fill_values_and_labels_and_display_in_english() {
+        let m = msg("intake.kind_not_offered").with_label("place", "places.uk");
+        assert_eq!(
+            m.to_string(),
+            "This kind of request is not available for United Kingdom."
+        );
+        let m = msg("intake.name_too_long").with("max", 200);
+        assert_eq!(
+            m.in_words(english()),
+            "That name is too long (at most 200 characters)."
+        );
+    }
+
+    #[test]
     fn keys_are_found_in_code() {
         // Escaped, so the catalogue test's scan of this file does not count these keys.
         let src = "x.phrase(\n  \"titles.a\", &[]); key(\"b.c\"); phrase(n); key(\"No key\"); msg(\"d.e\"); contains_key(\"f.g\")";

@@ -249,11 +249,16 @@ impl Templates {
             .join(" ")
     }
 
+    /// A stored code as staff read it (`domain::labels`), or the code when it has no label.
+    pub fn code(&self, label_key: fn(&str) -> Option<&'static str>, code: &str) -> String {
+        label_key(code)
+            .map(|k| self.label(k))
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// An audit action as staff read it, or its code when it has no label.
     pub fn audit_action(&self, action: &str) -> String {
-        crate::domain::audit_actions::label_key(action)
-            .map(|k| self.label(k))
-            .unwrap_or_else(|| action.to_string())
+        self.code(crate::domain::labels::audit_action_key, action)
     }
 
     /// A stored status as staff read it, or its code when it is not one.
@@ -313,6 +318,28 @@ mod tests {
         let unused: Vec<_> = en.keys().filter(|k| !used.contains(k)).collect();
         assert!(unused.is_empty(), "in en.toml but unused: {unused:?}");
         Templates::load(None, "en").expect("the built-in templates load");
+    }
+
+    /// Keys chosen in code reach a page as values: `{{t request.step_key}}`.
+    #[test]
+    fn the_key_may_be_a_value_of_the_page() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("pages")).expect("dir");
+        std::fs::write(dir.path().join("pages/link_sent.hbs"), "{{t k}}|{{title}}").expect("write");
+        let t = Templates::load(Some(dir.path()), "en").expect("loads");
+        let page = t
+            .page(
+                "pages/link_sent",
+                &serde_json::json!({"k": "status_steps.fulfilled", "title": t.phrase("titles.staff_request", &[("reference", "<R>")])}),
+            )
+            .expect("renders");
+        assert_eq!(
+            page,
+            "Done: your request has been completed.|Request &lt;R&gt;"
+        );
+        assert_eq!(t.audit_action("note_added"), "Note added");
+        assert_eq!(t.audit_action("something_new"), "something_new");
+        assert_eq!(t.status("in_progress"), "In progress");
     }
 
     #[test]

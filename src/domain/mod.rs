@@ -2,12 +2,12 @@
 //! tested directly.
 
 pub mod agent_filing;
-pub mod audit_actions;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;
 pub mod intake;
 pub mod kinds;
+pub mod labels;
 pub mod metrics;
 pub mod roles;
 pub mod state;

@@ -8,11 +8,11 @@ use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::documents::{self, DocumentInfo};
 use crate::db::models::request_agents::{confirmation, Authority};
 use crate::db::models::{audit, drp, identities, notes, requests, staff};
-use crate::domain::deadlines;
 use crate::domain::decisions::{self, VerificationLevel};
 use crate::domain::documents::DocumentType;
 use crate::domain::intake::RequestDetails;
 use crate::domain::state::{Event, Status};
+use crate::domain::{deadlines, labels};
 use crate::drp::{Address, IdentityClaims};
 use crate::error::AppError;
 use crate::flows::agents::{self, AgentView};
@@ -112,7 +112,7 @@ pub async fn show(
                     "weak_only": find.is_some_and(|f| f.status == "done") && !actionable,
                     "find": find_summary,
                     "runs": mine.iter().rev().map(|r| json!({
-                        "action": r.action, "status": r.status, "attempts": r.attempts,
+                        "action": state.templates.code(labels::run_action_key, &r.action), "status": state.templates.code(labels::run_status_key, &r.status), "attempts": r.attempts,
                         "at": r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                         "summary": r.summary, "error": r.error,
                     })).collect::<Vec<_>>(),

@@ -1,10 +1,11 @@
-//! What staff read for each audit action on the request timeline and the audit log.
-//! The stored action stays a code (the hash chain covers it); an action without a
-//! label here (one added later, say) is shown as its code.
+//! What staff read for codes stored as text rather than enums: audit actions (on the
+//! request timeline and the audit log) and connector runs' actions and states. The
+//! stored value stays a code (the audit hash chain covers it); a code without a label
+//! here (one added later, say) is shown as it is.
 
 use crate::i18n::key;
 
-pub fn label_key(action: &str) -> Option<&'static str> {
+pub fn audit_action_key(action: &str) -> Option<&'static str> {
     Some(match action {
         "request_submitted" => key("audit_actions.request_submitted"),
         "email_verified" => key("audit_actions.email_verified"),
@@ -51,6 +52,27 @@ pub fn label_key(action: &str) -> Option<&'static str> {
         "staff_login_failed" => key("audit_actions.staff_login_failed"),
         "staff_password_changed" => key("audit_actions.staff_password_changed"),
         "staff_password_reset" => key("audit_actions.staff_password_reset"),
+        _ => return None,
+    })
+}
+
+pub fn run_action_key(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "find" => key("run_actions.find"),
+        "export" => key("run_actions.export"),
+        "erase" => key("run_actions.erase"),
+        "opt_out" => key("run_actions.opt_out"),
+        _ => return None,
+    })
+}
+
+pub fn run_status_key(status: &str) -> Option<&'static str> {
+    Some(match status {
+        "pending" => key("run_statuses.pending"),
+        "running" => key("run_statuses.running"),
+        "waiting" => key("run_statuses.waiting"),
+        "done" => key("run_statuses.done"),
+        "failed" => key("run_statuses.failed"),
         _ => return None,
     })
 }
