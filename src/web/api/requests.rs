@@ -4,6 +4,7 @@ use crate::domain::intake::{validate, RawIntake};
 use crate::error::{ApiError, AppError};
 use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
+use crate::i18n::english;
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{limit, with_conn, with_writer};
@@ -106,11 +107,12 @@ pub async fn status(
             "kind": v.kind,
             "regime": v.regime,
             "status": v.status,
-            "step": state.templates.label(v.step_key),
+            // The API speaks English, whatever the pages' language.
+            "step": english().text(v.step_key, &[]),
             "received_at": v.received_at,
             "due_at": v.due_date,
             "extended": v.extended,
-            "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": state.templates.label(e.text_key)})).collect::<Vec<_>>(),
+            "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": english().text(e.text_key, &[])})).collect::<Vec<_>>(),
         }))),
         StatusLookup::Expired => Err(AppError::Forbidden(
             "This status link has expired; ask for a new one from the status page.".into(),
