@@ -52,7 +52,24 @@ impl Catalogue {
                     )
                 })?,
         };
-        Catalogue::parse(&source).with_context(|| format!("the {language:?} catalogue"))
+        let catalogue =
+            Catalogue::parse(&source).with_context(|| format!("the {language:?} catalogue"))?;
+        catalogue.check_complete(language)?;
+        Ok(catalogue)
+    }
+
+    /// A translation must hold every text English has: the pages' texts are checked
+    /// against the templates at start, but texts chosen in code (titles, messages, labels)
+    /// only here.
+    fn check_complete(&self, language: &str) -> anyhow::Result<()> {
+        let missing: Vec<&str> = english().keys().filter(|k| self.get(k).is_none()).collect();
+        if !missing.is_empty() {
+            bail!(
+                "the {language:?} catalogue lacks texts English has: {}",
+                missing.join(", ")
+            );
+        }
+        Ok(())
     }
 
     pub fn parse(source: &str) -> anyhow::Result<Catalogue> {
@@ -72,6 +89,20 @@ impl Catalogue {
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
+    }
+
+    /// Plain text for `key` chosen in code (a title, a message, a label), its `{name}`
+    /// placeholders filled from `args`, unescaped: the page escapes it where it is shown,
+    /// so these texts hold no markup. A key the catalogue lacks (which the tests and
+    /// `check_complete` rule out) shows as itself rather than failing the page.
+    pub fn text(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let params: BTreeMap<&str, String> =
+            args.iter().map(|(k, v)| (*k, (*v).to_string())).collect();
+        self.render(key, &params, |s| s.to_string())
+            .unwrap_or_else(|e| {
+                tracing::error!("{e}");
+                key.to_string()
+            })
     }
 
     /// The text for `key` with each `{name}` replaced by `escape(params[name])`.
@@ -150,6 +181,105 @@ pub fn keys_used(source: &str) -> Vec<&str> {
     keys
 }
 
+/// A sentence chosen in code (a form error, say) before it is put into words: its key
+/// and the values of its placeholders. Pages put it into the portal's language
+/// (`Templates::message`); `Display` gives the built-in English, for JSON answers of the
+/// API and for logs, which stay English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+    /// Placeholders filled with another catalogue text (a place's name, say).
+    pub labels: Vec<(&'static str, &'static str)>,
+}
+
+/// A message with the catalogue key `key` (a literal, so the catalogue test finds it).
+pub fn msg(key: &'static str) -> Message {
+    Message {
+        key,
+        args: Vec::new(),
+        labels: Vec::new(),
+    }
+}
+
+impl Message {
+    /// Fills the placeholder `{name}`.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Message {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// Fills the placeholder `{name}` with the catalogue's text for `label_key`.
+    pub fn with_label(mut self, name: &'static str, label_key: &'static str) -> Message {
+        self.labels.push((name, label_key));
+        self
+    }
+
+    pub fn in_words(&self, catalogue: &Catalogue) -> String {
+        let labels: Vec<(&str, String)> = self
+            .labels
+            .iter()
+            .map(|(name, key)| (*name, catalogue.text(key, &[])))
+            .collect();
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(labels.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
+        catalogue.text(self.key, &args)
+    }
+}
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.in_words(english()))
+    }
+}
+
+/// The built-in English catalogue, parsed once.
+pub fn english() -> &'static Catalogue {
+    static ENGLISH: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    ENGLISH.get_or_init(|| {
+        Catalogue::parse(BUILT_IN[0].1).unwrap_or(Catalogue {
+            entries: BTreeMap::new(),
+        })
+    })
+}
+
+/// Marks a literal as a catalogue key chosen in code (a message or a label), so the
+/// catalogue test finds it; the caller turns it into text with `Catalogue::text`.
+pub const fn key(k: &'static str) -> &'static str {
+    k
+}
+
+/// The keys Rust code uses: every literal right after `phrase(`, `key(` or `msg(`.
+pub fn keys_in_code(source: &str) -> Vec<&str> {
+    let mut keys = Vec::new();
+    for opener in ["phrase(", "key(", "msg("] {
+        let mut rest = source;
+        while let Some(at) = rest.find(opener) {
+            // `key(` but not `contains_key(`.
+            let whole_word = !rest[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            let start = rest[at + opener.len()..].trim_start();
+            if let Some(literal) = start.strip_prefix('"').filter(|_| whole_word) {
+                let found = literal.find('"').map(|end| &literal[..end]);
+                if let Some(k) = found.filter(|k| looks_like_key(k)) {
+                    keys.push(k);
+                }
+            }
+            rest = &rest[at + opener.len()..];
+        }
+    }
+    keys
+}
+
+fn looks_like_key(k: &str) -> bool {
+    k.contains('.')
+        && k.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +312,42 @@ mod tests {
         assert!(e.contains("no catalogue"), "{e}");
         assert!(Catalogue::load("../etc", None).is_err());
         assert!(Catalogue::load("en", None).is_ok());
+    }
+
+    #[test]
+    fn a_translation_missing_a_text_is_refused_with_its_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("locales")).expect("dir");
+        std::fs::write(
+            dir.path().join("locales/xx.toml"),
+            "[meta]\nlang = \"xx\"\n",
+        )
+        .expect("write");
+        let e = Catalogue::load("xx", Some(dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lacks") && e.contains("titles.status"), "{e}");
+    }
+
+    #[test]
+    fn messages_fill_values_and_labels_and_display_in_english() {
+        let m = msg("intake.kind_not_offered").with_label("place", "places.uk");
+        assert_eq!(
+            m.to_string(),
+            "This kind of request is not available for United Kingdom."
+        );
+        let m = msg("intake.name_too_long").with("max", 200);
+        assert_eq!(
+            m.in_words(english()),
+            "That name is too long (at most 200 characters)."
+        );
+    }
+
+    #[test]
+    fn keys_are_found_in_code() {
+        // Escaped, so the catalogue test's scan of this file does not count these keys.
+        let src = "x.phrase(\n  \"titles.a\", &[]); key(\"b.c\"); phrase(n); key(\"No key\"); msg(\"d.e\"); contains_key(\"f.g\")";
+        assert_eq!(keys_in_code(src), ["titles.a", "b.c", "d.e"]);
     }
 
     #[test]

@@ -113,6 +113,7 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
 pub struct Templates {
     html: Handlebars<'static>,
     text: Handlebars<'static>,
+    catalogue: Arc<Catalogue>,
 }
 
 /// `{{t "key" name=value}}`: the catalogue's text with its placeholders filled. Written
@@ -218,7 +219,53 @@ impl Templates {
                     .with_context(|| format!("template {name} does not parse"))?;
             }
         }
-        Ok(Templates { html, text })
+        Ok(Templates {
+            html,
+            text,
+            catalogue,
+        })
+    }
+
+    /// A text chosen in code (see `Catalogue::text`), in the portal's language.
+    pub fn phrase(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.catalogue.text(key, args)
+    }
+
+    /// The label of a domain value from its `label_key()` (a kind, a place, a law…).
+    pub fn label(&self, key: &str) -> String {
+        self.catalogue.text(key, &[])
+    }
+
+    /// A message chosen in code (a form error…), in the portal's language.
+    pub fn message(&self, m: &crate::i18n::Message) -> String {
+        m.in_words(&self.catalogue)
+    }
+
+    /// A field's messages as one text, in the portal's language.
+    pub fn messages(&self, ms: &[crate::i18n::Message]) -> String {
+        ms.iter()
+            .map(|m| self.message(m))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// A stored code as staff read it (`domain::labels`), or the code when it has no label.
+    pub fn code(&self, label_key: fn(&str) -> Option<&'static str>, code: &str) -> String {
+        label_key(code)
+            .map(|k| self.label(k))
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// An audit action as staff read it, or its code when it has no label.
+    pub fn audit_action(&self, action: &str) -> String {
+        self.code(crate::domain::labels::audit_action_key, action)
+    }
+
+    /// A stored status as staff read it, or its code when it is not one.
+    pub fn status(&self, status: &str) -> String {
+        crate::domain::state::Status::parse(status)
+            .map(|s| self.label(s.label_key()))
+            .unwrap_or_else(|| status.to_string())
     }
 
     pub fn page<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
@@ -239,18 +286,60 @@ pub fn built_in_sources() -> impl Iterator<Item = (&'static str, &'static str)> 
 mod tests {
     use super::*;
 
-    /// Every key the templates use is in English, and English holds no unused text.
+    /// The Rust sources, for the keys chosen in code (`phrase("…")`, `i18n::key("…")`).
+    fn code_sources() -> Vec<String> {
+        fn walk(dir: &Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(&path).expect("source is readable"));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+        out
+    }
+
+    /// Every key the templates and the code use is in English, and English holds no
+    /// unused text.
     #[test]
-    fn the_english_catalogue_matches_the_templates_exactly() {
+    fn the_english_catalogue_matches_the_templates_and_code_exactly() {
         let en = Catalogue::load("en", None).expect("en");
-        let used: std::collections::BTreeSet<&str> = built_in_sources()
+        let code = code_sources();
+        let mut used: std::collections::BTreeSet<&str> = built_in_sources()
             .flat_map(|(_, src)| crate::i18n::keys_used(src))
             .collect();
+        used.extend(code.iter().flat_map(|src| crate::i18n::keys_in_code(src)));
         let missing: Vec<_> = used.iter().filter(|k| en.get(k).is_none()).collect();
         assert!(missing.is_empty(), "used but not in en.toml: {missing:?}");
         let unused: Vec<_> = en.keys().filter(|k| !used.contains(k)).collect();
         assert!(unused.is_empty(), "in en.toml but unused: {unused:?}");
         Templates::load(None, "en").expect("the built-in templates load");
+    }
+
+    /// Keys chosen in code reach a page as values: `{{t request.step_key}}`.
+    #[test]
+    fn the_key_may_be_a_value_of_the_page() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("pages")).expect("dir");
+        std::fs::write(dir.path().join("pages/link_sent.hbs"), "{{t k}}|{{title}}").expect("write");
+        let t = Templates::load(Some(dir.path()), "en").expect("loads");
+        let page = t
+            .page(
+                "pages/link_sent",
+                &serde_json::json!({"k": "status_steps.fulfilled", "title": t.phrase("titles.staff_request", &[("reference", "<R>")])}),
+            )
+            .expect("renders");
+        assert_eq!(
+            page,
+            "Done: your request has been completed.|Request &lt;R&gt;"
+        );
+        assert_eq!(t.audit_action("note_added"), "Note added");
+        assert_eq!(t.audit_action("something_new"), "something_new");
+        assert_eq!(t.status("in_progress"), "In progress");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::documents::{check_upload, DocumentType};
 use super::intake::{EmailAddress, FieldErrors, FreeText, PersonName};
 use crate::db::models::request_agents::Authority;
+use crate::i18n::{msg, Message};
 
 /// Registration numbers and organisation names are short reference strings.
 const MAX_ORGANISATION: u64 = 200;
@@ -57,31 +58,27 @@ pub fn validate(
     consumer_email: Option<&EmailAddress>,
 ) -> Result<AgentFiling, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut err = |field: &str, msg: String| errors.entry(field.to_string()).or_default().push(msg);
+    let mut err = |field: &str, m: Message| errors.entry(field.to_string()).or_default().push(m);
 
     let name = PersonName::parse(&raw.name)
-        .map_err(|_| err("agent_name", "Enter your name, as the agent.".into()))
+        .map_err(|_| err("agent_name", msg("agent_filing.name_missing")))
         .ok();
     let email = EmailAddress::parse(&raw.email)
-        .map_err(|m| err("agent_email", m.into()))
+        .map_err(|m| err("agent_email", m))
         .ok();
     if let (Some(agent), Some(consumer)) = (&email, consumer_email) {
         if agent.normalised() == consumer.normalised() {
-            err(
-                "agent_email",
-                "Give your own email address here, and the email address of the person you act for above."
-                    .into(),
-            );
+            err("agent_email", msg("agent_filing.email_is_consumers"));
         }
     }
-    let optional = |value: &str, field: &str, errs: &mut dyn FnMut(&str, String)| {
+    let optional = |value: &str, field: &str, errs: &mut dyn FnMut(&str, Message)| {
         if value.trim().is_empty() {
             return None;
         }
         match FreeText::parse(value, MAX_ORGANISATION) {
             Ok(t) if !t.as_str().contains('\n') => Some(t),
             Ok(_) => {
-                errs(field, "Enter this on one line.".into());
+                errs(field, msg("agent_filing.one_line"));
                 None
             }
             Err(m) => {
@@ -99,20 +96,13 @@ pub fn validate(
     let authority = match Authority::parse(raw.authority.trim()) {
         Some(a @ (Authority::SignedPermission | Authority::PowerOfAttorney)) => Some(a),
         _ => {
-            err(
-                "agent_authority",
-                "Choose whether you hold a signed permission or a power of attorney.".into(),
-            );
+            err("agent_authority", msg("agent_filing.authority_missing"));
             None
         }
     };
     let document = match upload {
         None => {
-            err(
-                "agent_document",
-                "Attach the signed permission or power of attorney (PDF, PNG or JPEG, at most 10 MB)."
-                    .into(),
-            );
+            err("agent_document", msg("agent_filing.document_missing"));
             None
         }
         Some((filename, bytes)) => match check_upload(filename, bytes) {
@@ -121,7 +111,7 @@ pub fn validate(
                 bytes: bytes.to_vec(),
             }),
             Err(problem) => {
-                err("agent_document", problem.to_string());
+                err("agent_document", problem.message());
                 None
             }
         },

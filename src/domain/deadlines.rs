@@ -19,6 +19,7 @@
 //!
 //! In every regime the day of receipt itself is not counted.
 
+use crate::i18n::key;
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use std::collections::BTreeSet;
 
@@ -66,13 +67,13 @@ impl Regime {
     }
 
     /// Human-readable name for pages and e-mails.
-    pub fn label(&self) -> &'static str {
+    pub fn label_key(&self) -> &'static str {
         match self {
-            Regime::Gdpr => "GDPR",
-            Regime::UkGdpr => "UK GDPR",
-            Regime::Ccpa => "CCPA/CPRA",
-            Regime::UsState => "US state privacy law",
-            Regime::Voluntary => "No specific law (voluntary)",
+            Regime::Gdpr => key("regimes.gdpr"),
+            Regime::UkGdpr => key("regimes.uk_gdpr"),
+            Regime::Ccpa => key("regimes.ccpa"),
+            Regime::UsState => key("regimes.us_state"),
+            Regime::Voluntary => key("regimes.voluntary"),
         }
     }
 
@@ -318,8 +319,7 @@ mod tests {
         assert_eq!(Regime::parse(" uk_gdpr "), Some(Regime::UkGdpr));
         assert_eq!(Regime::parse("gdpr2"), None);
         assert_eq!(Regime::parse(""), None);
-        assert_eq!(Regime::Ccpa.label(), "CCPA/CPRA");
-        assert_eq!(Regime::UkGdpr.label(), "UK GDPR");
+        assert_eq!(Regime::UkGdpr.label_key(), "regimes.uk_gdpr");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! reasons a request may be refused under each regime.
 
 use super::deadlines::Regime;
+use crate::i18n::key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerificationLevel {
@@ -37,68 +38,67 @@ impl VerificationLevel {
             .find(|l| l.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label_key(self) -> &'static str {
         match self {
-            VerificationLevel::Email => "email address confirmed",
-            VerificationLevel::Reasonable => "a reasonable degree of certainty (2 data points)",
-            VerificationLevel::ReasonablyHigh => {
-                "a reasonably high degree of certainty (3 data points and a signed declaration)"
-            }
+            VerificationLevel::Email => key("verification_levels.email"),
+            VerificationLevel::Reasonable => key("verification_levels.reasonable"),
+            VerificationLevel::ReasonablyHigh => key("verification_levels.reasonably_high"),
         }
     }
 }
 
-/// The data points staff may record as matched. Names only are stored, never values.
+/// The data points staff may record as matched, with their label keys. Names only are
+/// stored, never values.
 pub const DATA_POINTS: &[(&str, &str)] = &[
-    ("name", "Full name"),
-    ("account_id", "Account identifier"),
-    ("postal_address", "Postal address"),
-    ("phone", "Phone number"),
-    ("recent_transaction", "A recent transaction or order"),
-    ("account_login", "Signed in to their account"),
-    ("date_of_birth", "Date of birth"),
+    ("name", key("data_points.name")),
+    ("account_id", key("data_points.account_id")),
+    ("postal_address", key("data_points.postal_address")),
+    ("phone", key("data_points.phone")),
+    ("recent_transaction", key("data_points.recent_transaction")),
+    ("account_login", key("data_points.account_login")),
+    ("date_of_birth", key("data_points.date_of_birth")),
 ];
 
 pub const METHODS: &[(&str, &str)] = &[
-    ("data_points", "Matched data points we hold"),
-    ("account_login", "Re-authenticated in their account"),
-    ("document", "Document checked (then deleted)"),
-    ("other", "Other (explained in a note)"),
+    ("data_points", key("verification_methods.data_points")),
+    ("account_login", key("verification_methods.account_login")),
+    ("document", key("verification_methods.document")),
+    ("other", key("verification_methods.other")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DenialReason {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label_key: &'static str,
 }
 
 const IDENTITY: DenialReason = DenialReason {
     code: "identity_not_verified",
-    label: "We could not verify your identity",
+    label_key: key("refusal_reasons.identity_not_verified"),
 };
 const UNFOUNDED: DenialReason = DenialReason {
     code: "manifestly_unfounded_or_excessive",
-    label: "The request is manifestly unfounded or excessive",
+    label_key: key("refusal_reasons.manifestly_unfounded_or_excessive"),
 };
 const LEGAL_CLAIMS: DenialReason = DenialReason {
     code: "exemption_legal_claims",
-    label: "An exemption applies: the data is needed for legal claims",
+    label_key: key("refusal_reasons.exemption_legal_claims"),
 };
 const LEGAL_OBLIGATION: DenialReason = DenialReason {
     code: "exemption_legal_obligation",
-    label: "An exemption applies: the law requires us to keep the data",
+    label_key: key("refusal_reasons.exemption_legal_obligation"),
 };
 const NOT_COVERED: DenialReason = DenialReason {
     code: "not_covered",
-    label: "The request is not covered by the law that applies",
+    label_key: key("refusal_reasons.not_covered"),
 };
 const NO_DATA: DenialReason = DenialReason {
     code: "no_data",
-    label: "We hold no personal data about you",
+    label_key: key("refusal_reasons.no_data"),
 };
 const OTHER: DenialReason = DenialReason {
     code: "other",
-    label: "Another reason, explained below",
+    label_key: key("refusal_reasons.other"),
 };
 
 /// Reasons that fit `regime`: all regimes share the list today, but the lookup goes

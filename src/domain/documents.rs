@@ -10,6 +10,8 @@
 /// Largest document accepted: a multi-page scan at a readable resolution fits easily.
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
+use crate::i18n::{key, msg, Message};
+
 /// Longest file name kept; longer names are cut (they are only shown to staff).
 pub const MAX_FILENAME_CHARS: usize = 200;
 
@@ -56,11 +58,11 @@ impl DocumentType {
     }
 
     /// "a PDF file", for messages to people.
-    fn noun(self) -> &'static str {
+    fn noun_key(self) -> &'static str {
         match self {
-            DocumentType::Pdf => "a PDF file",
-            DocumentType::Png => "a PNG image",
-            DocumentType::Jpeg => "a JPEG image",
+            DocumentType::Pdf => key("document_types.pdf"),
+            DocumentType::Png => key("document_types.png"),
+            DocumentType::Jpeg => key("document_types.jpeg"),
         }
     }
 
@@ -175,68 +177,71 @@ pub fn sniff(bytes: &[u8]) -> Option<DocumentType> {
     }
 }
 
-/// Why an upload was refused, in words for the person who sent it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an upload was refused; `message()` puts it in words for the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UploadProblem {
-    #[error("The document you chose is empty. Please check the file and upload it again.")]
     Empty,
-    #[error(
-        "The document is larger than 10 MB. Please upload a smaller file, for example a scan \
-         at a lower resolution or in black and white."
-    )]
     TooLarge,
-    #[error(
-        "The document must be a PDF, PNG or JPEG file. Please save or scan it in one of \
-         those formats and upload it again."
-    )]
     NotSupported,
     /// The name's extension is not one we accept (`letter.docx`, `scan.pdf.exe`).
-    #[error(
-        "{} is not a PDF, PNG or JPEG file. Please save or scan the document in one of those \
-         formats and upload it again.",
-        shown(.filename)
-    )]
-    UnsupportedName { filename: String },
+    UnsupportedName {
+        filename: String,
+    },
     /// The name says one kind and the content is another kind, or none of ours.
-    #[error(
-        "{} is not {}: {} Please check that you chose the right file.",
-        shown(.filename),
-        .claimed.noun(),
-        found_words(*.found)
-    )]
     NotWhatNameSays {
         filename: String,
         claimed: DocumentType,
         found: Option<DocumentType>,
     },
     /// The right kind, but its end is missing.
-    #[error(
-        "{} looks like {}, but it is incomplete or damaged (its end is missing). Please \
-         check that it opens on your device, save a new copy and upload that.",
-        shown(.filename),
-        .kind.noun()
-    )]
     Incomplete {
         filename: String,
         kind: DocumentType,
     },
 }
 
-/// The name as it appears in a message; an upload may come without one.
-fn shown(filename: &str) -> &str {
-    if filename.is_empty() {
-        "The document"
-    } else {
-        filename
+impl UploadProblem {
+    pub fn message(&self) -> Message {
+        match self {
+            UploadProblem::Empty => msg("upload.empty"),
+            UploadProblem::TooLarge => msg("upload.too_large"),
+            UploadProblem::NotSupported => msg("upload.not_supported"),
+            UploadProblem::UnsupportedName { filename } => {
+                shown(msg("upload.unsupported_name"), filename)
+            }
+            UploadProblem::NotWhatNameSays {
+                filename,
+                claimed,
+                found,
+            } => {
+                let m = match found {
+                    Some(t) => msg("upload.not_what_name_says").with_label("found", t.noun_key()),
+                    None => msg("upload.not_what_name_says_unknown"),
+                };
+                shown(m.with_label("claimed", claimed.noun_key()), filename)
+            }
+            UploadProblem::Incomplete { filename, kind } => shown(
+                msg("upload.incomplete").with_label("kind", kind.noun_key()),
+                filename,
+            ),
+        }
     }
 }
 
-fn found_words(found: Option<DocumentType>) -> String {
-    match found {
-        Some(t) => format!("its content is {}.", t.noun()),
-        None => "its content is not a PDF, PNG or JPEG file. It may be another kind of file \
-                 that was renamed."
-            .into(),
+impl std::fmt::Display for UploadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for UploadProblem {}
+
+/// Fills `{file}` with the name as it appears in a message; an upload may come without one.
+fn shown(m: Message, filename: &str) -> Message {
+    if filename.is_empty() {
+        m.with_label("file", key("upload.unnamed"))
+    } else {
+        m.with("file", filename)
     }
 }
 

@@ -5,6 +5,7 @@
 //! newtypes that can only hold acceptable values, or into per-field messages.
 
 use super::kinds::{Jurisdiction, RequestKind};
+use crate::i18n::{msg, Message};
 use crate::sensitive::Sensitive;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -45,16 +46,16 @@ pub struct IdentifierRule {
 pub struct EmailAddress(String);
 
 impl EmailAddress {
-    pub fn parse(raw: &str) -> Result<EmailAddress, &'static str> {
+    pub fn parse(raw: &str) -> Result<EmailAddress, Message> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("Enter your email address, so we can confirm the request is yours.");
+            return Err(msg("intake.email_missing"));
         }
         if !s.validate_length(None, Some(MAX_EMAIL), None) {
-            return Err("That email address is too long (at most 254 characters).");
+            return Err(msg("intake.email_too_long").with("max", MAX_EMAIL));
         }
         if has_control(s) || !s.validate_email() {
-            return Err("Enter an email address in the form name@example.com.");
+            return Err(msg("intake.email_invalid"));
         }
         Ok(EmailAddress(s.to_string()))
     }
@@ -77,16 +78,16 @@ impl std::fmt::Debug for EmailAddress {
 pub struct PersonName(Sensitive<String>);
 
 impl PersonName {
-    pub fn parse(raw: &str) -> Result<PersonName, &'static str> {
+    pub fn parse(raw: &str) -> Result<PersonName, Message> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("Enter your name.");
+            return Err(msg("intake.name_missing"));
         }
         if !s.validate_length(None, Some(MAX_NAME), None) {
-            return Err("That name is too long (at most 200 characters).");
+            return Err(msg("intake.name_too_long").with("max", MAX_NAME));
         }
         if has_control(s) {
-            return Err("Enter your name on one line, without special control characters.");
+            return Err(msg("intake.name_control"));
         }
         Ok(PersonName(Sensitive(s.to_string())))
     }
@@ -100,15 +101,15 @@ impl PersonName {
 pub struct FreeText(Sensitive<String>);
 
 impl FreeText {
-    pub fn parse(raw: &str, max: u64) -> Result<FreeText, String> {
+    pub fn parse(raw: &str, max: u64) -> Result<FreeText, Message> {
         let s = raw.trim();
         if !s.validate_length(None, Some(max), None) {
-            return Err(format!("Please keep this under {max} characters."));
+            return Err(msg("intake.text_too_long").with("max", max));
         }
         if s.chars()
             .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
         {
-            return Err("This text contains characters we cannot store.".to_string());
+            return Err(msg("intake.text_control"));
         }
         Ok(FreeText(Sensitive(s.replace("\r\n", "\n"))))
     }
@@ -141,7 +142,7 @@ pub struct ValidIntake {
 }
 
 /// Field name → messages, in form order for the error summary.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+pub type FieldErrors = BTreeMap<String, Vec<Message>>;
 
 fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
@@ -153,12 +154,12 @@ pub fn validate(
     rules: &[IdentifierRule],
 ) -> Result<ValidIntake, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut err = |field: &str, msg: String| errors.entry(field.to_string()).or_default().push(msg);
+    let mut err = |field: &str, m: Message| errors.entry(field.to_string()).or_default().push(m);
 
     let jurisdiction = match Jurisdiction::parse(raw.jurisdiction.trim()) {
         Some(j) if served.contains(&j) => Some(j),
         _ => {
-            err("jurisdiction", "Choose where you live.".into());
+            err("jurisdiction", msg("intake.jurisdiction_missing"));
             None
         }
     };
@@ -167,14 +168,14 @@ pub fn validate(
             Some(j) if !j.offers(k) => {
                 err(
                     "kind",
-                    format!("This kind of request is not available for {}.", j.label()),
+                    msg("intake.kind_not_offered").with_label("place", j.label_key()),
                 );
                 None
             }
             _ => Some(k),
         },
         None => {
-            err("kind", "Choose what you would like us to do.".into());
+            err("kind", msg("intake.kind_missing"));
             None
         }
     };
@@ -182,11 +183,11 @@ pub fn validate(
         None
     } else {
         PersonName::parse(&raw.name)
-            .map_err(|m| err("name", m.into()))
+            .map_err(|m| err("name", m))
             .ok()
     };
     let email = EmailAddress::parse(&raw.email)
-        .map_err(|m| err("email", m.into()))
+        .map_err(|m| err("email", m))
         .ok();
 
     let mut identifiers = Vec::new();
@@ -194,7 +195,7 @@ pub fn validate(
         if !rules.iter().any(|r| &r.name == key) {
             err(
                 &format!("identifiers.{key}"),
-                "This field is not expected.".into(),
+                msg("intake.identifier_unexpected"),
             );
         }
     }
@@ -207,15 +208,17 @@ pub fn validate(
         let field = format!("identifiers.{}", rule.name);
         if value.is_empty() {
             if rule.required {
-                err(&field, format!("Enter your {}.", rule.label));
+                err(
+                    &field,
+                    msg("intake.identifier_missing").with("label", &rule.label),
+                );
             }
         } else if !value.validate_length(None, Some(MAX_IDENTIFIER), None) || has_control(value) {
             err(
                 &field,
-                format!(
-                    "Enter your {} on one line (at most 200 characters).",
-                    rule.label
-                ),
+                msg("intake.identifier_invalid")
+                    .with("label", &rule.label)
+                    .with("max", MAX_IDENTIFIER),
             );
         } else {
             identifiers.push((rule.name.clone(), Sensitive(value.to_string())));
@@ -232,10 +235,7 @@ pub fn validate(
         .map_err(|m| err("correction_requested", m))
         .unwrap_or_default();
     if kind == Some(RequestKind::Correction) && requested.is_empty() && details.is_empty() {
-        err(
-            "correction_requested",
-            "Tell us what the correct information should be.".into(),
-        );
+        err("correction_requested", msg("intake.correction_missing"));
     }
 
     match (kind, jurisdiction, email) {
@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn kind_must_exist_where_the_person_lives() {
         let errors = validate(&raw("opt_out", "eu"), &ALL, &rules()).expect_err("not in EU");
-        assert!(errors["kind"][0].contains("not available"));
+        assert!(errors["kind"][0].to_string().contains("not available"));
         assert!(validate(&raw("opt_out", "california"), &ALL, &rules()).is_ok());
         let errors =
             validate(&raw("access", "uk"), &[Jurisdiction::Eu], &rules()).expect_err("not served");

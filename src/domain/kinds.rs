@@ -1,6 +1,7 @@
 //! What a person can ask for, where they live, and which law that brings.
 
 use super::deadlines::{Regime, Track};
+use crate::i18n::key;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,33 +59,33 @@ impl RequestKind {
     }
 
     /// Short label in the consumer's words.
-    pub fn label(self) -> &'static str {
+    pub fn label_key(self) -> &'static str {
         match self {
-            RequestKind::Access => "Get a copy of my data",
-            RequestKind::Deletion => "Delete my data",
-            RequestKind::Correction => "Correct my data",
-            RequestKind::OptOut => "Do not sell or share my personal information",
-            RequestKind::Portability => "Receive my data in a portable format",
-            RequestKind::Restriction => "Restrict how my data is used",
-            RequestKind::Objection => "Object to how my data is used",
-            RequestKind::WithdrawConsent => "Withdraw my consent",
-            RequestKind::Appeal => "Appeal of a refused request",
-            RequestKind::OptIn => "Opt back in to the sale or sharing of my personal information",
+            RequestKind::Access => key("kinds.access"),
+            RequestKind::Deletion => key("kinds.deletion"),
+            RequestKind::Correction => key("kinds.correction"),
+            RequestKind::OptOut => key("kinds.opt_out"),
+            RequestKind::Portability => key("kinds.portability"),
+            RequestKind::Restriction => key("kinds.restriction"),
+            RequestKind::Objection => key("kinds.objection"),
+            RequestKind::WithdrawConsent => key("kinds.withdraw_consent"),
+            RequestKind::Appeal => key("kinds.appeal"),
+            RequestKind::OptIn => key("kinds.opt_in"),
         }
     }
 
-    pub fn description(self) -> &'static str {
+    pub fn description_key(self) -> &'static str {
         match self {
-            RequestKind::Access => "We tell you what personal data we hold about you, why, where it came from and who receives it, and give you a copy.",
-            RequestKind::Deletion => "We erase your personal data, except what the law requires or allows us to keep, and tell you what we kept and why.",
-            RequestKind::Correction => "Tell us what is wrong and what it should be; we correct it.",
-            RequestKind::OptOut => "We stop selling or sharing your personal information. No proof of identity is needed.",
-            RequestKind::Portability => "We give you the data you provided to us in a structured, machine-readable file you can take elsewhere.",
-            RequestKind::Restriction => "We keep your data but stop using it while an issue (for example its accuracy) is resolved.",
-            RequestKind::Objection => "We stop processing your data for a purpose you object to. Objections to direct marketing are always honoured.",
-            RequestKind::WithdrawConsent => "We stop any processing that relied on the consent you gave.",
-            RequestKind::Appeal => "We review our refusal of your earlier request and answer within 60 days.",
-            RequestKind::OptIn => "We record that you agree again to the sale or sharing of your personal information.",
+            RequestKind::Access => key("kind_descriptions.access"),
+            RequestKind::Deletion => key("kind_descriptions.deletion"),
+            RequestKind::Correction => key("kind_descriptions.correction"),
+            RequestKind::OptOut => key("kind_descriptions.opt_out"),
+            RequestKind::Portability => key("kind_descriptions.portability"),
+            RequestKind::Restriction => key("kind_descriptions.restriction"),
+            RequestKind::Objection => key("kind_descriptions.objection"),
+            RequestKind::WithdrawConsent => key("kind_descriptions.withdraw_consent"),
+            RequestKind::Appeal => key("kind_descriptions.appeal"),
+            RequestKind::OptIn => key("kind_descriptions.opt_in"),
         }
     }
 
@@ -153,13 +154,13 @@ impl Jurisdiction {
         Jurisdiction::ALL.into_iter().find(|j| j.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label_key(self) -> &'static str {
         match self {
-            Jurisdiction::Eu => "European Union / EEA",
-            Jurisdiction::Uk => "United Kingdom",
-            Jurisdiction::California => "California",
-            Jurisdiction::UsOther => "Another US state",
-            Jurisdiction::Other => "Somewhere else",
+            Jurisdiction::Eu => key("places.eu"),
+            Jurisdiction::Uk => key("places.uk"),
+            Jurisdiction::California => key("places.california"),
+            Jurisdiction::UsOther => key("places.us_other"),
+            Jurisdiction::Other => key("places.other"),
         }
     }
 
@@ -201,13 +202,13 @@ impl Jurisdiction {
     }
 
     /// One plain sentence on what the law gives people here (shown on the home page).
-    pub fn rights_summary(self) -> &'static str {
+    pub fn rights_summary_key(self) -> &'static str {
         match self {
-            Jurisdiction::Eu => "The GDPR gives you the right to a copy of your data, to have it corrected or erased, to restrict or object to its use, to take it elsewhere and to withdraw consent. We answer within one month.",
-            Jurisdiction::Uk => "The UK GDPR gives you the right to a copy of your data, to have it corrected or erased, to restrict or object to its use, to take it elsewhere and to withdraw consent. We answer within one month.",
-            Jurisdiction::California => "The CCPA/CPRA gives you the right to know what we collect, to have it deleted or corrected, and to opt out of its sale or sharing. We answer within 45 days; opt-outs take effect within 15 business days.",
-            Jurisdiction::UsOther => "Privacy laws in states such as Virginia, Colorado and Connecticut give you the right to access, correct and delete your data, to receive a portable copy and to opt out of its sale. We answer within 45 days, and you can appeal a refusal.",
-            Jurisdiction::Other => "Even where no privacy law applies, we will show you the data we hold about you, correct it, or delete it.",
+            Jurisdiction::Eu => key("place_rights.eu"),
+            Jurisdiction::Uk => key("place_rights.uk"),
+            Jurisdiction::California => key("place_rights.california"),
+            Jurisdiction::UsOther => key("place_rights.us_other"),
+            Jurisdiction::Other => key("place_rights.other"),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The CCPA §7102 table: per kind of request, how many were received, complied with in
 //! whole or in part, and denied (by reason), with the median and mean days to respond.
 
+use crate::i18n::key;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -18,7 +19,7 @@ pub struct Record {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Row {
     pub group: &'static str,
-    pub label: &'static str,
+    pub label_key: &'static str,
     pub received: i64,
     pub complied_whole: i64,
     pub complied_part: i64,
@@ -28,16 +29,14 @@ pub struct Row {
     pub mean_days: Option<f64>,
 }
 
+/// The table's rows: each group with its label key.
 pub const GROUPS: &[(&str, &str)] = &[
-    ("know", "Requests to know / access"),
-    ("delete", "Requests to delete"),
-    ("correct", "Requests to correct"),
-    ("opt_out", "Requests to opt out of sale/sharing"),
-    (
-        "other_gdpr",
-        "Other GDPR rights (restriction, objection, consent)",
-    ),
-    ("appeal", "Appeals"),
+    ("know", key("metrics_groups.know")),
+    ("delete", key("metrics_groups.delete")),
+    ("correct", key("metrics_groups.correct")),
+    ("opt_out", key("metrics_groups.opt_out")),
+    ("other_gdpr", key("metrics_groups.other_gdpr")),
+    ("appeal", key("metrics_groups.appeal")),
 ];
 
 pub fn median(values: &mut [i64]) -> Option<f64> {
@@ -56,10 +55,10 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
 pub fn table(records: &[Record]) -> Vec<Row> {
     GROUPS
         .iter()
-        .map(|(group, label)| {
+        .map(|(group, label_key)| {
             let mut row = Row {
                 group,
-                label,
+                label_key,
                 ..Row::default()
             };
             let mut days = Vec::new();

@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod documents;
 pub mod intake;
 pub mod kinds;
+pub mod labels;
 pub mod metrics;
 pub mod roles;
 pub mod state;

@@ -10,6 +10,7 @@
 //!     └─ unverified past expiry ▶ closed_unverified    withdrawn: from any open step
 //! ```
 
+use crate::i18n::key;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -83,6 +84,21 @@ impl Status {
         }
     }
 
+    /// What staff read for this status (the code stays in URLs and CSS classes).
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Status::Submitted => key("statuses.submitted"),
+            Status::AwaitingConsumer => key("statuses.awaiting_consumer"),
+            Status::EmailVerified => key("statuses.email_verified"),
+            Status::AwaitingInformation => key("statuses.awaiting_information"),
+            Status::InProgress => key("statuses.in_progress"),
+            Status::Fulfilled => key("statuses.fulfilled"),
+            Status::Denied => key("statuses.denied"),
+            Status::Withdrawn => key("statuses.withdrawn"),
+            Status::ClosedUnverified => key("statuses.closed_unverified"),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
@@ -95,17 +111,17 @@ impl Status {
     }
 
     /// What the consumer is told about where their request stands.
-    pub fn consumer_step(self) -> &'static str {
+    pub fn consumer_step_key(self) -> &'static str {
         match self {
-            Status::Submitted => "Waiting for you to confirm your email address with the link we sent.",
-            Status::AwaitingConsumer => "Waiting for the person this request is for to confirm, by the link we emailed them, that the agent may act for them.",
-            Status::EmailVerified => "Email confirmed. Our privacy team is checking your request.",
-            Status::AwaitingInformation => "We have asked you for more information and are waiting for your reply.",
-            Status::InProgress => "Our privacy team is working on your request.",
-            Status::Fulfilled => "Done: your request has been completed.",
-            Status::Denied => "Closed: we could not complete your request. Our email explains why and what you can do.",
-            Status::Withdrawn => "Closed: you withdrew this request.",
-            Status::ClosedUnverified => "Closed: the email address was not confirmed in time. You are welcome to file a new request.",
+            Status::Submitted => key("status_steps.submitted"),
+            Status::AwaitingConsumer => key("status_steps.awaiting_consumer"),
+            Status::EmailVerified => key("status_steps.email_verified"),
+            Status::AwaitingInformation => key("status_steps.awaiting_information"),
+            Status::InProgress => key("status_steps.in_progress"),
+            Status::Fulfilled => key("status_steps.fulfilled"),
+            Status::Denied => key("status_steps.denied"),
+            Status::Withdrawn => key("status_steps.withdrawn"),
+            Status::ClosedUnverified => key("status_steps.closed_unverified"),
         }
     }
 

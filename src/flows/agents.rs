@@ -133,7 +133,7 @@ pub fn web_agent_email(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgentView {
     pub authority: String,
-    pub authority_label: &'static str,
+    pub authority_label: String,
     pub name: String,
     pub email: String,
     pub organisation: Option<String>,
@@ -161,7 +161,7 @@ pub fn view(
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown agent authority")))?;
     Ok(Some(AgentView {
         authority: a.authority.clone(),
-        authority_label: authority.label(),
+        authority_label: state.templates.label(authority.label_key()),
         name: dec(&a.agent_name_enc)?,
         email: dec(&a.agent_email_enc)?,
         organisation: a.organisation_enc.as_deref().map(dec).transpose()?,
@@ -199,7 +199,7 @@ pub fn ask_consumer(
         &consumer,
         json!({
             "reference": request.reference,
-            "kind_label": kind.label(),
+            "kind_label": state.templates.label(kind.label_key()),
             "agent_name": agent.name,
             "agent_organisation": agent.organisation,
             "confirm_url": format!("{}/confirm-agent/{secret}", state.public_url),
@@ -326,7 +326,7 @@ pub fn answer(
                 "agent_refused"
             },
             &agent_email,
-            json!({"reference": request.reference, "kind_label": kind.label()}),
+            json!({"reference": request.reference, "kind_label": state.templates.label(kind.label_key())}),
             now,
         )?;
         Ok(Some(request.reference))

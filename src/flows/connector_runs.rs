@@ -422,7 +422,7 @@ fn complete_opt_out_when_all_done(
         "system",
         super::handling::Action::Fulfil {
             in_part: false,
-            message: "We have stopped selling or sharing your personal information in all our connected systems.".into(),
+            message: state.templates.phrase("system_messages.opt_out_done", &[]),
         },
         crate::clock::now(),
     );

@@ -174,7 +174,10 @@ fn notify(
     let kind = parsed(row)?.kind;
     if let Value::Object(map) = &mut data {
         map.insert("reference".into(), row.reference.clone().into());
-        map.insert("kind_label".into(), kind.label().into());
+        map.insert(
+            "kind_label".into(),
+            state.templates.label(kind.label_key()).into(),
+        );
         map.insert(
             "status_url".into(),
             format!("{}/status/{secret}", state.public_url).into(),
@@ -259,7 +262,7 @@ pub fn apply(
                     &row,
                     "acknowledgement",
                     json!({
-                    "regime_label": p.regime.label(), "due_on": date(row.due_on)}),
+                    "regime_label": state.templates.label(p.regime.label_key()), "due_on": date(row.due_on)}),
                     now,
                 )?;
             }
@@ -311,7 +314,7 @@ pub fn apply(
                     &row,
                     "identity_verified",
                     json!({
-                    "due_on": date(row.due_on), "level_label": level.label()}),
+                    "due_on": date(row.due_on), "level_label": state.templates.label(level.label_key())}),
                     now,
                 )?;
             }
@@ -446,7 +449,7 @@ pub fn apply(
                     &row,
                     "denied",
                     json!({
-                    "reason_label": reason.label, "message": message,
+                    "reason_label": state.templates.label(reason.label_key), "message": message,
                     "gdpr": decisions::refusal_names_complaint_rights(p.regime),
                     "can_appeal": decisions::refusal_can_be_appealed(p.regime) && p.kind != RequestKind::Appeal,
                     "appeal_denied": p.kind == RequestKind::Appeal}),
@@ -589,7 +592,7 @@ pub fn withdraw_as(
             "withdrawn",
             &to_addr,
             json!({
-            "reference": row.reference, "kind_label": parsed(&row)?.kind.label()}),
+            "reference": row.reference, "kind_label": state.templates.label(parsed(&row)?.kind.label_key())}),
             now,
         )
     }

@@ -11,6 +11,7 @@ use super::intake::{self, Filing, Source, Submitted};
 use crate::db::DbConn;
 use crate::domain::intake::ValidIntake;
 use crate::error::AppError;
+use crate::i18n::{key, msg, Message};
 use crate::state::AppState;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
@@ -31,13 +32,13 @@ pub fn parse_channel(s: &str) -> Option<Source> {
     CHANNELS.into_iter().find(|c| c.as_str() == s)
 }
 
-pub fn channel_label(channel: Source) -> &'static str {
+pub fn channel_label_key(channel: Source) -> &'static str {
     match channel {
-        Source::Email => "Email",
-        Source::Phone => "Phone",
-        Source::Letter => "Letter",
-        Source::InPerson => "In person",
-        Source::Web | Source::Api | Source::Drp => "Online",
+        Source::Email => key("channels.email"),
+        Source::Phone => key("channels.phone"),
+        Source::Letter => key("channels.letter"),
+        Source::InPerson => key("channels.in_person"),
+        Source::Web | Source::Api | Source::Drp => key("channels.online"),
     }
 }
 
@@ -69,17 +70,15 @@ impl Entered {
 /// "Today" is the latest date anywhere on Earth (UTC+14), so staff east of UTC can enter
 /// their own today; a date ahead of UTC's today is stored as now, which can only make the
 /// deadline earlier, never later. Past dates are stored at 00:00 UTC of that day.
-pub fn received_at(date: NaiveDate, now: NaiveDateTime) -> Result<NaiveDateTime, String> {
+pub fn received_at(date: NaiveDate, now: NaiveDateTime) -> Result<NaiveDateTime, Message> {
     let latest = (now + Duration::hours(14)).date();
     let earliest = now.date() - Duration::days(MAX_AGE_DAYS);
     if date > latest {
-        return Err("The date of receipt cannot be in the future.".into());
+        return Err(msg("staff_new_request.received_on_future"));
     }
     if date < earliest {
-        return Err(format!(
-            "The date of receipt can be at most a year ago (no earlier than {}). Check the year.",
-            earliest.format("%-d %B %Y")
-        ));
+        return Err(msg("staff_new_request.received_on_too_old")
+            .with("earliest", earliest.format("%-d %B %Y")));
     }
     Ok(if date >= now.date() {
         now
@@ -142,10 +141,10 @@ mod tests {
         // 15:30 UTC is already the 11th east of UTC+8:30.
         assert_eq!(received_at(day("2027-03-11"), now), Ok(now));
         let future = received_at(day("2027-03-12"), now).expect_err("future");
-        assert!(future.contains("future"), "{future}");
+        assert!(future.to_string().contains("future"), "{future}");
         assert!(received_at(day("2026-03-10"), now).is_ok());
         let old = received_at(day("2026-03-09"), now).expect_err("too old");
-        assert!(old.contains("at most a year ago"), "{old}");
+        assert!(old.to_string().contains("at most a year ago"), "{old}");
     }
 
     #[test]

@@ -69,8 +69,8 @@ pub fn create_and_send(
     let regime = crate::domain::deadlines::Regime::parse(&row.regime).ok_or(AppError::NotFound)?;
     let input = PackageInput {
         reference: &row.reference,
-        kind_label: kind.label(),
-        regime_label: regime.label(),
+        kind_label: &state.templates.label(kind.label_key()),
+        regime_label: &state.templates.label(regime.label_key()),
         received_on: row.received_at.format("%-d %B %Y").to_string(),
         generated_on: now.format("%-d %B %Y").to_string(),
         systems,
@@ -117,7 +117,7 @@ pub fn create_and_send(
             "package_ready",
             &to,
             json!({
-            "reference": row.reference, "kind_label": kind.label(),
+            "reference": row.reference, "kind_label": state.templates.label(kind.label_key()),
             "download_url": format!("{}/download/{secret}", state.public_url),
             "link_days": v.download_link_days, "max_downloads": v.max_downloads}),
             now,

@@ -8,6 +8,7 @@ use crate::domain::deadlines::Regime;
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::Status;
 use crate::error::AppError;
+use crate::i18n::key;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -17,11 +18,12 @@ pub struct StatusView {
     pub request_id: String,
     pub reference: String,
     pub kind: &'static str,
-    pub kind_label: &'static str,
+    /// Catalogue keys, put into words by the page (`{{t request.kind_label_key}}`).
+    pub kind_label_key: &'static str,
     pub regime: &'static str,
-    pub regime_label: &'static str,
+    pub regime_label_key: &'static str,
     pub status: &'static str,
-    pub step: &'static str,
+    pub step_key: &'static str,
     pub open: bool,
     pub received_on: String,
     pub received_at: NaiveDateTime,
@@ -37,31 +39,27 @@ pub struct StatusView {
 pub struct TimelineEntry {
     pub at: NaiveDateTime,
     pub date: String,
-    pub text: &'static str,
+    pub text_key: &'static str,
 }
 
-/// Consumer wording for audit actions they may see.
+/// The consumer's wording of the audit actions they may see (a catalogue key).
 fn describe(action: &str) -> &'static str {
     match action {
-        "request_submitted" => "We received your request.",
-        "email_verified" => "You confirmed your email address.",
-        "accepted_without_verification" => {
-            "Your opt-out was accepted; no proof of identity is needed."
-        }
-        "closed_unverified" => {
-            "The request closed because the email address was not confirmed in time."
-        }
-        "acknowledged" => "We confirmed that we received your request.",
-        "identity_verified" => "We verified your identity and started work.",
-        "information_requested" => "We asked you for more information.",
-        "information_received" => "We received the information we asked for and resumed work.",
-        "extended" => "We extended the time to answer and told you why.",
-        "denied" => "We could not complete your request and told you why.",
-        "fulfilled" => "We completed your request.",
-        "withdrawn" => "You withdrew the request.",
-        "appealed" => "You appealed our decision.",
-        "appeal_submitted" => "We received your appeal.",
-        _ => "Your request was updated.",
+        "request_submitted" => key("status_events.request_submitted"),
+        "email_verified" => key("status_events.email_verified"),
+        "accepted_without_verification" => key("status_events.accepted_without_verification"),
+        "closed_unverified" => key("status_events.closed_unverified"),
+        "acknowledged" => key("status_events.acknowledged"),
+        "identity_verified" => key("status_events.identity_verified"),
+        "information_requested" => key("status_events.information_requested"),
+        "information_received" => key("status_events.information_received"),
+        "extended" => key("status_events.extended"),
+        "denied" => key("status_events.denied"),
+        "fulfilled" => key("status_events.fulfilled"),
+        "withdrawn" => key("status_events.withdrawn"),
+        "appealed" => key("status_events.appealed"),
+        "appeal_submitted" => key("status_events.appeal_submitted"),
+        _ => key("status_events.other"),
     }
 }
 
@@ -91,7 +89,7 @@ pub fn view(
         .map(|e| TimelineEntry {
             at: e.created_at,
             date: e.created_at.format("%-d %B %Y, %H:%M UTC").to_string(),
-            text: describe(&e.action),
+            text_key: describe(&e.action),
         })
         .collect();
     let can_appeal = status == Status::Denied
@@ -104,11 +102,11 @@ pub fn view(
         can_appeal,
         reference: request.reference,
         kind: kind.as_str(),
-        kind_label: kind.label(),
+        kind_label_key: kind.label_key(),
         regime: regime.as_str(),
-        regime_label: regime.label(),
+        regime_label_key: regime.label_key(),
         status: status.as_str(),
-        step: status.consumer_step(),
+        step_key: status.consumer_step_key(),
         open: status.is_open(),
         received_on: request.received_at.format("%-d %B %Y").to_string(),
         received_at: request.received_at,

@@ -204,7 +204,7 @@ pub fn send_verification_link(
         to,
         json!({
             "reference": reference,
-            "kind_label": kind.label(),
+            "kind_label": state.templates.label(kind.label_key()),
             "verify_url": format!("{}/verify/{secret}", state.public_url),
             "link_hours": hours,
         }),
@@ -236,7 +236,7 @@ fn send_status_link(
         &to,
         json!({
             "reference": request.reference,
-            "kind_label": kind.label(),
+            "kind_label": state.templates.label(kind.label_key()),
             "status_url": format!("{}/status/{secret}", state.public_url),
             "due_on": request.due_on.format("%-d %B %Y").to_string(),
             "status_days": state.settings.verification.status_link_days,

@@ -79,8 +79,8 @@ pub fn send_reminders(
                 return Ok(0);
             }
             let label = RequestKind::parse(&row.kind)
-                .map(|k| k.label())
-                .unwrap_or("Request");
+                .map(|k| state.templates.label(k.label_key()))
+                .unwrap_or_else(|| row.kind.clone());
             let mut n = 0;
             for person in recipients(conn, &row)? {
                 emails::queue(
@@ -130,8 +130,8 @@ pub fn send_digests(
         .map(|row| {
             let left = deadlines::days_left(row.due_on, today);
             json!({"reference": row.reference,
-                   "kind_label": RequestKind::parse(&row.kind).map(|k| k.label()).unwrap_or("Request"),
-                   "status_label": row.status, "due_on": row.due_on.to_string(), "days_left": left,
+                   "kind_label": RequestKind::parse(&row.kind).map(|k| state.templates.label(k.label_key())).unwrap_or_else(|| row.kind.clone()),
+                   "status_label": state.templates.status(&row.status), "due_on": row.due_on.to_string(), "days_left": left,
                    "overdue": left < 0,
                    "request_url": format!("{}/staff/requests/{}", state.public_url, row.id)})
         })

@@ -34,7 +34,7 @@ pub fn render(state: &AppState, name: &str, mut ctx: Value) -> Result<HttpRespon
     if let Value::Object(map) = &mut ctx {
         map.insert("org".into(), state.org_context());
         map.entry("title")
-            .or_insert_with(|| Value::String("Privacy requests".into()));
+            .or_insert_with(|| Value::String(state.templates.phrase("titles.default", &[])));
     }
     let body = state
         .templates

@@ -178,7 +178,7 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
         );
         // The trail records the counts, and the chain holds.
         let (_, page) = handler.get(&path).await;
-        assert!(page.contains("connector_run_done"));
+        assert!(page.contains("System run done"));
         assert!(app
             .db(|c| dsar_portal::db::models::audit::verify_chain(c).expect("walk"))
             .is_ok());
@@ -305,7 +305,7 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
         let (_, page) = app.get(&download).await;
         assert!(page.contains("downloaded 1 of 5 times"));
         let (_, staff_page) = handler.get(&path).await;
-        assert!(staff_page.contains("package_downloaded"));
+        assert!(staff_page.contains("Access package downloaded"));
     }
 }
 

@@ -97,14 +97,15 @@ async fn a_request_is_worked_from_receipt_to_fulfilment() {
         .await;
 
         let (_, page) = handler.get(&format!("/staff/requests/{id}")).await;
+        // Staff read the actions' labels, not their stored codes.
         for action in [
-            "request_submitted",
-            "email_verified",
-            "acknowledged",
-            "identity_verified",
-            "extended",
-            "note_added",
-            "fulfilled",
+            "Request received",
+            "Email confirmed",
+            "Receipt acknowledged",
+            "Identity verified",
+            "Deadline extended",
+            "Note added",
+            "Fulfilled",
         ] {
             assert!(page.contains(action), "timeline shows {action}");
         }

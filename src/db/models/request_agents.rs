@@ -37,11 +37,11 @@ impl Authority {
         .find(|a| a.as_str() == s)
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label_key(self) -> &'static str {
         match self {
-            Authority::SignedPermission => "Signed permission from the consumer",
-            Authority::PowerOfAttorney => "Power of attorney",
-            Authority::Drp => "Data Rights Protocol agent",
+            Authority::SignedPermission => crate::i18n::key("agent_authorities.signed_permission"),
+            Authority::PowerOfAttorney => crate::i18n::key("agent_authorities.power_of_attorney"),
+            Authority::Drp => crate::i18n::key("agent_authorities.drp"),
         }
     }
 }

@@ -4,6 +4,7 @@ use crate::domain::intake::{validate, RawIntake};
 use crate::error::{ApiError, AppError};
 use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
+use crate::i18n::english;
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{limit, with_conn, with_writer};
@@ -63,8 +64,12 @@ pub async fn create(
             return Ok(HttpResponse::UnprocessableEntity().json(json!({
                 "error": "validation_failed",
                 "message": "Some fields need attention.",
-                "errors": errors,
-            })))
+                // The API answers in English, like its other messages.
+                "errors": errors
+                    .iter()
+                    .map(|(field, ms)| (field, ms.iter().map(ToString::to_string).collect::<Vec<_>>()))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            })));
         }
     };
     let key = key.unwrap_or_else(|| crate::crypto::tokens::random_id(16));
@@ -102,11 +107,12 @@ pub async fn status(
             "kind": v.kind,
             "regime": v.regime,
             "status": v.status,
-            "step": v.step,
+            // The API speaks English, whatever the pages' language.
+            "step": english().text(v.step_key, &[]),
             "received_at": v.received_at,
             "due_at": v.due_date,
             "extended": v.extended,
-            "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": e.text})).collect::<Vec<_>>(),
+            "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": english().text(e.text_key, &[])})).collect::<Vec<_>>(),
         }))),
         StatusLookup::Expired => Err(AppError::Forbidden(
             "This status link has expired; ask for a new one from the status page.".into(),

@@ -37,9 +37,9 @@ pub async fn show(
             &state,
             "pages/confirm_agent",
             json!({
-                "title": "Did you ask this agent to act for you?",
+                "title": state.templates.phrase("titles.confirm_agent", &[]),
                 "reference": page.reference,
-                "kind_label": page.kind.label(),
+                "kind_label": state.templates.label(page.kind.label_key()),
                 "agent_name": page.agent.name,
                 "agent_organisation": page.agent.organisation,
                 "agent_registration_number": page.agent.registration_number,
@@ -85,7 +85,7 @@ pub async fn answer(
         &state,
         "pages/agent_answered",
         json!({
-            "title": if confirms { "Thank you for confirming" } else { "Request closed" },
+            "title": if confirms { state.templates.phrase("titles.agent_confirmed", &[]) } else { state.templates.phrase("titles.agent_refused", &[]) },
             "reference": reference,
             "confirmed": confirms,
         }),

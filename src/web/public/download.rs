@@ -37,7 +37,7 @@ pub async fn show(
             &state,
             "pages/download",
             json!({
-            "title": "Download your data", "reference": reference, "token": token,
+            "title": state.templates.phrase("titles.download", &[]), "reference": reference, "token": token,
             "size_kb": (e.size_bytes + 1023) / 1024, "files": e.files, "downloads": e.downloads,
             "max_downloads": e.max_downloads, "expires_on": e.expires_at.format("%-d %B %Y").to_string(),
             "csrf_token": csrf::token(&session)?}),

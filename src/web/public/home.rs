@@ -14,9 +14,9 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .map(|j| {
             json!({
                 "code": j.as_str(),
-                "label": j.label(),
-                "summary": j.rights_summary(),
-                "kinds": j.kinds().iter().map(|k| json!({"code": k.as_str(), "label": k.label()})).collect::<Vec<_>>(),
+                "label": state.templates.label(j.label_key()),
+                "summary": state.templates.label(j.rights_summary_key()),
+                "kinds": j.kinds().iter().map(|k| json!({"code": k.as_str(), "label": state.templates.label(k.label_key())})).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -10,6 +10,7 @@ use crate::domain::intake::{validate, FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::flows::intake::{submit_filing, Filing, Source};
+use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::multipart::{self, MultipartForm};
@@ -65,7 +66,7 @@ pub async fn new_request(
             .settings
             .jurisdictions
             .iter()
-            .map(|j| json!({"code": j.as_str(), "label": j.label(), "summary": j.rights_summary()}))
+            .map(|j| json!({"code": j.as_str(), "label": state.templates.label(j.label_key()), "summary": state.templates.label(j.rights_summary_key())}))
             .collect();
         return render(
             &state,
@@ -124,14 +125,14 @@ fn form_page(
     let error_of = |field: &str| -> Value {
         errors
             .get(field)
-            .map(|m| Value::String(m.join(" ")))
+            .map(|m| Value::String(state.templates.messages(m)))
             .unwrap_or(Value::Null)
     };
     let kinds: Vec<_> = place
         .kinds()
         .iter()
         .map(|k| {
-            json!({"code": k.as_str(), "label": k.label(), "description": k.description(),
+            json!({"code": k.as_str(), "label": state.templates.label(k.label_key()), "description": state.templates.label(k.description_key()),
                    "checked": raw.kind == k.as_str()})
         })
         .collect();
@@ -148,13 +149,13 @@ fn form_page(
     let summary: Vec<_> = errors
         .iter()
         .map(|(field, messages)| {
-            json!({"anchor": field.replace('.', "-"), "message": messages.join(" ")})
+            json!({"anchor": field.replace('.', "-"), "message": state.templates.messages(messages)})
         })
         .collect();
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
-        "title": "Make a privacy request",
-        "place": {"code": place.as_str(), "label": place.label(), "summary": place.rights_summary()},
+        "title": state.templates.phrase("titles.request_form", &[]),
+        "place": {"code": place.as_str(), "label": state.templates.label(place.label_key()), "summary": state.templates.label(place.rights_summary_key())},
         "kinds": kinds,
         "kind_error": error_of("kind"),
         "jurisdiction_error": error_of("jurisdiction"),
@@ -271,7 +272,7 @@ pub async fn submit(
         return render(
             &state,
             "pages/submitted",
-            json!({"title": "Request received", "reference": null}),
+            json!({"title": state.templates.phrase("titles.submitted", &[]), "reference": null}),
         );
     }
 
@@ -330,7 +331,7 @@ pub async fn submit(
                 let mut errors = FieldErrors::new();
                 errors.insert(
                     "name".into(),
-                    vec!["Enter the name of the person you act for.".into()],
+                    vec![msg("agent_filing.consumer_name_missing")],
                 );
                 (Err(errors), None)
             } else {
@@ -408,12 +409,12 @@ pub async fn submit(
         &state,
         "pages/submitted",
         json!({
-            "title": "Request received",
+            "title": state.templates.phrase("titles.submitted", &[]),
             "reference": done.reference,
-            "kind_label": done.kind.label(),
+            "kind_label": state.templates.label(done.kind.label_key()),
             "needs_verification": done.kind.needs_verification(),
             "email": email,
-            "regime_label": done.regime.label(),
+            "regime_label": state.templates.label(done.regime.label_key()),
             "due_on": done.due_on.format("%-d %B %Y").to_string(),
             "acknowledge_by": done.acknowledge_by.map(|d| d.format("%-d %B %Y").to_string()),
             "link_hours": state.settings.verification.email_link_hours,

@@ -25,7 +25,7 @@ pub async fn show(
         StatusLookup::Found(v) => render(
             &state,
             "pages/status",
-            json!({"title": "Your request", "request": v, "token": token,
+            json!({"title": state.templates.phrase("titles.status", &[]), "request": v, "token": token,
                    "csrf_token": crate::web::csrf::token(&session)?}),
         ),
         StatusLookup::Expired => problem_page(&state, &session, Problem::Expired, &token, "status"),

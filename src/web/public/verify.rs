@@ -29,7 +29,7 @@ pub async fn show(
         LinkState::Valid(_, request) => render(
             &state,
             "pages/verify_confirm",
-            json!({"title": "Confirm your email address", "reference": request.reference,
+            json!({"title": state.templates.phrase("titles.verify_confirm", &[]), "reference": request.reference,
                    "token": token, "csrf_token": csrf::token(&session)?}),
         ),
         other => problem_page(&state, &session, other.into(), &token, "verify"),
@@ -57,7 +57,7 @@ pub async fn confirm(
             render(
                 &state,
                 "pages/verified",
-                json!({"title": "Email confirmed", "reference": v.reference, "kind_label": v.kind.label(),
+                json!({"title": state.templates.phrase("titles.verified", &[]), "reference": v.reference, "kind_label": state.templates.label(v.kind.label_key()),
                        "awaiting_consumer": v.awaiting_consumer,
                        "status_url": format!("/status/{}", v.status_secret)}),
             )
@@ -102,7 +102,7 @@ pub async fn resend_link(
     render(
         &state,
         "pages/link_sent",
-        json!({"title": "Check your email"}),
+        json!({"title": state.templates.phrase("titles.link_sent", &[])}),
     )
 }
 
@@ -141,7 +141,7 @@ pub fn problem_page(
     let mut page = render(
         state,
         "pages/link_problem",
-        json!({"title": "This link cannot be used", "reason": reason,
+        json!({"title": state.templates.phrase("titles.link_problem", &[]), "reason": reason,
                "expired": reason == "expired", "used": reason == "used",
                "can_resend": can_resend, "resend_action": format!("/{route}/{token}/resend"),
                "csrf_token": csrf::token(session)?}),

@@ -29,7 +29,7 @@ async fn render_list(
         session,
         me,
         "pages/staff/accounts",
-        json!({"title": "Staff accounts", "staff": list, "notice": notice}),
+        json!({"title": state.templates.phrase("titles.staff_accounts", &[]), "staff": list, "notice": notice}),
     )
 }
 
@@ -65,7 +65,10 @@ pub async fn add(
     })
     .await?;
     let notice = password.map(|p| {
-        format!("Added {} as {}. One-time password (shown once; they choose their own at first login): {p}", row.email, row.role)
+        state.templates.phrase(
+            "staff_accounts.added",
+            &[("email", &row.email), ("role", &row.role), ("password", &p)],
+        )
     });
     render_list(&state, &session, &me, notice).await
 }
@@ -101,9 +104,9 @@ pub async fn change(
                 accounts::reset_password(conn, &state.hasher, &target.email, None, &actor, now).map(
                     |p| {
                         p.map(|p| {
-                            format!(
-                                "New one-time password for {} (shown once): {p}",
-                                target.email
+                            state.templates.phrase(
+                                "staff_accounts.password_reset",
+                                &[("email", &target.email), ("password", &p)],
                             )
                         })
                     },

@@ -38,7 +38,7 @@ pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpRe
         &me,
         "pages/staff/agents",
         json!({
-            "title": "Authorized agents",
+            "title": state.templates.phrase("titles.staff_agents", &[]),
             "agents": agents,
             "can_manage": me.role.can_manage_staff(),
             "flash": flash,
@@ -113,14 +113,18 @@ async fn change(
     })
     .await?;
     let message = match (enable, changed) {
-        (true, true) => {
-            format!("Enabled {name}. It has to pair again before it can send requests.")
-        }
-        (false, true) => format!(
-            "Disabled {name}: it can no longer send requests, and its access tokens were revoked."
-        ),
-        (true, false) => format!("{name} was already enabled."),
-        (false, false) => format!("{name} was already disabled."),
+        (true, true) => state
+            .templates
+            .phrase("staff_agents.flash_enabled", &[("name", &name)]),
+        (false, true) => state
+            .templates
+            .phrase("staff_agents.flash_disabled", &[("name", &name)]),
+        (true, false) => state
+            .templates
+            .phrase("staff_agents.flash_already_enabled", &[("name", &name)]),
+        (false, false) => state
+            .templates
+            .phrase("staff_agents.flash_already_disabled", &[("name", &name)]),
     };
     set_flash(&session, &message)?;
     Ok(redirect("/staff/agents"))

@@ -46,8 +46,8 @@ pub async fn show(
         .iter()
         .map(|e| {
             json!({"seq": e.seq, "at": e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                        "actor": e.actor, "action": e.action, "request_id": e.request_id,
-                        "to": e.to_status, "detail": e.detail})
+                        "actor": e.actor, "action": state.templates.audit_action(&e.action), "request_id": e.request_id,
+                        "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "detail": e.detail})
         })
         .collect();
     page(
@@ -56,7 +56,7 @@ pub async fn show(
         &me,
         "pages/staff/audit",
         json!({
-            "title": "Audit log",
+            "title": state.templates.phrase("titles.staff_audit", &[]),
             "events": events,
             "verified": chain.is_some(),
             "chain_ok": chain.is_some_and(|c| c.is_ok()),

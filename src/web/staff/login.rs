@@ -14,7 +14,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
     render(
         &state,
         "pages/staff/login",
-        json!({"title": "Staff login", "csrf_token": csrf::token(&session)?, "error": null, "email": ""}),
+        json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(&session)?, "error": null, "email": ""}),
     )
 }
 
@@ -54,8 +54,8 @@ pub async fn submit(
             let mut resp = render(
                 &state,
                 "pages/staff/login",
-                json!({"title": "Staff login", "csrf_token": csrf::token(&session)?,
-                       "error": "That email and password do not match an active account, or the account is locked for a while after repeated failures.",
+                json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(&session)?,
+                       "error": state.templates.phrase("staff_login.failed", &[]),
                        "email": email}),
             )?;
             *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
@@ -85,7 +85,7 @@ pub async fn password_form(
         &session,
         &me,
         "pages/staff/password",
-        json!({"title": "Choose your password", "must_change": me.must_change_password, "error": null}),
+        json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": null}),
     )
 }
 
@@ -104,8 +104,8 @@ pub async fn password_submit(
             &session,
             &me,
             "pages/staff/password",
-            json!({"title": "Choose your password", "must_change": me.must_change_password,
-                           "error": "The two new passwords differ."}),
+            json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password,
+                           "error": state.templates.phrase("staff_password.differ", &[])}),
         );
     }
     let id = me.id.clone();
@@ -132,7 +132,7 @@ pub async fn password_submit(
                 &session,
                 &me,
                 "pages/staff/password",
-                json!({"title": "Choose your password", "must_change": me.must_change_password, "error": msg}),
+                json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": msg}),
             )?;
             *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)

@@ -6,6 +6,7 @@ use crate::domain::intake::{validate, FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::flows::manual_entry::{self, Entered, CHANNELS};
+use crate::i18n::msg;
 use crate::staff::session::{self, CurrentStaff};
 use crate::state::AppState;
 use crate::web::with_conn;
@@ -84,14 +85,12 @@ pub async fn submit(
     if channel.is_none() {
         errors.insert(
             "channel".into(),
-            vec!["Choose how the request reached you.".into()],
+            vec![msg("staff_new_request.channel_missing")],
         );
     }
     let received_at = match NaiveDate::parse_from_str(&typed.received_on, "%Y-%m-%d") {
         Ok(date) => manual_entry::received_at(date, now).map_err(|m| vec![m]),
-        Err(_) => Err(vec![
-            "Enter the date the request was received, like 2027-03-01.".into(),
-        ]),
+        Err(_) => Err(vec![msg("staff_new_request.received_on_invalid")]),
     }
     .map_err(|m| errors.insert("received_on".into(), m))
     .ok();
@@ -126,11 +125,18 @@ pub async fn submit(
     .await?;
     set_flash(
         &session,
-        &format!(
-            "Entered {} ({}), due {}.",
-            submitted.reference,
-            manual_entry::channel_label(channel),
-            submitted.due_on.format("%-d %B %Y")
+        &state.templates.phrase(
+            "staff_new_request.entered",
+            &[
+                ("reference", &submitted.reference),
+                (
+                    "channel",
+                    &state
+                        .templates
+                        .label(manual_entry::channel_label_key(channel)),
+                ),
+                ("due_on", &submitted.due_on.format("%-d %B %Y").to_string()),
+            ],
         ),
     )?;
     Ok(redirect(&format!("/staff/requests/{id}")))
@@ -146,11 +152,11 @@ fn form_page(
     let error_of = |field: &str| -> Value {
         errors
             .get(field)
-            .map(|m| Value::String(m.join(" ")))
+            .map(|m| Value::String(state.templates.messages(m)))
             .unwrap_or(Value::Null)
     };
     let raw = &typed.raw;
-    let options = |items: Vec<(&str, &str)>, chosen: &str| -> Vec<Value> {
+    let options = |items: Vec<(&str, String)>, chosen: &str| -> Vec<Value> {
         items
             .into_iter()
             .map(|(value, label)| json!({"value": value, "label": label, "selected": value == chosen}))
@@ -158,13 +164,21 @@ fn form_page(
     };
     let channels = CHANNELS
         .iter()
-        .map(|c| (c.as_str(), manual_entry::channel_label(*c)))
+        .map(|c| {
+            (
+                c.as_str(),
+                state.templates.label(manual_entry::channel_label_key(*c)),
+            )
+        })
         .collect();
     let places: Vec<Jurisdiction> = state.settings.jurisdictions.clone();
-    let jurisdictions = places.iter().map(|j| (j.as_str(), j.label())).collect();
+    let jurisdictions = places
+        .iter()
+        .map(|j| (j.as_str(), state.templates.label(j.label_key())))
+        .collect();
     let kinds = RequestKind::ALL
         .iter()
-        .map(|k| (k.as_str(), k.label()))
+        .map(|k| (k.as_str(), state.templates.label(k.label_key())))
         .collect();
     let identifiers: Vec<_> = state
         .settings
@@ -179,12 +193,12 @@ fn form_page(
     let summary: Vec<_> = errors
         .iter()
         .map(|(field, messages)| {
-            json!({"anchor": field.replace('.', "-"), "message": messages.join(" ")})
+            json!({"anchor": field.replace('.', "-"), "message": state.templates.messages(messages)})
         })
         .collect();
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
-        "title": "Enter a request",
+        "title": state.templates.phrase("titles.staff_new_request", &[]),
         "channels": options(channels, &typed.channel),
         "channel_error": error_of("channel"),
         "received_on": text("received_on", &typed.received_on),

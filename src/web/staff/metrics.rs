@@ -86,7 +86,7 @@ pub async fn show(
     let rows = load(&state, year).await?;
     let view: Vec<_> = rows
         .iter()
-        .map(|r| json!({"label": r.label, "received": r.received, "complied_whole": r.complied_whole,
+        .map(|r| json!({"label": state.templates.label(r.label_key), "received": r.received, "complied_whole": r.complied_whole,
                         "complied_part": r.complied_part, "denied": r.denied,
                         "reasons": r.denied_by_reason.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "),
                         "median": fmt_days(r.median_days), "mean": fmt_days(r.mean_days)}))
@@ -97,7 +97,7 @@ pub async fn show(
         &me,
         "pages/staff/metrics",
         json!({
-            "title": format!("Metrics {year}"), "year": year, "rows": view,
+            "title": state.templates.phrase("titles.staff_metrics", &[("year", &year.to_string())]), "year": year, "rows": view,
             "prev": year - 1, "next": year + 1,
         }),
     )

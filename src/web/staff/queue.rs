@@ -6,6 +6,7 @@ use crate::domain::deadlines::{self, Regime};
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::Status;
 use crate::error::AppError;
+use crate::i18n::key;
 use crate::staff::session;
 use crate::state::AppState;
 use crate::web::with_conn;
@@ -96,9 +97,9 @@ pub async fn show(
             let kind = RequestKind::parse(&r.kind);
             json!({
                 "id": r.id, "reference": r.reference,
-                "kind": kind.map(|k| k.label()).unwrap_or("?"),
-                "regime": Regime::parse(&r.regime).map(|g| g.label()).unwrap_or("?"),
-                "status": r.status,
+                "kind": kind.map(|k| state.templates.label(k.label_key())).unwrap_or_else(|| "?".into()),
+                "regime": Regime::parse(&r.regime).map(|g| state.templates.label(g.label_key())).unwrap_or_else(|| "?".into()),
+                "status": state.templates.status(&r.status),
                 "due_on": r.due_on.to_string(), "days_left": left, "days_overdue": -left,
                 "urgency": if left < 0 { "overdue" } else if left <= 7 { "soon" } else { "ok" },
                 "assigned": r.assignee_id.is_some(),
@@ -125,7 +126,7 @@ pub async fn show(
             .finish();
         format!("/staff?{qs}")
     });
-    let opts = |all: Vec<(&'static str, &'static str)>, selected: &str| -> Vec<serde_json::Value> {
+    let opts = |all: Vec<(&'static str, String)>, selected: &str| -> Vec<serde_json::Value> {
         all.into_iter()
             .map(|(v, l)| json!({"value": v, "label": l, "selected": v == selected}))
             .collect()
@@ -136,16 +137,16 @@ pub async fn show(
         &me,
         "pages/staff/queue",
         json!({
-            "title": "Request queue",
+            "title": state.templates.phrase("titles.staff_queue", &[]),
             "items": items,
             "empty": items.is_empty(),
-            "counts": counts.iter().map(|(s, n)| json!({"status": s, "count": n})).collect::<Vec<_>>(),
+            "counts": counts.iter().map(|(s, n)| json!({"status": s, "label": state.templates.status(s), "count": n})).collect::<Vec<_>>(),
             "next_url": next_url,
             "filters": {
-                "status": opts(Status::ALL.iter().filter(|s| s.is_open()).map(|s| (s.as_str(), s.as_str())).collect(), &q.status),
-                "kind": opts(RequestKind::ALL.iter().chain([RequestKind::Appeal].iter()).map(|k| (k.as_str(), k.label())).collect(), &q.kind),
-                "regime": opts(Regime::ALL.iter().map(|g| (g.as_str(), g.label())).collect(), &q.regime),
-                "assignee": opts(vec![("", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")], &q.assignee),
+                "status": opts(Status::ALL.iter().filter(|s| s.is_open()).map(|s| (s.as_str(), state.templates.label(s.label_key()))).collect(), &q.status),
+                "kind": opts(RequestKind::ALL.iter().chain([RequestKind::Appeal].iter()).map(|k| (k.as_str(), state.templates.label(k.label_key()))).collect(), &q.kind),
+                "regime": opts(Regime::ALL.iter().map(|g| (g.as_str(), state.templates.label(g.label_key()))).collect(), &q.regime),
+                "assignee": opts(vec![("", state.templates.label(key("staff_queue.anyone"))), ("mine", state.templates.label(key("staff_queue.mine"))), ("unassigned", state.templates.label(key("staff_queue.unassigned")))], &q.assignee),
                 "overdue": q.overdue == "1",
                 "due_within": q.due_within,
                 "q": q.q,

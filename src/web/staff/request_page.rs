@@ -8,11 +8,11 @@ use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::documents::{self, DocumentInfo};
 use crate::db::models::request_agents::{confirmation, Authority};
 use crate::db::models::{audit, drp, identities, notes, requests, staff};
-use crate::domain::deadlines;
 use crate::domain::decisions::{self, VerificationLevel};
 use crate::domain::documents::DocumentType;
 use crate::domain::intake::RequestDetails;
 use crate::domain::state::{Event, Status};
+use crate::domain::{deadlines, labels};
 use crate::drp::{Address, IdentityClaims};
 use crate::error::AppError;
 use crate::flows::agents::{self, AgentView};
@@ -58,7 +58,7 @@ pub async fn show(
         let timeline: Vec<_> = audit::for_request(conn, &row.id, false)?
             .into_iter()
             .map(|e| json!({"at": e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(), "actor": e.actor,
-                            "action": e.action, "to": e.to_status, "detail": e.detail,
+                            "action": state.templates.audit_action(&e.action), "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "to_code": e.to_status, "detail": e.detail,
                             "visible": e.consumer_visible}))
             .collect();
         let note_list: Vec<_> = notes::for_request(conn, &row.id)?
@@ -112,7 +112,7 @@ pub async fn show(
                     "weak_only": find.is_some_and(|f| f.status == "done") && !actionable,
                     "find": find_summary,
                     "runs": mine.iter().rev().map(|r| json!({
-                        "action": r.action, "status": r.status, "attempts": r.attempts,
+                        "action": state.templates.code(labels::run_action_key, &r.action), "status": state.templates.code(labels::run_status_key, &r.status), "attempts": r.attempts,
                         "at": r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                         "summary": r.summary, "error": r.error,
                     })).collect::<Vec<_>>(),
@@ -137,11 +137,11 @@ pub async fn show(
             agent_documents.push(document_context(&d, reviewer));
         }
         Ok(json!({
-            "title": format!("Request {}", row.reference),
+            "title": state.templates.phrase("titles.staff_request", &[("reference", &row.reference)]),
             "r": {
                 "id": row.id, "reference": row.reference, "version": row.version,
-                "kind": p.kind.label(), "kind_code": p.kind.as_str(), "regime": p.regime.label(),
-                "jurisdiction": row.jurisdiction, "status": p.status.as_str(), "open": open,
+                "kind": state.templates.label(p.kind.label_key()), "kind_code": p.kind.as_str(), "regime": state.templates.label(p.regime.label_key()),
+                "jurisdiction": row.jurisdiction, "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
                 "source": row.source, "gpc": row.gpc,
                 "received_at": row.received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 "acknowledge_by": row.acknowledge_by.map(|d| d.to_string()),
@@ -154,7 +154,7 @@ pub async fn show(
                 "extension_reason": dec(handling::EXTENSION_CONTEXT, &row.extension_reason_enc)?,
                 "paused_days": row.paused_days,
                 "verified_email_at": row.verified_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
-                "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| l.label()),
+                "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| state.templates.label(l.label_key())),
                 "verification": verification,
                 "outcome": row.outcome, "denial_code": row.denial_code,
                 "response": dec(handling::RESPONSE_CONTEXT, &row.response_enc)?,
@@ -179,9 +179,9 @@ pub async fn show(
                 "deny": can(Event::Denied),
                 "fulfil": can(Event::Fulfilled),
             },
-            "methods": decisions::METHODS.iter().map(|(v, l)| json!({"value": v, "label": l})).collect::<Vec<_>>(),
-            "points": decisions::DATA_POINTS.iter().map(|(v, l)| json!({"value": v, "label": l})).collect::<Vec<_>>(),
-            "reasons": decisions::denial_reasons(p.regime).iter().map(|r| json!({"value": r.code, "label": r.label})).collect::<Vec<_>>(),
+            "methods": decisions::METHODS.iter().map(|(v, l)| json!({"value": v, "label": state.templates.label(l)})).collect::<Vec<_>>(),
+            "points": decisions::DATA_POINTS.iter().map(|(v, l)| json!({"value": v, "label": state.templates.label(l)})).collect::<Vec<_>>(),
+            "reasons": decisions::denial_reasons(p.regime).iter().map(|r| json!({"value": r.code, "label": state.templates.label(r.label_key)})).collect::<Vec<_>>(),
             "gdpr_refusal": decisions::refusal_names_complaint_rights(p.regime),
             "closed_status": !open && p.status != Status::Submitted,
             "awaiting_consumer": p.status == Status::AwaitingConsumer,
@@ -368,10 +368,14 @@ pub async fn review_document(
     .await?;
     set_flash(
         &session,
-        if accepted {
-            "Document accepted as proof of the agent's authority."
+        &if accepted {
+            state
+                .templates
+                .phrase("staff_request.flash_document_accepted", &[])
         } else {
-            "Document rejected: it does not prove the agent's authority."
+            state
+                .templates
+                .phrase("staff_request.flash_document_rejected", &[])
         },
     )?;
     Ok(redirect(&format!("/staff/requests/{id}")))

@@ -63,7 +63,7 @@ export async function staffWorkToClosure(browser, env, filed, agentReference) {
   for (const point of ["name", "account_id", "postal_address"]) await page.check(`#pt-${point}`);
   await page.check("#declaration");
   await submit(page, actionButton("verify"));
-  check((await page.textContent(".facts .status")).includes("in_progress"), "work started");
+  check((await page.textContent(".facts .status")).includes("In progress"), "work started");
   await submit(page, "form[action$='/package'] button[type=submit]");
   await audit(page, "staff-request-in-progress");
 
@@ -73,7 +73,7 @@ export async function staffWorkToClosure(browser, env, filed, agentReference) {
   await page.fill("#fulfil-message", "Your data is in the package we sent.");
   await submit(page, actionButton("fulfil"));
   check(
-    (await page.textContent(".facts .status")).includes("fulfilled"),
+    (await page.textContent(".facts .status")).includes("Fulfilled"),
     "the request is closed as fulfilled",
   );
   await audit(page, "staff-request-closed");
