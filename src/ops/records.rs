@@ -222,7 +222,9 @@ fn batch(
         q = q.filter(r::received_at.lt(end));
     }
     if let Some((at, id)) = after {
-        q = q.filter(
+        // The plain bound lets the index start at the cursor; the OR alone would make
+        // SQLite scan from the start of the range on every batch.
+        q = q.filter(r::received_at.ge(*at)).filter(
             r::received_at
                 .gt(*at)
                 .or(r::received_at.eq(*at).and(r::id.gt(id.clone()))),
