@@ -1,5 +1,5 @@
 //! Command line: `serve` (the default), `migrate`, `check-config`, staff and agent
-//! accounts, `audit verify`, `backup` and `keys rotate`.
+//! accounts, `audit verify`, `backup`, `keys rotate` and `records export`.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -47,6 +47,26 @@ enum Command {
     /// Data-key management.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The CCPA §7101 record of requests.
+    #[command(subcommand)]
+    Records(RecordsCommand),
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Write one CSV row per request received from --since to --until (both included,
+    /// UTC): dates, kind, channel, agent, response and basis of a denial. No personal data.
+    Export {
+        /// First receipt date, YYYY-MM-DD.
+        #[arg(long, value_parser = dsar_portal::ops::records::parse_date)]
+        since: chrono::NaiveDate,
+        /// Last receipt date, YYYY-MM-DD (default: today).
+        #[arg(long, value_parser = dsar_portal::ops::records::parse_date)]
+        until: Option<chrono::NaiveDate>,
+        /// Write to this new file (mode 0600; must not exist yet) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,6 +190,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             batch_size,
             max_batches,
         }) => keys_rotate(settings, batch_size, max_batches),
+        Command::Records(RecordsCommand::Export { since, until, out }) => {
+            use dsar_portal::ops::records;
+            let today = dsar_portal::clock::now().date();
+            let range = records::Range::new(since, until, today).map_err(anyhow::Error::msg)?;
+            let rows = records::export(&settings, &range, out.as_deref())?;
+            // The summary goes to stderr: stdout may be the CSV itself.
+            eprintln!(
+                "exported {rows} request(s) received {} to {}{}",
+                range.since,
+                range.until,
+                out.map(|p| format!(" to {} (mode 0600)", p.display()))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
     }
 }
 

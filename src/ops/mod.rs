@@ -1,4 +1,6 @@
-//! Operator tasks run from the command line: backups and data-key rotation.
+//! Operator tasks run from the command line: backups, data-key rotation and the CCPA
+//! §7101 record export.
 
 pub mod backup;
 pub mod key_rotation;
+pub mod records;

@@ -21,6 +21,7 @@ mod observability;
 mod opt_out;
 mod pages;
 mod proxy_headers;
+mod records;
 mod reliability;
 mod security;
 mod smtp;
