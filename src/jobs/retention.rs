@@ -1,11 +1,16 @@
 //! Retention: some time after a request closes (default 24 months, CCPA §7101), its
 //! personal data goes — identities, details, notes, messages, links — while the record
 //! the law asks to keep stays: dates, kind, manner, response and basis of a denial.
+//! An authorized agent's details, their proof of authority and a DRP agent's identity
+//! claims go too; that an agent acted, and under which authority, stays in the record.
 
 use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::drp::CLAIMS_CONTEXT;
 use crate::db::models::notes;
+use crate::db::models::request_agents::AGENT_CONTEXT;
 use crate::db::schema::{
-    connector_runs, exports, outbox, request_identities, request_pauses, requests as r, tokens,
+    connector_runs, documents, drp_requests, exports, outbox, request_agents, request_identities,
+    request_pauses, requests as r, tokens,
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
@@ -46,6 +51,31 @@ pub fn purge_expired(
             diesel::update(connector_runs::table.filter(connector_runs::request_id.eq(id)))
                 .set(connector_runs::result_enc.eq(None::<String>))
                 .execute(conn)?;
+            // The agent's name and email become empty values (the columns are required,
+            // and every reader decrypts them); the authority stays for the record.
+            diesel::update(request_agents::table.find(id))
+                .set((
+                    request_agents::agent_name_enc.eq(state.cipher.encrypt(AGENT_CONTEXT, "")),
+                    request_agents::agent_email_enc.eq(state.cipher.encrypt(AGENT_CONTEXT, "")),
+                    request_agents::agent_email_index.eq(None::<String>),
+                    request_agents::organisation_enc.eq(None::<String>),
+                    request_agents::registration_number_enc.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            let documents_removed =
+                diesel::update(documents::table.filter(documents::request_id.eq(id)))
+                    .filter(documents::content_enc.is_not_null())
+                    .set((
+                        documents::content_enc.eq(None::<String>),
+                        documents::deleted_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            diesel::update(drp_requests::table.find(id))
+                .set((
+                    drp_requests::claims_enc.eq(state.cipher.encrypt(CLAIMS_CONTEXT, "{}")),
+                    drp_requests::results_url_enc.eq(None::<String>),
+                ))
+                .execute(conn)?;
             // Queued messages hold the address; anything still unsent is moot by now.
             diesel::delete(outbox::table.filter(outbox::request_id.eq(id))).execute(conn)?;
             diesel::update(r::table.find(id))
@@ -64,7 +94,11 @@ pub fn purge_expired(
                     action: "personal_data_removed",
                     from_status: None,
                     to_status: None,
-                    detail: json!({"identities": removed, "retention_months": months}),
+                    detail: json!({
+                        "identities": removed,
+                        "documents": documents_removed,
+                        "retention_months": months,
+                    }),
                     consumer_visible: false,
                 },
                 now,

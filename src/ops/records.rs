@@ -155,13 +155,17 @@ impl Record {
         }
     }
 
-    fn denial_basis(&self) -> &'static str {
+    /// The reason's wording in English: the record is kept for regulators and auditors,
+    /// whatever language the pages speak.
+    fn denial_basis(&self) -> String {
         let reason = self
             .denial_code
             .as_deref()
             .zip(Regime::parse(&self.regime))
             .and_then(|(code, regime)| decisions::denial_reason(regime, code));
-        reason.map(|r| r.label).unwrap_or_default()
+        reason
+            .map(|r| crate::i18n::english().text(r.label_key, &[]))
+            .unwrap_or_default()
     }
 
     fn fields(&self, today: NaiveDate) -> [String; 18] {

@@ -521,3 +521,67 @@ async fn an_agents_opt_out_needs_the_document_too() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn retention_removes_the_agent_and_their_document_and_keeps_the_authority() {
+    each_backend(|app| async move {
+        let id = file_as_agent_and_verify(&app, "power_of_attorney").await;
+        let handler = app.staff("handler").await;
+        let (s, page) = handler
+            .act(
+                &id,
+                &[
+                    ("action", "deny"),
+                    ("code", "identity_not_verified"),
+                    ("message", "Could not match."),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "deny: {page}");
+        app.exec(&format!(
+            "UPDATE requests SET closed_at = '2022-01-01 00:00:00' WHERE id = '{id}'"
+        ));
+        let state = app.state.clone();
+        let purged = app.db(move |c| {
+            dsar_portal::jobs::retention::purge_expired(&state, c, dsar_portal::clock::now(), 100)
+                .expect("pass")
+        });
+        assert_eq!(purged, 1);
+
+        // The document's content is gone, and it is marked deleted.
+        assert!(texts(&app, "SELECT content_enc AS v FROM documents").is_empty());
+        assert_eq!(
+            texts(&app, "SELECT CAST(deleted_at AS TEXT) AS v FROM documents").len(),
+            1
+        );
+        // The agent's details are empty values now; the authority stays for the record.
+        let cipher = &app.state.cipher;
+        for column in ["agent_name_enc", "agent_email_enc"] {
+            let stored = texts(&app, &format!("SELECT {column} AS v FROM request_agents"));
+            assert_eq!(stored.len(), 1, "{column}");
+            let plain = cipher
+                .decrypt("request_agents.value", &stored[0])
+                .expect("still decrypts");
+            assert_eq!(plain, "", "{column} kept after retention ({})", app.backend);
+        }
+        for column in [
+            "agent_email_index",
+            "organisation_enc",
+            "registration_number_enc",
+        ] {
+            assert!(
+                texts(&app, &format!("SELECT {column} AS v FROM request_agents")).is_empty(),
+                "{column} kept after retention"
+            );
+        }
+        assert_eq!(
+            texts(&app, "SELECT authority AS v FROM request_agents"),
+            vec!["power_of_attorney".to_string()]
+        );
+        // Staff can still open the request: the page shows the record without the data.
+        let (s, page) = handler.get(&format!("/staff/requests/{id}")).await;
+        assert_eq!(s, 200, "{page}");
+        assert!(!page.contains(AGENT_NAME) && !page.contains(AGENT_EMAIL));
+    })
+    .await;
+}
