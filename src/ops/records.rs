@@ -183,7 +183,7 @@ impl Record {
             self.response(),
             self.response_time().map(timestamp).unwrap_or_default(),
             self.denial_code.clone().unwrap_or_default(),
-            self.denial_basis().into(),
+            self.denial_basis(),
             self.due_on.to_string(),
             yes_no(self.extended).into(),
             self.on_time(today).into(),
