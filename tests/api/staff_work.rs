@@ -401,8 +401,8 @@ async fn the_queue_sorts_filters_searches_and_pages() {
         assert!(page.contains("due-overdue"), "overdue row marked");
         let first_row = page.find("<tr class=\"due-").expect("row");
         assert!(page[first_row..].starts_with("<tr class=\"due-overdue\""), "the overdue request comes first");
-        assert!(page.contains("in_progress: <strong>18</strong>"), "18 opt-outs are in progress");
-        assert!(page.contains("submitted: <strong>37</strong>"));
+        assert!(page.contains("status=in_progress\">In progress: <strong>18</strong>"), "18 opt-outs are in progress");
+        assert!(page.contains("status=submitted\">Email not confirmed yet: <strong>37</strong>"));
         let end = page.find("\" rel=\"next\"").expect("next link");
         let start = page[..end].rfind("href=\"").expect("href") + 6;
         // As a browser reads the attribute (handlebars escapes = and &).
