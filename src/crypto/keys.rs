@@ -137,7 +137,13 @@ pub fn read_key<const N: usize>(path: &Path) -> anyhow::Result<[u8; N]> {
 pub fn create_key<const N: usize>(path: &Path) -> anyhow::Result<[u8; N]> {
     let mut key = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    // create_new: never overwrite a key that appeared meanwhile (losing a key loses the data).
+    write_key_file(path, &key)?;
+    Ok(key)
+}
+
+/// Writes `key` to `path` as base64, mode 0600, synced. create_new: a key file is never
+/// overwritten, not even by one that appeared meanwhile (losing a key loses the data).
+pub fn write_key_file(path: &Path, key: &[u8]) -> anyhow::Result<()> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -146,7 +152,7 @@ pub fn create_key<const N: usize>(path: &Path) -> anyhow::Result<[u8; N]> {
         .with_context(|| format!("cannot create key file {}", path.display()))?;
     file.write_all(B64.encode(key).as_bytes())?;
     file.sync_all()?;
-    Ok(key)
+    Ok(())
 }
 
 fn load_or_create<const N: usize>(

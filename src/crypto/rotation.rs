@@ -7,13 +7,9 @@
 //! file (an atomic replace). A re-run finishes whichever step was cut short.
 
 use super::cipher::key_id;
-use super::keys::{create_key, previous_data_key_files, read_key};
+use super::keys::{create_key, previous_data_key_files, read_key, write_key_file};
 use anyhow::Context;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// What `begin` found or did.
@@ -49,7 +45,7 @@ pub fn begin(data_file: &Path) -> anyhow::Result<Begun> {
     let old = key_id(&old_key);
     let kept = sibling(data_file, &format!("previous-{old}"));
     if !kept.exists() {
-        write_new(&kept, &old_key)?;
+        write_key_file(&kept, &old_key)?;
     }
     fs::rename(&next, data_file).with_context(|| {
         format!(
@@ -83,19 +79,6 @@ fn sibling(data_file: &Path, suffix: &str) -> PathBuf {
     let mut name = data_file.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".{suffix}"));
     data_file.with_file_name(name)
-}
-
-/// Writes a copy of an existing key under a new name (mode 0600, never overwriting).
-fn write_new(path: &Path, key: &[u8; 32]) -> anyhow::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create key file {}", path.display()))?;
-    file.write_all(B64.encode(key).as_bytes())?;
-    file.sync_all()?;
-    Ok(())
 }
 
 /// Makes renames and removals in the key folder durable.
@@ -145,7 +128,7 @@ mod tests {
         let original = create_key::<32>(&data).expect("key");
         // Cut short after the new key was written and the old one copied.
         let next = create_key::<32>(&sibling(&data, "next")).expect("next");
-        write_new(
+        write_key_file(
             &sibling(&data, &format!("previous-{}", key_id(&original))),
             &original,
         )

@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod ops;
 pub mod public;
 pub mod rate_limit;
+pub mod shown_errors;
 pub mod staff;
 
 use crate::error::AppError;

@@ -541,11 +541,7 @@ async fn retention_removes_the_agent_and_their_document_and_keeps_the_authority(
         app.exec(&format!(
             "UPDATE requests SET closed_at = '2022-01-01 00:00:00' WHERE id = '{id}'"
         ));
-        let state = app.state.clone();
-        let purged = app.db(move |c| {
-            dsar_portal::jobs::retention::purge_expired(&state, c, dsar_portal::clock::now(), 100)
-                .expect("pass")
-        });
+        let purged = app.run_retention(dsar_portal::clock::now());
         assert_eq!(purged, 1);
 
         // The document's content is gone, and it is marked deleted.

@@ -509,6 +509,15 @@ impl TestApp {
         })
     }
 
+    /// One retention pass as the worker runs it, at `at`; returns how many requests
+    /// lost their personal data.
+    pub fn run_retention(&self, at: chrono::NaiveDateTime) -> usize {
+        let state = self.state.clone();
+        self.db(move |c| {
+            dsar_portal::jobs::retention::purge_expired(&state, c, at, 100).expect("retention")
+        })
+    }
+
     /// A column of one request, as text (tests read state the pages do not show).
     pub fn request_field(&self, id: &str, column: &str) -> Option<String> {
         use diesel::sql_types::{Nullable, Text};

@@ -194,13 +194,10 @@ async fn the_record_lists_every_channel_without_personal_data() {
 
         // Retention, 30 months on, removes the personal data of the two closed requests;
         // their §7101 record stays.
-        let state = app.state.clone();
         let later = dsar_portal::clock::now()
             .checked_add_months(Months::new(30))
             .expect("date");
-        let purged = app.db(move |c| {
-            dsar_portal::jobs::retention::purge_expired(&state, c, later, 100).expect("purge")
-        });
+        let purged = app.run_retention(later);
         assert_eq!(purged, 2);
 
         // Two requests received at the same instant: the keyset pages by (received_at, id).

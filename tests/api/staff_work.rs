@@ -505,11 +505,7 @@ async fn retention_removes_personal_data_and_keeps_the_record() {
         app.exec(&format!(
             "UPDATE requests SET closed_at = '2022-01-01 00:00:00' WHERE id = '{id}'"
         ));
-        let state = app.state.clone();
-        let purged = app.db(move |c| {
-            dsar_portal::jobs::retention::purge_expired(&state, c, dsar_portal::clock::now(), 100)
-                .expect("pass")
-        });
+        let purged = app.run_retention(dsar_portal::clock::now());
         assert_eq!(purged, 1, "only the request closed over 24 months ago");
         let remaining = |table: &str| {
             use diesel::RunQueryDsl;
@@ -540,17 +536,7 @@ async fn retention_removes_personal_data_and_keeps_the_record() {
             404,
             "old links are gone with the data"
         );
-        let state = app.state.clone();
-        assert_eq!(
-            app.db(move |c| dsar_portal::jobs::retention::purge_expired(
-                &state,
-                c,
-                dsar_portal::clock::now(),
-                100
-            )
-            .expect("pass")),
-            0
-        );
+        assert_eq!(app.run_retention(dsar_portal::clock::now()), 0);
     })
     .await;
 }

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::multipart::{self, MultipartForm};
 use crate::web::rate_limit::Bucket;
+use crate::web::shown_errors::ShownErrors;
 use crate::web::MAX_BODY;
 use crate::web::{csrf, limit, render, with_writer};
 use actix_session::Session;
@@ -23,7 +24,7 @@ use actix_web::HttpMessage;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[derive(Debug, Deserialize)]
 pub struct NewQuery {
@@ -122,12 +123,8 @@ fn form_page(
     submission_id: &str,
 ) -> Result<(StatusCode, HttpResponse), AppError> {
     let (raw, agent) = (typed.consumer, typed.agent);
-    let error_of = |field: &str| -> Value {
-        errors
-            .get(field)
-            .map(|m| Value::String(state.templates.messages(m)))
-            .unwrap_or(Value::Null)
-    };
+    let shown = ShownErrors::new(state, errors);
+    let error_of = |field: &str| shown.of(field);
     let kinds: Vec<_> = place
         .kinds()
         .iter()
@@ -136,22 +133,8 @@ fn form_page(
                    "checked": raw.kind == k.as_str()})
         })
         .collect();
-    let identifiers: Vec<_> = state
-        .settings
-        .identifiers
-        .iter()
-        .map(|i| {
-            json!({"name": i.name, "label": i.label, "help": i.help, "required": i.required,
-                   "value": raw.identifiers.get(&i.name).cloned().unwrap_or_default(),
-                   "error": error_of(&format!("identifiers.{}", i.name))})
-        })
-        .collect();
-    let summary: Vec<_> = errors
-        .iter()
-        .map(|(field, messages)| {
-            json!({"anchor": field.replace('.', "-"), "message": state.templates.messages(messages)})
-        })
-        .collect();
+    let identifiers = shown.identifier_fields(&raw.identifiers);
+    let summary = shown.summary();
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
         "title": state.templates.phrase("titles.request_form", &[]),

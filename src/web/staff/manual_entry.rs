@@ -9,6 +9,7 @@ use crate::flows::manual_entry::{self, Entered, CHANNELS};
 use crate::i18n::msg;
 use crate::staff::session::{self, CurrentStaff};
 use crate::state::AppState;
+use crate::web::shown_errors::ShownErrors;
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -149,12 +150,8 @@ fn form_page(
     typed: &Typed,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let error_of = |field: &str| -> Value {
-        errors
-            .get(field)
-            .map(|m| Value::String(state.templates.messages(m)))
-            .unwrap_or(Value::Null)
-    };
+    let shown = ShownErrors::new(state, errors);
+    let error_of = |field: &str| shown.of(field);
     let raw = &typed.raw;
     let options = |items: Vec<(&str, String)>, chosen: &str| -> Vec<Value> {
         items
@@ -180,22 +177,8 @@ fn form_page(
         .iter()
         .map(|k| (k.as_str(), state.templates.label(k.label_key())))
         .collect();
-    let identifiers: Vec<_> = state
-        .settings
-        .identifiers
-        .iter()
-        .map(|i| {
-            json!({"name": i.name, "label": i.label,
-                   "value": raw.identifiers.get(&i.name).cloned().unwrap_or_default(),
-                   "error": error_of(&format!("identifiers.{}", i.name))})
-        })
-        .collect();
-    let summary: Vec<_> = errors
-        .iter()
-        .map(|(field, messages)| {
-            json!({"anchor": field.replace('.', "-"), "message": state.templates.messages(messages)})
-        })
-        .collect();
+    let identifiers = shown.identifier_fields(&raw.identifiers);
+    let summary = shown.summary();
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
         "title": state.templates.phrase("titles.staff_new_request", &[]),
