@@ -7,24 +7,27 @@
 //! - Anything else is a 500 whose details go to the log (without personal data) and
 //!   never to the response.
 //!
-//! HTML routes render `AppError` as a small page; the JSON API wraps it in `ApiError`.
+//! A refusal carries an `i18n::Message` (a catalogue key and its values), not words:
+//! HTML routes render it as a page in the portal's language (`web::error_pages`), while
+//! the JSON API (`ApiError`), the CLI and the logs use its built-in English.
 
+use crate::i18n::{msg, Message};
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Message),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     #[error("not found")]
     NotFound,
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// A body or upload over its limit (413).
     #[error("{0}")]
-    TooLarge(String),
+    TooLarge(Message),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
@@ -45,24 +48,34 @@ impl AppError {
     }
 
     /// What the person is told; internal details never leave the server.
-    pub fn public_message(&self) -> String {
+    pub fn public_message(&self) -> Message {
         match self {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
             | AppError::TooLarge(m) => m.clone(),
-            AppError::NotFound => "We could not find that page.".into(),
-            AppError::TooManyRequests { .. } => {
-                "Too many attempts from your connection. Please wait a minute and try again.".into()
+            AppError::NotFound => msg("errors.not_found"),
+            AppError::TooManyRequests { .. } => msg("errors.too_many_requests"),
+            AppError::Unavailable => msg("errors.unavailable"),
+            AppError::Internal(_) => msg("errors.internal"),
+            AppError::LoginRequired => msg("errors.login_required"),
+            AppError::PasswordChangeRequired => msg("errors.password_change_required"),
+        }
+    }
+
+    /// The catalogue key of the error page's heading.
+    pub fn title_key(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => crate::i18n::key("errors.titles.bad_request"),
+            AppError::Forbidden(_) => crate::i18n::key("errors.titles.forbidden"),
+            AppError::NotFound => crate::i18n::key("errors.titles.not_found"),
+            AppError::Conflict(_) => crate::i18n::key("errors.titles.conflict"),
+            AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
+            AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
+            AppError::Unavailable => crate::i18n::key("errors.titles.unavailable"),
+            AppError::Internal(_) | AppError::LoginRequired | AppError::PasswordChangeRequired => {
+                crate::i18n::key("errors.titles.internal")
             }
-            AppError::Unavailable => {
-                "The service is temporarily unavailable. Nothing you sent before was lost; please try again in a few minutes.".into()
-            }
-            AppError::Internal(_) => {
-                "Something went wrong on our side. Please try again later.".into()
-            }
-            AppError::LoginRequired => "Please log in.".into(),
-            AppError::PasswordChangeRequired => "Please choose a new password first.".into(),
         }
     }
 }
@@ -135,21 +148,25 @@ impl ResponseError for AppError {
         if matches!(self, AppError::Unavailable) {
             resp.insert_header((header::RETRY_AFTER, "30"));
         }
+        // English here; `web::error_pages` puts the page into the portal's language and
+        // layout. This one stays for when that cannot run (no state, a template error).
         resp.content_type("text/html; charset=utf-8")
-            .body(error_page(self.status_code(), &self.public_message()))
+            .body(plain_error_page(self, crate::i18n::english()))
     }
 }
 
 /// A self-contained page: error paths must not depend on the template engine working.
-pub fn error_page(status: StatusCode, message: &str) -> String {
-    let title = status.canonical_reason().unwrap_or("Error");
+pub fn plain_error_page(e: &AppError, catalogue: &crate::i18n::Catalogue) -> String {
+    let title = html_escape(&catalogue.text(e.title_key(), &[]));
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>\
          <body><main class=\"container\"><h1>{title}</h1><p>{}</p>\
-         <p><a href=\"/\">Back to the start page</a></p></main></body></html>",
-        html_escape(message)
+         <p><a href=\"/\">{}</a></p></main></body></html>",
+        html_escape(&catalogue.text("meta.lang", &[])),
+        html_escape(&e.public_message().in_words(catalogue)),
+        html_escape(&catalogue.text(crate::i18n::key("errors.back_home"), &[])),
     )
 }
 
@@ -215,6 +232,8 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        resp.json(serde_json::json!({"error": code, "message": self.0.public_message()}))
+        resp.json(
+            serde_json::json!({"error": code, "message": self.0.public_message().to_string()}),
+        )
     }
 }

@@ -11,6 +11,7 @@
 //! `<templates_dir>/locales/<code>.toml` — and set `organisation.language`.
 
 use anyhow::{anyhow, bail, Context};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde_json::Value;
@@ -18,6 +19,22 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const BUILT_IN: &[(&str, &str)] = &[("en", include_str!("../locales/en.toml"))];
+
+/// The months' names, January first (chrono's `%B` would always be English).
+const MONTHS: [&str; 12] = [
+    key("dates.months.january"),
+    key("dates.months.february"),
+    key("dates.months.march"),
+    key("dates.months.april"),
+    key("dates.months.may"),
+    key("dates.months.june"),
+    key("dates.months.july"),
+    key("dates.months.august"),
+    key("dates.months.september"),
+    key("dates.months.october"),
+    key("dates.months.november"),
+    key("dates.months.december"),
+];
 
 #[derive(Debug)]
 pub struct Catalogue {
@@ -81,6 +98,30 @@ impl Catalogue {
             flatten(&key, value, &mut entries)?;
         }
         Ok(Catalogue { entries })
+    }
+
+    /// A day as the language writes it in a sentence ("4 March 2026").
+    pub fn date(&self, d: NaiveDate) -> String {
+        let month = self.text(MONTHS[d.month0() as usize], &[]);
+        self.text(
+            key("dates.day"),
+            &[
+                ("day", &d.day().to_string()),
+                ("month", &month),
+                ("year", &d.year().to_string()),
+            ],
+        )
+    }
+
+    /// A moment, in UTC, as the language writes it ("4 March 2026, 14:05 UTC").
+    pub fn date_time(&self, t: NaiveDateTime) -> String {
+        self.text(
+            key("dates.day_time_utc"),
+            &[
+                ("date", &self.date(t.date())),
+                ("time", &t.format("%H:%M").to_string()),
+            ],
+        )
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -191,6 +232,8 @@ pub struct Message {
     pub args: Vec<(&'static str, String)>,
     /// Placeholders filled with another catalogue text (a place's name, say).
     pub labels: Vec<(&'static str, &'static str)>,
+    /// Placeholders filled with a day, written the language's way.
+    pub dates: Vec<(&'static str, NaiveDate)>,
 }
 
 /// A message with the catalogue key `key` (a literal, so the catalogue test finds it).
@@ -199,6 +242,7 @@ pub fn msg(key: &'static str) -> Message {
         key,
         args: Vec::new(),
         labels: Vec::new(),
+        dates: Vec::new(),
     }
 }
 
@@ -215,11 +259,22 @@ impl Message {
         self
     }
 
+    /// Fills the placeholder `{name}` with a day, written the language's way.
+    pub fn with_date(mut self, name: &'static str, day: NaiveDate) -> Message {
+        self.dates.push((name, day));
+        self
+    }
+
     pub fn in_words(&self, catalogue: &Catalogue) -> String {
         let labels: Vec<(&str, String)> = self
             .labels
             .iter()
             .map(|(name, key)| (*name, catalogue.text(key, &[])))
+            .chain(
+                self.dates
+                    .iter()
+                    .map(|(name, d)| (*name, catalogue.date(*d))),
+            )
             .collect();
         let args: Vec<(&str, &str)> = self
             .args

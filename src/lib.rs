@@ -154,6 +154,7 @@ impl Application {
                             req.match_pattern().unwrap_or_else(|| "(no route)".into())
                         }),
                 )
+                .wrap(actix_web::middleware::from_fn(web::error_pages::localise))
                 .wrap(actix_web::middleware::from_fn(
                     web::ops::http_metrics::record,
                 ))

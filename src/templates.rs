@@ -47,6 +47,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/verify_confirm",
     "pages/verified",
     "pages/link_problem",
+    "pages/error",
     "pages/link_sent",
     "pages/status",
     "pages/confirm_agent",
@@ -234,6 +235,16 @@ impl Templates {
     /// The label of a domain value from its `label_key()` (a kind, a place, a law…).
     pub fn label(&self, key: &str) -> String {
         self.catalogue.text(key, &[])
+    }
+
+    /// A day as the portal's language writes it in a sentence.
+    pub fn date(&self, d: chrono::NaiveDate) -> String {
+        self.catalogue.date(d)
+    }
+
+    /// A moment (UTC) as the portal's language writes it.
+    pub fn date_time(&self, t: chrono::NaiveDateTime) -> String {
+        self.catalogue.date_time(t)
     }
 
     /// A message chosen in code (a form error…), in the portal's language.

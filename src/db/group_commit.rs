@@ -195,7 +195,9 @@ mod tests {
                 insert(conn, v)?;
                 if v == 5 {
                     // Its own insert happened; the savepoint must undo it.
-                    return Err(AppError::BadRequest("refused".into()));
+                    return Err(AppError::BadRequest(crate::i18n::msg(
+                        "errors.unknown_action",
+                    )));
                 }
                 Ok(v)
             })

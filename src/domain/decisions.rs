@@ -124,6 +124,20 @@ pub fn denial_reason(regime: Regime, code: &str) -> Option<DenialReason> {
         .find(|r| r.code == code)
 }
 
+/// The label of a stored refusal code, whatever the law (the metrics count across laws).
+pub fn reason_label_key(code: &str) -> Option<&'static str> {
+    [
+        Regime::Gdpr,
+        Regime::UkGdpr,
+        Regime::Ccpa,
+        Regime::UsState,
+        Regime::Voluntary,
+    ]
+    .into_iter()
+    .find_map(|regime| denial_reason(regime, code))
+    .map(|r| r.label_key)
+}
+
 /// GDPR and UK GDPR refusals must name the right to complain and to a judicial remedy.
 pub fn refusal_names_complaint_rights(regime: Regime) -> bool {
     matches!(regime, Regime::Gdpr | Regime::UkGdpr)

@@ -57,8 +57,15 @@ impl DocumentType {
         DocumentType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// The type of a stored document, from the media type it was stored with.
+    pub fn from_media_type(media_type: &str) -> Option<DocumentType> {
+        DocumentType::ALL
+            .into_iter()
+            .find(|t| t.media_type() == media_type)
+    }
+
     /// "a PDF file", for messages to people.
-    fn noun_key(self) -> &'static str {
+    pub fn noun_key(self) -> &'static str {
         match self {
             DocumentType::Pdf => key("document_types.pdf"),
             DocumentType::Png => key("document_types.png"),

@@ -56,6 +56,18 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
     })
 }
 
+pub fn role_key(code: &str) -> Option<&'static str> {
+    crate::domain::roles::Role::parse(code).map(|r| r.label_key())
+}
+
+pub fn source_key(code: &str) -> Option<&'static str> {
+    crate::flows::intake::Source::parse(code).map(|s| s.label_key())
+}
+
+pub fn jurisdiction_key(code: &str) -> Option<&'static str> {
+    crate::domain::kinds::Jurisdiction::parse(code).map(|j| j.label_key())
+}
+
 pub fn run_action_key(action: &str) -> Option<&'static str> {
     Some(match action {
         "find" => key("run_actions.find"),

@@ -28,6 +28,15 @@ impl Role {
         }
     }
 
+    /// The catalogue key of the role's name as staff read it.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Admin => crate::i18n::key("roles.admin"),
+            Role::Handler => crate::i18n::key("roles.handler"),
+            Role::Auditor => crate::i18n::key("roles.auditor"),
+        }
+    }
+
     pub fn can_read(self) -> bool {
         true
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::envelope::{self, EnvelopeError, Expected, Opened};
+use crate::i18n::key;
 
 /// The only protocol version this business speaks.
 pub const DRP_VERSION: &str = "1.0";
@@ -210,7 +211,8 @@ pub struct IdentityClaims {
 pub struct PresentClaim {
     /// The claim's name in the protocol.
     pub key: &'static str,
-    pub label: &'static str,
+    /// The catalogue key of its name as staff read it.
+    pub label_key: &'static str,
     pub value: String,
     /// The agent's `_verified` flag, for the claims that have one.
     pub verified: Option<bool>,
@@ -267,38 +269,38 @@ impl IdentityClaims {
     /// The claims the agent sent, in a fixed order, for staff to read.
     pub fn present(&self) -> Vec<PresentClaim> {
         let mut out = Vec::new();
-        let mut push = |key, label, value: Option<String>, verified: Option<bool>| {
+        let mut push = |key, label_key, value: Option<String>, verified: Option<bool>| {
             if let Some(value) = value {
                 out.push(PresentClaim {
                     key,
-                    label,
+                    label_key,
                     value,
                     verified,
                 });
             }
         };
-        push("name", "Name", self.name.clone(), None);
+        push("name", key("drp_claims.name"), self.name.clone(), None);
         push(
             "email",
-            "Email address",
+            key("drp_claims.email"),
             self.email.clone(),
             self.email_verified,
         );
         push(
             "phone_number",
-            "Phone number",
+            key("drp_claims.phone_number"),
             self.phone_number.clone(),
             self.phone_number_verified,
         );
         push(
             "address",
-            "Postal address",
+            key("drp_claims.address"),
             self.address.as_ref().map(Address::display),
             self.address_verified,
         );
         push(
             "power_of_attorney",
-            "Power of attorney",
+            key("drp_claims.power_of_attorney"),
             self.power_of_attorney.clone(),
             None,
         );

@@ -19,6 +19,7 @@ use crate::domain::agent_filing::AgentFiling;
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
@@ -289,9 +290,7 @@ pub fn answer(
                 now,
             )?
         {
-            return Err(AppError::Conflict(
-                "This link was just used. Please reload the page.".into(),
-            ));
+            return Err(AppError::Conflict(msg("errors.link_just_used")));
         }
         if confirms {
             // The consumer has now shown they control the email on the request.
@@ -386,9 +385,9 @@ pub fn require_accepted_document(conn: &mut DbConn, request_id: &str) -> Result<
     if accepted {
         Ok(())
     } else {
-        Err(AppError::Conflict(
-            "Review the agent's document first: open it and record whether it proves their authority.".into(),
-        ))
+        Err(AppError::Conflict(msg(
+            "errors.review_agent_document_first",
+        )))
     }
 }
 

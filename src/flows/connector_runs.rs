@@ -8,8 +8,10 @@ use crate::db::models::connector_runs::{self as runs, RunRow, RESULT_CONTEXT};
 use crate::db::models::{identities, requests};
 use crate::db::{write_tx, DbConn};
 use crate::domain::kinds::RequestKind;
+use crate::domain::labels::run_action_key;
 use crate::domain::state::Status;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
@@ -68,16 +70,19 @@ pub fn queue(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     if !state.connectors.contains_key(connector) {
-        return Err(AppError::BadRequest("Unknown system.".into()));
+        return Err(AppError::BadRequest(msg("errors.unknown_system")));
     }
     write_tx(conn, |conn| {
         let req = requests::find(conn, request_id)?;
         let kind = RequestKind::parse(&req.kind).ok_or(AppError::NotFound)?;
         let status = Status::parse(&req.status).ok_or(AppError::NotFound)?;
         if !allowed(kind, status, action) {
-            return Err(AppError::Conflict(format!(
-                "A {action} run is not possible for this request in its current state."
-            )));
+            return Err(match run_action_key(action) {
+                Some(label) => {
+                    AppError::Conflict(msg("errors.not_possible_now").with_label("action", label))
+                }
+                None => AppError::BadRequest(msg("errors.unknown_action")),
+            });
         }
         let existing = runs::for_request(conn, request_id)?;
         if existing.iter().any(|r| {
@@ -85,25 +90,23 @@ pub fn queue(
                 && r.action == action
                 && matches!(r.status.as_str(), "pending" | "running" | "waiting")
         }) {
-            return Err(AppError::Conflict("That run is already queued.".into()));
+            return Err(AppError::Conflict(msg("errors.run_already_queued")));
         }
         let based_on = if matches!(action, "export" | "erase") {
             let find = existing
                 .iter()
                 .rev()
                 .find(|r| r.connector == connector && r.action == "find" && r.status == "done")
-                .ok_or_else(|| {
-                    AppError::Conflict("Find the records first, and check them.".into())
-                })?;
+                .ok_or_else(|| AppError::Conflict(msg("errors.find_first")))?;
             let actionable = find
                 .summary
                 .as_deref()
                 .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
                 .is_some_and(|v| v["actionable"] == true);
             if !actionable {
-                return Err(AppError::Conflict(
-                    "Nothing matched on a key that identifies the person; nothing will be exported or erased.".into(),
-                ));
+                return Err(AppError::Conflict(msg(
+                    "errors.nothing_identifying_matched",
+                )));
             }
             Some(find.id.clone())
         } else {
@@ -382,11 +385,9 @@ pub fn complete_callback(
     let now = crate::clock::now();
     let run = write_tx(conn, |conn| {
         let run = runs::waiting_for(conn, connector, call_id)?
-            .ok_or_else(|| AppError::Conflict("No run is waiting for this callback.".into()))?;
+            .ok_or_else(|| AppError::Conflict(msg("errors.callback_unexpected")))?;
         if run.action != action_of(answer) {
-            return Err(AppError::BadRequest(
-                "The callback answers a different event.".into(),
-            ));
+            return Err(AppError::BadRequest(msg("errors.callback_wrong_event")));
         }
         let (result, summary) = done_parts(state, answer);
         record_done(conn, &run, result, &summary, now)?;

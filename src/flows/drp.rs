@@ -224,21 +224,27 @@ fn intake_of(
         }
         None => None,
     };
+    // Stored with the request for staff, so written in the portal's language now.
+    let t = &state.templates;
     let scope = match req.exercise {
-        Exercise::AccessCategories => " (the categories of personal information only)",
-        Exercise::AccessSpecific => " (the specific pieces of personal information)",
-        _ => "",
+        Exercise::AccessCategories => t.phrase("drp_filing.scope_categories", &[]),
+        Exercise::AccessSpecific => t.phrase("drp_filing.scope_specific", &[]),
+        _ => String::new(),
     };
-    let mut details = format!(
-        "Filed by authorized agent {} ({}) through the Data Rights Protocol: {}{scope}.",
-        agent.name,
-        agent.id,
-        req.exercise.as_str()
+    let mut details = t.phrase(
+        "drp_filing.details",
+        &[
+            ("agent", &agent.name),
+            ("agent_id", &agent.id),
+            ("exercise", req.exercise.as_str()),
+            ("scope", &scope),
+        ],
     );
     if !req.relationships.is_empty() {
-        details.push_str(&format!(
-            " Relationships named by the agent: {}.",
-            req.relationships.join(", ")
+        details.push(' ');
+        details.push_str(&t.phrase(
+            "drp_filing.relationships",
+            &[("relationships", &req.relationships.join(", "))],
         ));
     }
     Ok(ValidIntake {

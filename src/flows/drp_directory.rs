@@ -6,6 +6,7 @@ use crate::db::models::drp::{self as rows, AgentRow};
 use crate::db::{write_tx, DbConn};
 use crate::drp::envelope::parse_verify_key;
 use crate::error::AppError;
+use crate::i18n::msg;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
@@ -27,27 +28,20 @@ pub fn add_agent(
     now: NaiveDateTime,
 ) -> Result<AgentRow, AppError> {
     if !valid_id(id) {
-        return Err(AppError::BadRequest(
-            "The agent id must be 1–64 letters, digits, '_', '-' or '.'.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.agent_id_invalid")));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(
-            "The agent name must be one line of 1–200 characters.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.agent_name_invalid")));
     }
     let key = verify_key.trim();
-    parse_verify_key(key).map_err(|e| {
-        AppError::BadRequest(format!(
-            "The verify key must be a base64 Ed25519 public key (32 bytes): {e}"
-        ))
-    })?;
+    parse_verify_key(key)
+        .map_err(|e| AppError::BadRequest(msg("errors.agent_key_invalid").with("problem", e)))?;
     write_tx(conn, |conn| {
         if rows::find_agent(conn, id)?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "An agent with id {id} already exists."
-            )));
+            return Err(AppError::Conflict(
+                msg("errors.agent_exists").with("id", id),
+            ));
         }
         let row = AgentRow {
             id: id.to_string(),

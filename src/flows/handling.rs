@@ -19,6 +19,7 @@ use crate::domain::decisions::{self, VerificationLevel};
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
+use crate::i18n::{key, msg};
 use crate::state::AppState;
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -86,31 +87,29 @@ pub fn deadlines_of(state: &AppState, row: &RequestRow) -> Result<Deadlines, App
     ))
 }
 
-fn date(d: chrono::NaiveDate) -> String {
-    d.format("%-d %B %Y").to_string()
-}
-
 fn conflict() -> AppError {
-    AppError::Conflict(
-        "This request changed while you were looking at it. Reload the page to see the change, then try again.".into(),
-    )
+    AppError::Conflict(msg("errors.request_changed_reload"))
 }
 
-fn not_allowed(what: &str) -> AppError {
-    AppError::Conflict(format!(
-        "{what} is not possible for this request in its current state."
-    ))
+/// `action` is an `errors.actions` key: what the staff member tried, in words.
+fn not_allowed(action: &'static str) -> AppError {
+    AppError::Conflict(msg("errors.not_possible_now").with_label("action", action))
 }
 
-fn required(text: &str, what: &str, max: usize) -> Result<String, AppError> {
+/// `what` is an `errors.what` key: the text that was asked for, in words.
+fn required(text: &str, what: &'static str, max: usize) -> Result<String, AppError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(AppError::BadRequest(format!("Please write {what}.")));
+        return Err(AppError::BadRequest(
+            msg("errors.text_required").with_label("what", what),
+        ));
     }
     if t.chars().count() > max {
-        return Err(AppError::BadRequest(format!(
-            "Please keep {what} under {max} characters."
-        )));
+        return Err(AppError::BadRequest(
+            msg("errors.text_too_long")
+                .with_label("what", what)
+                .with("max", max),
+        ));
     }
     Ok(t.to_string())
 }
@@ -195,7 +194,11 @@ fn notify(
     Ok(())
 }
 
-fn transition(row: &RequestRow, event: Event, what: &str) -> Result<(Status, Status), AppError> {
+fn transition(
+    row: &RequestRow,
+    event: Event,
+    what: &'static str,
+) -> Result<(Status, Status), AppError> {
     let from = parsed(row)?.status;
     let to = from.transition(event).map_err(|_| not_allowed(what))?;
     Ok((from, to))
@@ -233,13 +236,13 @@ pub fn apply(
         }
         let p = parsed(&row)?;
         if !p.status.is_open() && !matches!(action, Action::Note { .. }) {
-            return Err(not_allowed("Changing a closed request"));
+            return Err(not_allowed(key("errors.actions.change_closed")));
         }
         touch(conn, &row, now)?;
         match action {
             Action::Acknowledge => {
                 if row.acknowledged_at.is_some() {
-                    return Err(not_allowed("A second acknowledgement"));
+                    return Err(not_allowed(key("errors.actions.second_acknowledgement")));
                 }
                 diesel::update(r::table.find(&row.id))
                     .set(r::acknowledged_at.eq(now))
@@ -262,7 +265,7 @@ pub fn apply(
                     &row,
                     "acknowledgement",
                     json!({
-                    "regime_label": state.templates.label(p.regime.label_key()), "due_on": date(row.due_on)}),
+                    "regime_label": state.templates.label(p.regime.label_key()), "due_on": state.templates.date(row.due_on)}),
                     now,
                 )?;
             }
@@ -274,12 +277,12 @@ pub fn apply(
                 let (from, to) = transition(
                     &row,
                     Event::IdentityConfirmed,
-                    "Recording identity verification",
+                    key("errors.actions.verify_identity"),
                 )?;
                 if !decisions::METHODS.iter().any(|(m, _)| *m == method) {
-                    return Err(AppError::BadRequest(
-                        "Choose how the identity was verified.".into(),
-                    ));
+                    return Err(AppError::BadRequest(msg(
+                        "errors.choose_verification_method",
+                    )));
                 }
                 // An agent's authority is part of verifying the request (§7063): their
                 // document must have been reviewed and accepted first.
@@ -314,14 +317,17 @@ pub fn apply(
                     &row,
                     "identity_verified",
                     json!({
-                    "due_on": date(row.due_on), "level_label": state.templates.label(level.label_key())}),
+                    "due_on": state.templates.date(row.due_on), "level_label": state.templates.label(level.label_key())}),
                     now,
                 )?;
             }
             Action::RequestInformation { message } => {
-                let message = required(&message, "what you need from the person", 4000)?;
-                let (from, to) =
-                    transition(&row, Event::InformationRequested, "Asking for information")?;
+                let message = required(&message, key("errors.what.info_request"), 4000)?;
+                let (from, to) = transition(
+                    &row,
+                    Event::InformationRequested,
+                    key("errors.actions.request_info"),
+                )?;
                 let pauses = decisions::clock_pauses(p.regime);
                 if pauses {
                     pauses::open(conn, &row.id, now)?;
@@ -350,8 +356,11 @@ pub fn apply(
                 )?;
             }
             Action::InformationReceived => {
-                let (from, to) =
-                    transition(&row, Event::InformationReceived, "Recording the reply")?;
+                let (from, to) = transition(
+                    &row,
+                    Event::InformationReceived,
+                    key("errors.actions.record_reply"),
+                )?;
                 pauses::close(conn, &row.id, now)?;
                 let paused = pauses::total_days(conn, &row.id)?;
                 let mut updated = row.clone();
@@ -375,16 +384,14 @@ pub fn apply(
                 )?;
             }
             Action::Extend { reason } => {
-                let reason = required(&reason, "the reason for the extension", 2000)?;
+                let reason = required(&reason, key("errors.what.extension_reason"), 2000)?;
                 let dl = deadlines_of(state, &row)?;
                 if row.extended || !deadlines::can_extend(&dl, now.date()) {
-                    return Err(not_allowed(
-                        "An extension (once, before the original due date)",
-                    ));
+                    return Err(not_allowed(key("errors.actions.extension_once")));
                 }
                 let new_due = dl
                     .extended_respond_by
-                    .ok_or_else(|| not_allowed("An extension"))?;
+                    .ok_or_else(|| not_allowed(key("errors.actions.extension")))?;
                 diesel::update(r::table.find(&row.id))
                     .set((
                         r::extended.eq(true),
@@ -410,19 +417,18 @@ pub fn apply(
                     &row,
                     "extended",
                     json!({
-                    "reason": reason, "original_due_on": date(dl.respond_by), "new_due_on": date(new_due)}),
+                    "reason": reason, "original_due_on": state.templates.date(dl.respond_by), "new_due_on": state.templates.date(new_due)}),
                     now,
                 )?;
             }
             Action::Deny { code, message } => {
-                let reason = decisions::denial_reason(p.regime, &code).ok_or_else(|| {
-                    AppError::BadRequest("Choose a reason for the refusal.".into())
-                })?;
+                let reason = decisions::denial_reason(p.regime, &code)
+                    .ok_or_else(|| AppError::BadRequest(msg("errors.choose_refusal_reason")))?;
                 let message = message.trim().to_string();
                 if code == "other" && message.is_empty() {
-                    return Err(AppError::BadRequest("Please explain the reason.".into()));
+                    return Err(AppError::BadRequest(msg("errors.explain_refusal")));
                 }
-                let (from, to) = transition(&row, Event::Denied, "Refusing")?;
+                let (from, to) = transition(&row, Event::Denied, key("errors.actions.refuse"))?;
                 pauses::close(conn, &row.id, now)?;
                 diesel::update(r::table.find(&row.id))
                     .set((
@@ -457,12 +463,10 @@ pub fn apply(
                 )?;
             }
             Action::Fulfil { in_part, message } => {
-                let (from, to) = transition(&row, Event::Fulfilled, "Marking fulfilled")?;
+                let (from, to) = transition(&row, Event::Fulfilled, key("errors.actions.fulfil"))?;
                 let message = message.trim().to_string();
                 if in_part && message.is_empty() {
-                    return Err(AppError::BadRequest(
-                        "Explain which parts could not be done, and why.".into(),
-                    ));
+                    return Err(AppError::BadRequest(msg("errors.explain_partial")));
                 }
                 let outcome = if in_part { "part" } else { "whole" };
                 diesel::update(r::table.find(&row.id))
@@ -499,9 +503,7 @@ pub fn apply(
                     let ok = crate::db::models::staff::find(conn, s)?
                         .is_some_and(|st| !st.disabled && st.role != "auditor");
                     if !ok {
-                        return Err(AppError::BadRequest(
-                            "Choose an active handler or administrator.".into(),
-                        ));
+                        return Err(AppError::BadRequest(msg("errors.choose_assignee")));
                     }
                 }
                 diesel::update(r::table.find(&row.id))
@@ -520,7 +522,7 @@ pub fn apply(
                 )?;
             }
             Action::Note { body } => {
-                let body = required(&body, "the note", 10_000)?;
+                let body = required(&body, key("errors.what.note"), 10_000)?;
                 let staff_id = actor.strip_prefix("staff:").unwrap_or(actor);
                 notes::insert(
                     conn,
@@ -569,7 +571,7 @@ pub fn withdraw_as(
 ) -> Result<(), AppError> {
     {
         let row = requests::find(conn, request_id)?;
-        let (from, to) = transition(&row, Event::Withdrawn, "Withdrawing")?;
+        let (from, to) = transition(&row, Event::Withdrawn, key("errors.actions.withdraw"))?;
         touch(conn, &row, now)?;
         pauses::close(conn, &row.id, now)?;
         set_status(conn, &row, to, now)?;
@@ -607,7 +609,7 @@ pub fn appeal(
     reason: &str,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let reason = required(reason, "why you disagree with our decision", 5000)?;
+    let reason = required(reason, key("errors.what.appeal_reason"), 5000)?;
     write_tx(conn, |conn| {
         let original = requests::find(conn, request_id)?;
         let p = parsed(&original)?;
@@ -615,16 +617,14 @@ pub fn appeal(
             || !decisions::refusal_can_be_appealed(p.regime)
             || p.kind == RequestKind::Appeal
         {
-            return Err(not_allowed("An appeal"));
+            return Err(not_allowed(key("errors.actions.appeal")));
         }
         let already: i64 = r::table
             .filter(r::appeal_of.eq(&original.id))
             .count()
             .get_result(conn)?;
         if already > 0 {
-            return Err(AppError::Conflict(
-                "This decision has already been appealed.".into(),
-            ));
+            return Err(AppError::Conflict(msg("errors.already_appealed")));
         }
         let dl = deadlines::compute(
             p.regime,
@@ -729,7 +729,7 @@ pub fn appeal(
             &to,
             json!({
             "reference": row.reference, "original_reference": original.reference,
-            "due_on": date(row.due_on), "status_url": format!("{}/status/{secret}", state.public_url)}),
+            "due_on": state.templates.date(row.due_on), "status_url": format!("{}/status/{secret}", state.public_url)}),
             now,
         )?;
         Ok(secret)

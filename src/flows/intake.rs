@@ -15,6 +15,7 @@ use crate::domain::intake::ValidIntake;
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rand::Rng;
@@ -35,6 +36,33 @@ pub enum Source {
 }
 
 impl Source {
+    pub const ALL: [Source; 7] = [
+        Source::Web,
+        Source::Api,
+        Source::Drp,
+        Source::Email,
+        Source::Phone,
+        Source::Letter,
+        Source::InPerson,
+    ];
+
+    pub fn parse(s: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The catalogue key of how the request arrived, as staff read it.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Source::Web => crate::i18n::key("sources.web_form"),
+            Source::Api => crate::i18n::key("sources.api"),
+            Source::Drp => crate::i18n::key("sources.drp"),
+            Source::Email => crate::i18n::key("sources.email"),
+            Source::Phone => crate::i18n::key("sources.phone"),
+            Source::Letter => crate::i18n::key("sources.letter"),
+            Source::InPerson => crate::i18n::key("sources.in_person"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Web => "web_form",
@@ -225,7 +253,7 @@ pub(super) fn file(
                 .transition(Event::AcceptedWithoutVerification)
                 .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
             if !requests::set_status(conn, &id, 0, next.as_str(), false, now)? {
-                return Err(AppError::Conflict("This request changed meanwhile.".into()));
+                return Err(AppError::Conflict(msg("errors.request_changed")));
             }
             audit::append(
                 conn,
@@ -268,7 +296,7 @@ pub(super) fn file(
                 json!({
                     "reference": row.reference,
                     "status_url": format!("{}/status/{secret}", state.public_url),
-                    "due_on": row.due_on.format("%-d %B %Y").to_string(),
+                    "due_on": state.templates.date(row.due_on),
                     "gpc": gpc,
                 }),
                 now,
@@ -296,7 +324,7 @@ fn record_opt_in(conn: &mut DbConn, row: &RequestRow, now: NaiveDateTime) -> Res
             !next.is_open(),
             now,
         )? {
-            return Err(AppError::Conflict("This request changed meanwhile.".into()));
+            return Err(AppError::Conflict(msg("errors.request_changed")));
         }
         audit::append(
             conn,

@@ -77,8 +77,7 @@ pub fn received_at(date: NaiveDate, now: NaiveDateTime) -> Result<NaiveDateTime,
         return Err(msg("staff_new_request.received_on_future"));
     }
     if date < earliest {
-        return Err(msg("staff_new_request.received_on_too_old")
-            .with("earliest", earliest.format("%-d %B %Y")));
+        return Err(msg("staff_new_request.received_on_too_old").with_date("earliest", earliest));
     }
     Ok(if date >= now.date() {
         now

@@ -15,6 +15,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::Status;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::package::{self, PackageInput, SystemExport};
 use crate::state::AppState;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -38,9 +39,7 @@ pub fn create_and_send(
 ) -> Result<usize, AppError> {
     let row = requests::find(conn, request_id)?;
     if !can_send(&row) {
-        return Err(AppError::Conflict(
-            "An access package can be sent for access and portability requests in progress.".into(),
-        ));
+        return Err(AppError::Conflict(msg("errors.package_not_possible")));
     }
     // The latest finished export of each system.
     let mut latest: std::collections::BTreeMap<String, String> = Default::default();
@@ -52,9 +51,7 @@ pub fn create_and_send(
         }
     }
     if latest.is_empty() && !state.connectors.is_empty() {
-        return Err(AppError::Conflict(
-            "Export the records of each system first.".into(),
-        ));
+        return Err(AppError::Conflict(msg("errors.export_first")));
     }
     let mut systems = Vec::new();
     for (name, sealed) in latest {
@@ -71,8 +68,8 @@ pub fn create_and_send(
         reference: &row.reference,
         kind_label: &state.templates.label(kind.label_key()),
         regime_label: &state.templates.label(regime.label_key()),
-        received_on: row.received_at.format("%-d %B %Y").to_string(),
-        generated_on: now.format("%-d %B %Y").to_string(),
+        received_on: state.templates.date(row.received_at.date()),
+        generated_on: state.templates.date(now.date()),
         systems,
     };
     let (bytes, files) =

@@ -71,6 +71,7 @@ pub enum StatusLookup {
 
 pub fn view(
     conn: &mut DbConn,
+    templates: &crate::templates::Templates,
     presented: &str,
     now: NaiveDateTime,
 ) -> Result<StatusLookup, AppError> {
@@ -88,7 +89,7 @@ pub fn view(
         .into_iter()
         .map(|e| TimelineEntry {
             at: e.created_at,
-            date: e.created_at.format("%-d %B %Y, %H:%M UTC").to_string(),
+            date: templates.date_time(e.created_at),
             text_key: describe(&e.action),
         })
         .collect();
@@ -108,9 +109,9 @@ pub fn view(
         status: status.as_str(),
         step_key: status.consumer_step_key(),
         open: status.is_open(),
-        received_on: request.received_at.format("%-d %B %Y").to_string(),
+        received_on: templates.date(request.received_at.date()),
         received_at: request.received_at,
-        due_on: request.due_on.format("%-d %B %Y").to_string(),
+        due_on: templates.date(request.due_on),
         due_date: request.due_on,
         extended: request.extended,
         timeline,

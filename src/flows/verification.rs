@@ -12,6 +12,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
@@ -93,9 +94,7 @@ pub fn confirm(
                 now,
             )?
         {
-            return Err(AppError::Conflict(
-                "This link was just used. Please reload the page.".into(),
-            ));
+            return Err(AppError::Conflict(msg("errors.link_just_used")));
         }
         // The consumer's email counts as verified only once they confirm themselves.
         if !consumer_must_confirm {
@@ -158,7 +157,7 @@ pub fn accept_attested_email(
         false,
         now,
     )? {
-        return Err(AppError::Conflict("This request changed meanwhile.".into()));
+        return Err(AppError::Conflict(msg("errors.request_changed")));
     }
     requests::mark_verified(conn, &request.id, now)?;
     audit::append(
@@ -238,7 +237,7 @@ fn send_status_link(
             "reference": request.reference,
             "kind_label": state.templates.label(kind.label_key()),
             "status_url": format!("{}/status/{secret}", state.public_url),
-            "due_on": request.due_on.format("%-d %B %Y").to_string(),
+            "due_on": state.templates.date(request.due_on),
             "status_days": state.settings.verification.status_link_days,
         }),
         now,

@@ -7,6 +7,7 @@ use crate::db::models::staff::{self, StaffRow};
 use crate::db::{write_tx, DbConn};
 use crate::domain::roles::Role;
 use crate::error::AppError;
+use crate::i18n::msg;
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
 
@@ -41,7 +42,7 @@ fn password_to_set(
 ) -> Result<(String, Option<String>), AppError> {
     match chosen {
         Some(p) => {
-            password::check_new(p, email).map_err(|m| AppError::BadRequest(m.into()))?;
+            password::check_new(p, email).map_err(AppError::BadRequest)?;
             Ok((p.to_string(), None))
         }
         None => {
@@ -64,17 +65,17 @@ pub fn create(
 ) -> Result<(StaffRow, Option<String>), AppError> {
     let email = email.trim().to_lowercase();
     if crate::domain::intake::EmailAddress::parse(&email).is_err() {
-        return Err(AppError::BadRequest(format!(
-            "{email:?} is not an email address"
-        )));
+        return Err(AppError::BadRequest(
+            msg("errors.not_an_email").with("email", &email),
+        ));
     }
     let (password, generated) = password_to_set(chosen_password, &email)?;
     let hash = hasher.hash(&password).map_err(AppError::internal)?;
     write_tx(conn, |conn| {
         if staff::find_by_email(conn, &email)?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "an account for {email} exists already"
-            )));
+            return Err(AppError::Conflict(
+                msg("errors.account_exists").with("email", &email),
+            ));
         }
         let row = StaffRow {
             id: crate::clock::new_id(),
@@ -117,7 +118,7 @@ pub fn ensure_first_admin(
 
 fn by_email(conn: &mut DbConn, email: &str) -> Result<StaffRow, AppError> {
     staff::find_by_email(conn, email)?
-        .ok_or_else(|| AppError::BadRequest(format!("no account for {}", email.trim())))
+        .ok_or_else(|| AppError::BadRequest(msg("errors.no_account").with("email", email.trim())))
 }
 
 pub fn set_disabled(
@@ -176,15 +177,11 @@ pub fn change_own_password(
 ) -> Result<(), AppError> {
     let row = staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
     if !hasher.verify(current, Some(&row.password_hash)) {
-        return Err(AppError::BadRequest(
-            "Your current password is not right.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.current_password_wrong")));
     }
-    password::check_new(new, &row.email).map_err(|m| AppError::BadRequest(m.into()))?;
+    password::check_new(new, &row.email).map_err(AppError::BadRequest)?;
     if new == current {
-        return Err(AppError::BadRequest(
-            "Choose a password different from the current one.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.password_unchanged")));
     }
     let hash = hasher.hash(new).map_err(AppError::internal)?;
     write_tx(conn, |conn| {

@@ -2,12 +2,16 @@
 //! unknown accounts so that response time does not reveal which emails exist.
 
 use crate::config::StaffSettings;
+use crate::i18n::{msg, Message};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
 pub const MIN_LENGTH: usize = 12;
+/// Longest accepted password, in bytes: argon2 takes any length, the bound keeps one
+/// login from costing more than another.
+pub const MAX_LENGTH: usize = 1024;
 
 pub struct Hasher {
     argon: Argon2<'static>,
@@ -66,15 +70,15 @@ pub fn generate() -> String {
 }
 
 /// Why a new password is refused, in words for the form.
-pub fn check_new(password: &str, email: &str) -> Result<(), &'static str> {
+pub fn check_new(password: &str, email: &str) -> Result<(), Message> {
     if password.chars().count() < MIN_LENGTH {
-        return Err("Use at least 12 characters.");
+        return Err(msg("errors.password_too_short").with("min", MIN_LENGTH));
     }
-    if password.len() > 1024 {
-        return Err("Use at most 1024 characters.");
+    if password.len() > MAX_LENGTH {
+        return Err(msg("errors.password_too_long").with("max", MAX_LENGTH));
     }
     if password.to_lowercase().contains(&email.to_lowercase()) {
-        return Err("Do not use your email address in the password.");
+        return Err(msg("errors.password_contains_email"));
     }
     Ok(())
 }

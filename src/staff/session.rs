@@ -4,6 +4,7 @@
 use crate::db::models::staff;
 use crate::domain::roles::Role;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use actix_session::Session;
 use actix_web::web;
@@ -31,9 +32,7 @@ impl CurrentStaff {
         if self.role.can_work_requests() {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "Your role can read requests but not change them.".into(),
-            ))
+            Err(AppError::Forbidden(msg("errors.read_only_role")))
         }
     }
 
@@ -41,9 +40,7 @@ impl CurrentStaff {
         if self.role.can_manage_staff() {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "Only administrators can do this.".into(),
-            ))
+            Err(AppError::Forbidden(msg("errors.admins_only")))
         }
     }
 }

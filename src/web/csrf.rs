@@ -3,6 +3,7 @@
 
 use crate::crypto::tokens;
 use crate::error::AppError;
+use crate::i18n::msg;
 use actix_session::Session;
 use actix_web::HttpRequest;
 
@@ -32,9 +33,7 @@ pub fn verify(
     let expected = session.get::<String>(SESSION_KEY).ok().flatten();
     match (expected, submitted) {
         (Some(e), Some(s)) if tokens::same(&e, s) => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "This form has expired or was not sent from our site. Please go back, reload the page and try again.".into(),
-        )),
+        _ => Err(AppError::Forbidden(msg("errors.form_expired"))),
     }
 }
 
@@ -49,9 +48,7 @@ fn check_origin(req: &HttpRequest, public_url: &str) -> Result<(), AppError> {
     if origin == own || same_host {
         Ok(())
     } else {
-        Err(AppError::Forbidden(
-            "This form was sent from another site, so we did not accept it.".into(),
-        ))
+        Err(AppError::Forbidden(msg("errors.form_cross_site")))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod api;
 pub mod client_ip;
 pub mod csrf;
 pub mod drp;
+pub mod error_pages;
 pub mod form;
 pub mod headers;
 pub mod multipart;

@@ -10,6 +10,7 @@
 
 use crate::domain::documents::{clean_filename, UploadProblem, MAX_DOCUMENT_BYTES};
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
 use actix_multipart::{Field, Multipart, MultipartError};
 use actix_session::Session;
@@ -187,14 +188,11 @@ async fn read_within(
         if name == file_field {
             file_parts += 1;
             if file_parts > 1 {
-                return Err(bad(
-                    "Please attach only one document. If you have several pages, put them \
-                     together in one PDF file.",
-                ));
+                return Err(AppError::BadRequest(msg("errors.upload_one_document")));
             }
             let bytes = collect(&mut part, MAX_DOCUMENT_BYTES, idle)
                 .await?
-                .ok_or_else(|| AppError::TooLarge(UploadProblem::TooLarge.to_string()))?;
+                .ok_or_else(|| AppError::TooLarge(UploadProblem::TooLarge.message()))?;
             let raw_filename = raw_filename.unwrap_or_default();
             if raw_filename.is_empty() && bytes.is_empty() {
                 continue; // Nothing was chosen.
@@ -205,35 +203,25 @@ async fn read_within(
                 bytes,
             });
         } else if raw_filename.is_some() {
-            return Err(bad(
-                "This form accepts one document, in its upload field, and no other files.",
-            ));
+            return Err(AppError::BadRequest(msg("errors.upload_no_other_files")));
         } else {
             if fields.len() >= MAX_TEXT_FIELDS {
-                return Err(bad(
-                    "The form has more fields than we accept. Please go back, reload the \
-                     page and try again.",
-                ));
+                return Err(AppError::BadRequest(msg("errors.form_too_many_fields")));
             }
             text_bytes += name.len();
             let room = MAX_TEXT_BYTES.saturating_sub(text_bytes);
             let bytes = collect(&mut part, MAX_TEXT_FIELD_BYTES.min(room), idle)
                 .await?
                 .ok_or_else(|| {
-                    bad(if room < MAX_TEXT_FIELD_BYTES {
-                        "The text you entered is too long altogether. Please shorten it and \
-                         try again."
+                    AppError::BadRequest(if room < MAX_TEXT_FIELD_BYTES {
+                        msg("errors.form_text_too_long")
                     } else {
-                        "One of the text fields is too long. Please shorten it and try again."
+                        msg("errors.form_field_too_long")
                     })
                 })?;
             text_bytes += bytes.len();
-            let value = String::from_utf8(bytes).map_err(|_| {
-                bad(
-                    "The form contained text we could not read. Please go back, reload the \
-                     page and try again.",
-                )
-            })?;
+            let value = String::from_utf8(bytes)
+                .map_err(|_| AppError::BadRequest(msg("errors.form_text_unreadable")))?;
             fields.push((name, value));
         }
     }
@@ -274,15 +262,11 @@ where
 }
 
 fn interrupted() -> AppError {
-    bad("The upload stopped before it was complete. Please try again.")
-}
-
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::BadRequest(message.into())
+    AppError::BadRequest(msg("errors.form_interrupted"))
 }
 
 fn not_multipart() -> AppError {
-    bad("This form must be sent as multipart/form-data")
+    AppError::BadRequest(msg("errors.form_not_multipart"))
 }
 
 fn multipart_problem(e: MultipartError) -> AppError {
@@ -292,10 +276,10 @@ fn multipart_problem(e: MultipartError) -> AppError {
         | MultipartError::ContentTypeIncompatible => not_multipart(),
         // Only [`bounded`] produces this: the whole body went over MAX_REQUEST_BYTES.
         MultipartError::Payload(PayloadError::Overflow) => {
-            AppError::TooLarge(UploadProblem::TooLarge.to_string())
+            AppError::TooLarge(UploadProblem::TooLarge.message())
         }
         MultipartError::Incomplete | MultipartError::Payload(_) => interrupted(),
-        _ => bad("We could not read the form. Please go back, reload the page and try again."),
+        _ => AppError::BadRequest(msg("errors.form_unreadable")),
     }
 }
 
@@ -444,7 +428,7 @@ mod tests {
 
     fn refused(result: Result<MultipartForm, AppError>) -> String {
         match result {
-            Err(AppError::BadRequest(m) | AppError::TooLarge(m)) => m,
+            Err(AppError::BadRequest(m) | AppError::TooLarge(m)) => m.to_string(),
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -575,7 +559,7 @@ mod tests {
     async fn only_multipart_form_data_is_read() {
         let message =
             refused(read_with("application/x-www-form-urlencoded", b"name=Ann".to_vec()).await);
-        assert_eq!(message, "This form must be sent as multipart/form-data");
+        assert_eq!(message, "This form must be sent as multipart/form-data.");
         let (req, mut payload) = TestRequest::post()
             .set_payload(b"name=Ann".to_vec())
             .to_http_parts();
@@ -583,7 +567,7 @@ mod tests {
             .await
             .expect("the extractor itself never fails");
         let message = refused(read(multipart, FILE_FIELD).await);
-        assert_eq!(message, "This form must be sent as multipart/form-data");
+        assert_eq!(message, "This form must be sent as multipart/form-data.");
     }
 
     /// Regression (fuzz/fuzz_targets/multipart_form.rs): a boundary of fewer than 4
@@ -600,7 +584,7 @@ mod tests {
                     .to_http_request();
                 let stream = futures_util::stream::iter([Ok(Bytes::from_static(body))]);
                 let message = refused(read(bounded(&req, stream), FILE_FIELD).await);
-                assert_eq!(message, "This form must be sent as multipart/form-data");
+                assert_eq!(message, "This form must be sent as multipart/form-data.");
             }
         }
         // Four bytes are enough for the parser, and are read as usual.

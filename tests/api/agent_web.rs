@@ -7,18 +7,18 @@
 use crate::helpers::*;
 use std::time::Duration;
 
-const CONSUMER_NAME: &str = "Connie Consumer";
+pub(crate) const CONSUMER_NAME: &str = "Connie Consumer";
 const CONSUMER_EMAIL: &str = "connie@example.com";
-const AGENT_NAME: &str = "Avery Agentson";
+pub(crate) const AGENT_NAME: &str = "Avery Agentson";
 const AGENT_EMAIL: &str = "avery@agents.example";
-const AGENT_ORG: &str = "Privacy Helpers LLC";
+pub(crate) const AGENT_ORG: &str = "Privacy Helpers LLC";
 
 /// A small but complete PDF: header at offset 0, version, and %%EOF at the end.
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
 /// The consumer's and the agent's fields, as an agent fills them in.
-fn agent_fields<'a>(kind: &'a str, authority: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn agent_fields<'a>(kind: &'a str, authority: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("kind", kind),
         ("name", CONSUMER_NAME),
@@ -34,7 +34,7 @@ fn agent_fields<'a>(kind: &'a str, authority: &'a str) -> Vec<(&'a str, &'a str)
 
 /// Opens the California form for `kind` and posts `fields` (plus the CSRF token and
 /// submission id) as multipart/form-data with `file` as the agent's document.
-async fn agent_submit(
+pub(crate) async fn agent_submit(
     app: &TestApp,
     kind: &str,
     fields: &[(&str, &str)],
@@ -121,7 +121,7 @@ fn texts(app: &TestApp, sql: &str) -> Vec<String> {
     })
 }
 
-async fn confirm_link(app: &TestApp) -> String {
+pub(crate) async fn confirm_link(app: &TestApp) -> String {
     let mail = app
         .email_where("asking the consumer", |m| {
             m.text.contains("/confirm-agent/")

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// A freshly seeded Matomo store (its own table prefix, dropped with the fixture) and the
 /// settings of a connector named "analytics" on it.
-fn seeded_store(
+pub(crate) fn seeded_store(
     url: &str,
 ) -> (
     std::sync::Arc<Fixture>,
@@ -69,6 +69,46 @@ async fn wait_for_run(app: &TestApp, request_id: &str, action: &str) -> (String,
         assert!(Instant::now() < deadline, "run {action} did not finish");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Alice's access request, filed and confirmed by her, and her identity recorded by a
+/// handler (who is returned).
+pub(crate) async fn alices_checked_access_request(app: &TestApp) -> (String, Staff) {
+    app.file_and_verify("eu", "access", ALICE).await;
+    let id = app.only_request_id();
+    let handler = app.staff("handler").await;
+    handler
+        .act(&id, &[("action", "verify"), ("method", "account_login")])
+        .await;
+    (id, handler)
+}
+
+/// Runs find, then export, on the "analytics" connector for request `id`.
+pub(crate) async fn find_and_export(app: &TestApp, handler: &Staff, id: &str) {
+    let path = format!("/staff/requests/{id}");
+    for action in ["find", "export"] {
+        handler
+            .post(
+                &path,
+                &format!("{path}/run"),
+                &[("connector", "analytics"), ("action", action)],
+            )
+            .await;
+        let (status, summary) = wait_for_run(app, id, action).await;
+        assert_eq!(status, "done", "{action}: {summary:?}");
+    }
+}
+
+/// Presses the download button of the download page `page` (at `download`).
+pub(crate) async fn take_download(app: &TestApp, download: &str, page: &str) -> reqwest::Response {
+    let csrf = hidden(page, "csrf_token");
+    app.client
+        .post(app.url(download))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(encode(&[("csrf_token", &csrf)]))
+        .send()
+        .await
+        .expect("POST")
 }
 
 #[actix_web::test]
@@ -203,32 +243,11 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
             }];
         })
         .await;
-        app.file_and_verify("eu", "access", ALICE).await;
-        let id = app.only_request_id();
-        let handler = app.staff("handler").await;
+        let (id, handler) = alices_checked_access_request(&app).await;
         let path = format!("/staff/requests/{id}");
-        handler
-            .act(&id, &[("action", "verify"), ("method", "account_login")])
-            .await;
         let (s, _) = handler.post(&path, &format!("{path}/package"), &[]).await;
         assert_eq!(s, 409, "no package before the exports");
-        handler
-            .post(
-                &path,
-                &format!("{path}/run"),
-                &[("connector", "analytics"), ("action", "find")],
-            )
-            .await;
-        assert_eq!(wait_for_run(&app, &id, "find").await.0, "done");
-        handler
-            .post(
-                &path,
-                &format!("{path}/run"),
-                &[("connector", "analytics"), ("action", "export")],
-            )
-            .await;
-        let (status, summary) = wait_for_run(&app, &id, "export").await;
-        assert_eq!(status, "done", "{summary:?}");
+        find_and_export(&app, &handler, &id).await;
         let (s, _) = handler.post(&path, &format!("{path}/package"), &[]).await;
         assert_eq!(s, 303);
 
@@ -241,15 +260,7 @@ async fn an_access_request_ends_with_a_zip_of_exactly_the_persons_data() {
         let (s, page) = app.get(&download).await;
         assert_eq!(s, 200);
         assert!(page.contains("downloaded 0 of 5 times"));
-        let csrf = hidden(&page, "csrf_token");
-        let r = app
-            .client
-            .post(app.url(&download))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(encode(&[("csrf_token", &csrf)]))
-            .send()
-            .await
-            .expect("POST");
+        let r = take_download(&app, &download, &page).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/zip");
         let bytes = r.bytes().await.expect("zip").to_vec();

@@ -27,5 +27,6 @@ mod security;
 mod smtp;
 mod staff_access;
 mod staff_work;
+mod translation;
 mod webhook;
 mod webhook_callback;

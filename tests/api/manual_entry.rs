@@ -8,7 +8,7 @@ use dsar_portal::db::schema::{audit_events, requests};
 const PAGE: &str = "/staff/requests/new";
 
 /// The form's fields for a Californian access request received `days_ago`.
-fn phone_request(received_on: &str, email: &'static str) -> Vec<(&'static str, String)> {
+pub(crate) fn phone_request(received_on: &str, email: &'static str) -> Vec<(&'static str, String)> {
     vec![
         ("channel", "phone".into()),
         ("received_on", received_on.into()),
@@ -22,7 +22,7 @@ fn phone_request(received_on: &str, email: &'static str) -> Vec<(&'static str, S
 }
 
 /// Opens the form (for its CSRF token and submission id) and posts `fields`.
-async fn enter(staff: &Staff, fields: &[(&'static str, String)]) -> (u16, String) {
+pub(crate) async fn enter(staff: &Staff, fields: &[(&'static str, String)]) -> (u16, String) {
     let (status, page) = staff.get(PAGE).await;
     assert_eq!(status, 200, "{page}");
     let sid = hidden(&page, "submission_id");
@@ -31,7 +31,7 @@ async fn enter(staff: &Staff, fields: &[(&'static str, String)]) -> (u16, String
     staff.post(PAGE, PAGE, &all).await
 }
 
-fn days_ago(n: i64) -> NaiveDate {
+pub(crate) fn days_ago(n: i64) -> NaiveDate {
     dsar_portal::clock::now().date() - Duration::days(n)
 }
 

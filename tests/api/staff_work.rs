@@ -558,7 +558,7 @@ async fn metrics_count_the_year_by_kind_with_csv() {
         let (s, page) = auditor.get(&format!("/staff/metrics?year={year}")).await;
         assert_eq!(s, 200);
         assert!(page.contains("Requests to know / access</th><td>2</td><td>1</td><td>1</td><td>0</td>"), "{page}");
-        assert!(page.contains("Requests to delete</th><td>1</td><td>0</td><td>0</td><td>1</td><td>identity_not_verified: 1</td>"));
+        assert!(page.contains("Requests to delete</th><td>1</td><td>0</td><td>0</td><td>1</td><td>We could not verify your identity: 1</td>"));
         let r = auditor.client.get(app.url(&format!("/staff/metrics.csv?year={year}"))).send().await.expect("GET");
         assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
         let csv = r.text().await.expect("csv");

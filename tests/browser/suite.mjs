@@ -27,7 +27,7 @@ try {
   await flow("consumer files each kind and follows the email link", timings, async () => {
     filed = await consumerFilesEachKind(browser, env);
   });
-  await flow("a used or unknown link gets a clear page", timings, () => brokenLink(browser, env));
+  await flow("a used or unknown link, or a missing page, gets a clear page", timings, () => brokenLink(browser, env));
   await flow("keyboard alone completes the consumer flow", timings, () => keyboardOnly(browser, env));
   await flow("an agent files with an upload; the person confirms", timings, async () => {
     agent = await agentFilesWithUpload(browser, env);

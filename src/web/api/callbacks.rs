@@ -5,6 +5,7 @@
 use crate::connectors::webhook::{parse_answer, verify, DEFAULT_REPLAY_WINDOW_SECS};
 use crate::connectors::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::error::{ApiError, AppError};
+use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::with_conn;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +26,7 @@ pub async fn receive(
     // Without a usable secret nothing can be verified: refuse, never accept unsigned.
     let secret = cfg
         .secret_token()
-        .map_err(|_| AppError::Forbidden("".into()))?;
+        .map_err(|_| AppError::Forbidden(msg("errors.callback_refused")))?;
     let header = |h: &str| {
         req.headers()
             .get(h)
@@ -44,11 +45,11 @@ pub async fn receive(
         return Ok(HttpResponse::Forbidden().finish());
     }
     let envelope: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|_| AppError::BadRequest("The body is not JSON.".into()))?;
+        .map_err(|_| AppError::BadRequest(msg("errors.body_not_json")))?;
     let call_id = envelope["run_id"].as_str().unwrap_or_default().to_string();
     let event = envelope["event"].as_str().unwrap_or_default().to_string();
     let answer = parse_answer(&event, &body)
-        .map_err(|e| AppError::BadRequest(format!("The answer could not be read: {e}")))?;
+        .map_err(|e| AppError::BadRequest(msg("errors.callback_unreadable").with("problem", e)))?;
     with_conn(&state, move |state, conn| {
         crate::flows::connector_runs::complete_callback(state, conn, &name, &call_id, &answer)
     })

@@ -4,7 +4,7 @@ use crate::domain::intake::{validate, RawIntake};
 use crate::error::{ApiError, AppError};
 use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
-use crate::i18n::english;
+use crate::i18n::{english, msg};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{limit, with_conn, with_writer};
@@ -41,21 +41,16 @@ pub async fn create(
         Some(v) => match v.to_str() {
             Ok("") => None,
             Ok(k) if k.len() <= 200 => Some(format!("api:{k}")),
-            _ => {
-                return Err(AppError::BadRequest(
-                    "Idempotency-Key must be 1 to 200 visible ASCII characters.".into(),
-                )
-                .into())
-            }
+            _ => return Err(AppError::BadRequest(msg("errors.idempotency_key_invalid")).into()),
         },
     };
     let bad = |e: serde_json::Error| {
-        AppError::BadRequest(format!("The body is not a valid request object: {e}"))
+        AppError::BadRequest(msg("errors.body_not_request").with("problem", e))
     };
     // Only a JSON object is a request (serde would also accept an array for a struct).
     let value: serde_json::Value = serde_json::from_slice(&body).map_err(bad)?;
     if !value.is_object() {
-        return Err(AppError::BadRequest("The body must be a JSON object.".into()).into());
+        return Err(AppError::BadRequest(msg("errors.body_not_object")).into());
     }
     let raw: RawIntake = serde_json::from_value(value).map_err(bad)?;
     let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
@@ -101,7 +96,7 @@ pub async fn status(
 ) -> Result<HttpResponse, ApiError> {
     limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
-    match with_conn(&state, move |_, conn| view(conn, &token, crate::clock::now())).await? {
+    match with_conn(&state, move |state, conn| view(conn, &state.templates, &token, crate::clock::now())).await? {
         StatusLookup::Found(v) => Ok(HttpResponse::Ok().json(json!({
             "reference": v.reference,
             "kind": v.kind,
@@ -114,9 +109,7 @@ pub async fn status(
             "extended": v.extended,
             "timeline": v.timeline.iter().map(|e| json!({"at": e.at, "event": english().text(e.text_key, &[])})).collect::<Vec<_>>(),
         }))),
-        StatusLookup::Expired => Err(AppError::Forbidden(
-            "This status link has expired; ask for a new one from the status page.".into(),
-        )
+        StatusLookup::Expired => Err(AppError::Forbidden(msg("errors.status_link_expired"))
         .into()),
         StatusLookup::Unknown => Err(AppError::NotFound.into()),
     }

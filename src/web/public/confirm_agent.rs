@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use crate::flows::agents::{self, ConfirmationLink};
+use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::rate_limit::Bucket;
@@ -13,10 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 fn link_gone() -> AppError {
-    AppError::Conflict(
-        "This link can no longer be used: it was already answered, it expired, or the request was closed."
-            .into(),
-    )
+    AppError::Conflict(msg("errors.agent_link_unusable"))
 }
 
 pub async fn show(
@@ -66,11 +64,7 @@ pub async fn answer(
     let confirms = match form.get("decision") {
         Some("confirm") => true,
         Some("refuse") => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose whether the agent may act for you.".into(),
-            ))
-        }
+        _ => return Err(AppError::BadRequest(msg("errors.choose_agent_answer"))),
     };
     let token = token.into_inner();
     let answered = with_conn(&state, move |state, conn| {

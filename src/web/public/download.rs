@@ -39,7 +39,7 @@ pub async fn show(
             json!({
             "title": state.templates.phrase("titles.download", &[]), "reference": reference, "token": token,
             "size_kb": (e.size_bytes + 1023) / 1024, "files": e.files, "downloads": e.downloads,
-            "max_downloads": e.max_downloads, "expires_on": e.expires_at.format("%-d %B %Y").to_string(),
+            "max_downloads": e.max_downloads, "expires_on": state.templates.date(e.expires_at.date()),
             "csrf_token": csrf::token(&session)?}),
         ),
         Ok(None) => gone(&state, &session, &token),

@@ -219,12 +219,9 @@ async fn read_fields(
     let mut body = web::BytesMut::new();
     let mut payload = payload;
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
+        let chunk = chunk.map_err(|_| AppError::BadRequest(msg("errors.form_unreadable")))?;
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(AppError::TooLarge(
-                "The form is too large. Please shorten the longest text and try again.".into(),
-            ));
+            return Err(AppError::TooLarge(msg("errors.form_too_large")));
         }
         body.extend_from_slice(&chunk);
     }
@@ -351,9 +348,7 @@ pub async fn submit(
                     )
                     .map(|(_, page)| page)
                 }
-                None => Err(AppError::BadRequest(
-                    "Please start again and choose where you live.".into(),
-                )),
+                None => Err(AppError::BadRequest(msg("errors.choose_place_again"))),
             };
         }
     };
@@ -398,8 +393,8 @@ pub async fn submit(
             "needs_verification": done.kind.needs_verification(),
             "email": email,
             "regime_label": state.templates.label(done.regime.label_key()),
-            "due_on": done.due_on.format("%-d %B %Y").to_string(),
-            "acknowledge_by": done.acknowledge_by.map(|d| d.format("%-d %B %Y").to_string()),
+            "due_on": state.templates.date(done.due_on),
+            "acknowledge_by": done.acknowledge_by.map(|d| state.templates.date(d)),
             "link_hours": state.settings.verification.email_link_hours,
             "gpc": gpc,
             "by_agent": by_agent,

@@ -4,6 +4,7 @@ use super::verify::{problem_page, resend_link, Problem};
 use crate::db::models::tokens::Purpose;
 use crate::error::AppError;
 use crate::flows::status::{view, StatusLookup};
+use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{limit, render, with_conn};
@@ -20,7 +21,10 @@ pub async fn show(
     limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     let t = token.clone();
-    let found = with_conn(&state, move |_, conn| view(conn, &t, crate::clock::now())).await?;
+    let found = with_conn(&state, move |state, conn| {
+        view(conn, &state.templates, &t, crate::clock::now())
+    })
+    .await?;
     match found {
         StatusLookup::Found(v) => render(
             &state,
@@ -63,11 +67,13 @@ async fn request_behind(
     limit(state, req, Bucket::TokenPages)?;
     let form = crate::web::form::Form::parse(req, session, state, body)?;
     let t = token.to_string();
-    match with_conn(state, move |_, conn| view(conn, &t, crate::clock::now())).await? {
+    match with_conn(state, move |state, conn| {
+        view(conn, &state.templates, &t, crate::clock::now())
+    })
+    .await?
+    {
         StatusLookup::Found(v) => Ok((v.request_id, form)),
-        StatusLookup::Expired => Err(AppError::Forbidden(
-            "This status link has expired; ask for a new one.".into(),
-        )),
+        StatusLookup::Expired => Err(AppError::Forbidden(msg("errors.status_link_expired"))),
         StatusLookup::Unknown => Err(AppError::NotFound),
     }
 }

@@ -4,6 +4,7 @@ use super::{page, redirect, Form};
 use crate::db::models::staff;
 use crate::domain::roles::Role;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::staff::{accounts, session};
 use crate::state::AppState;
 use crate::web::with_conn;
@@ -20,7 +21,7 @@ async fn render_list(
     let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;
     let list: Vec<_> = rows
         .iter()
-        .map(|s| json!({"id": s.id, "email": s.email, "role": s.role, "disabled": s.disabled,
+        .map(|s| json!({"id": s.id, "email": s.email, "role": state.templates.code(crate::domain::labels::role_key, &s.role), "disabled": s.disabled,
                         "is_me": s.id == me.id,
                         "last_login": s.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())}))
         .collect();
@@ -50,7 +51,7 @@ pub async fn add(
     me.require_admin()?;
     let email = form.text("email");
     let role = Role::parse(form.get("role").unwrap_or_default())
-        .ok_or_else(|| AppError::BadRequest("Choose a role.".into()))?;
+        .ok_or_else(|| AppError::BadRequest(msg("errors.choose_role")))?;
     let actor = me.actor();
     let (row, password) = with_conn(&state, move |state, conn| {
         accounts::create(
@@ -67,7 +68,16 @@ pub async fn add(
     let notice = password.map(|p| {
         state.templates.phrase(
             "staff_accounts.added",
-            &[("email", &row.email), ("role", &row.role), ("password", &p)],
+            &[
+                ("email", &row.email),
+                (
+                    "role",
+                    &state
+                        .templates
+                        .code(crate::domain::labels::role_key, &row.role),
+                ),
+                ("password", &p),
+            ],
         )
     });
     render_list(&state, &session, &me, notice).await
@@ -85,9 +95,7 @@ pub async fn change(
     me.require_admin()?;
     let (id, op) = path.into_inner();
     if id == me.id && op == "disable" {
-        return Err(AppError::BadRequest(
-            "You cannot disable your own account.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.cannot_disable_self")));
     }
     let actor = me.actor();
     let notice = with_conn(&state, move |state, conn| {

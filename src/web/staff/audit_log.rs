@@ -28,7 +28,7 @@ pub async fn show(
         .ok()
         .and_then(|q| q.verify.clone())
         .is_some_and(|v| v == "1");
-    let (rows, chain) = with_conn(&state, move |_, conn| {
+    let (rows, chain, actors) = with_conn(&state, move |_, conn| {
         let rows: Vec<AuditRow> = audit_events::table
             .order(audit_events::seq.desc())
             .limit(200)
@@ -39,14 +39,14 @@ pub async fn show(
         } else {
             None
         };
-        Ok((rows, chain))
+        Ok((rows, chain, super::actors::ActorNames::load(conn)?))
     })
     .await?;
     let events: Vec<_> = rows
         .iter()
         .map(|e| {
             json!({"seq": e.seq, "at": e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-                        "actor": e.actor, "action": state.templates.audit_action(&e.action), "request_id": e.request_id,
+                        "actor": actors.name(&state.templates, &e.actor), "action": state.templates.audit_action(&e.action), "request_id": e.request_id,
                         "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "detail": e.detail})
         })
         .collect();

@@ -126,13 +126,13 @@ pub async fn password_submit(
             session::start(&session, &me.id)?;
             Ok(redirect("/staff"))
         }
-        Err(AppError::BadRequest(msg)) => {
+        Err(AppError::BadRequest(refusal)) => {
             let mut resp = page(
                 &state,
                 &session,
                 &me,
                 "pages/staff/password",
-                json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": msg}),
+                json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": state.templates.message(&refusal)}),
             )?;
             *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)

@@ -136,7 +136,7 @@ pub async fn submit(
                         .templates
                         .label(manual_entry::channel_label_key(channel)),
                 ),
-                ("due_on", &submitted.due_on.format("%-d %B %Y").to_string()),
+                ("due_on", &state.templates.date(submitted.due_on)),
             ],
         ),
     )?;

@@ -2,9 +2,11 @@
 
 use super::page;
 use crate::db::schema::requests as r;
+use crate::domain::decisions;
 use crate::domain::kinds::RequestKind;
 use crate::domain::metrics::{self, Record, Row};
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::staff::session;
 use crate::state::AppState;
 use crate::web::with_conn;
@@ -31,7 +33,7 @@ async fn load(state: &web::Data<AppState>, year: i32) -> Result<Vec<Row>, AppErr
     let start = NaiveDate::from_ymd_opt(year, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
     let end = NaiveDate::from_ymd_opt(year + 1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
     let (Some(start), Some(end)) = (start, end) else {
-        return Err(AppError::BadRequest("That year is out of range.".into()));
+        return Err(AppError::BadRequest(msg("errors.year_out_of_range")));
     };
     let rows = with_conn(state, move |_, conn| {
         Ok(r::table
@@ -88,7 +90,7 @@ pub async fn show(
         .iter()
         .map(|r| json!({"label": state.templates.label(r.label_key), "received": r.received, "complied_whole": r.complied_whole,
                         "complied_part": r.complied_part, "denied": r.denied,
-                        "reasons": r.denied_by_reason.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", "),
+                        "reasons": r.denied_by_reason.iter().map(|(code, n)| format!("{}: {n}", state.templates.code(decisions::reason_label_key, code))).collect::<Vec<_>>().join(", "),
                         "median": fmt_days(r.median_days), "mean": fmt_days(r.mean_days)}))
         .collect();
     page(

@@ -3,6 +3,7 @@
 //! checks the session and the role.
 
 pub mod accounts;
+pub mod actors;
 pub mod agents;
 pub mod audit_log;
 pub mod login;

@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::flows::agents::{self, AgentView};
 use crate::flows::handling::{self, Action};
 use crate::flows::intake::DETAILS_CONTEXT;
+use crate::i18n::msg;
 use crate::staff::session;
 use crate::state::AppState;
 use crate::web::with_conn;
@@ -48,16 +49,17 @@ pub async fn show(
             .into_iter()
             .map(|i| -> Result<_, AppError> {
                 let value = state.cipher.decrypt(identities::VALUE_CONTEXT, &i.value_enc).map_err(AppError::internal)?;
-                Ok(json!({"kind": i.kind, "value": value}))
+                Ok(json!({"kind": identity_label(state, &i.kind), "value": value}))
             })
             .collect::<Result<_, _>>()?;
         let details: RequestDetails = match &row.details_enc {
             Some(_) => serde_json::from_str(&dec(DETAILS_CONTEXT, &row.details_enc)?).unwrap_or_default(),
             None => RequestDetails::default(),
         };
+        let actors = super::actors::ActorNames::load(conn)?;
         let timeline: Vec<_> = audit::for_request(conn, &row.id, false)?
             .into_iter()
-            .map(|e| json!({"at": e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(), "actor": e.actor,
+            .map(|e| json!({"at": e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(), "actor": actors.name(&state.templates, &e.actor),
                             "action": state.templates.audit_action(&e.action), "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "to_code": e.to_status, "detail": e.detail,
                             "visible": e.consumer_visible}))
             .collect();
@@ -134,15 +136,15 @@ pub async fn show(
                 Some(staff_id) => staff::find(conn, staff_id)?.map(|s| s.email),
                 None => None,
             };
-            agent_documents.push(document_context(&d, reviewer));
+            agent_documents.push(document_context(&state.templates, &d, reviewer));
         }
         Ok(json!({
             "title": state.templates.phrase("titles.staff_request", &[("reference", &row.reference)]),
             "r": {
                 "id": row.id, "reference": row.reference, "version": row.version,
                 "kind": state.templates.label(p.kind.label_key()), "kind_code": p.kind.as_str(), "regime": state.templates.label(p.regime.label_key()),
-                "jurisdiction": row.jurisdiction, "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
-                "source": row.source, "gpc": row.gpc,
+                "jurisdiction": state.templates.code(labels::jurisdiction_key, &row.jurisdiction), "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
+                "source": state.templates.code(labels::source_key, &row.source), "gpc": row.gpc,
                 "received_at": row.received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 "acknowledge_by": row.acknowledge_by.map(|d| d.to_string()),
                 "acknowledged_at": row.acknowledged_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
@@ -156,7 +158,9 @@ pub async fn show(
                 "verified_email_at": row.verified_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
                 "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| state.templates.label(l.label_key())),
                 "verification": verification,
-                "outcome": row.outcome, "denial_code": row.denial_code,
+                "outcome": row.outcome,
+                "denial_code": row.denial_code.as_deref().map(|c| decisions::denial_reason(p.regime, c)
+                    .map_or_else(|| c.to_string(), |r| state.templates.label(r.label_key))),
                 "response": dec(handling::RESPONSE_CONTEXT, &row.response_enc)?,
                 "appeal_of": row.appeal_of,
                 "purged": row.purged_at.is_some(),
@@ -222,6 +226,21 @@ fn agent_context(a: &AgentView) -> Value {
     })
 }
 
+/// What staff read for a stored identity's kind: the email and name the form asks
+/// for, or the label the organisation gave one of its own identifiers.
+fn identity_label(state: &AppState, kind: &str) -> String {
+    match kind {
+        "email" => state.templates.phrase("staff_request.identity_email", &[]),
+        "name" => state.templates.phrase("staff_request.identity_name", &[]),
+        other => state
+            .settings
+            .identifiers
+            .iter()
+            .find(|i| i.name == other)
+            .map_or_else(|| other.to_string(), |i| i.label.clone()),
+    }
+}
+
 /// The identity a DRP agent claims for the consumer, with the agent's own `_verified`
 /// flag per claim; empty for a request that did not come through DRP.
 fn drp_claims(
@@ -240,7 +259,7 @@ fn drp_claims(
     Ok(claims_from_stored(&stored)
         .present()
         .into_iter()
-        .map(|c| json!({"label": c.label, "value": c.value, "verified": c.verified == Some(true)}))
+        .map(|c| json!({"label": state.templates.label(c.label_key), "value": c.value, "verified": c.verified == Some(true)}))
         .collect())
 }
 
@@ -266,15 +285,26 @@ fn claims_from_stored(v: &Value) -> IdentityClaims {
     }
 }
 
-fn document_context(d: &DocumentInfo, reviewer_email: Option<String>) -> Value {
+fn document_context(
+    templates: &crate::templates::Templates,
+    d: &DocumentInfo,
+    reviewer_email: Option<String>,
+) -> Value {
     let size = match d.size_bytes {
-        n if n < 1024 => format!("{n} bytes"),
-        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
-        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
+        n if n < 1024 => templates.phrase("sizes.bytes", &[("n", &n.to_string())]),
+        n if n < 1024 * 1024 => templates.phrase(
+            "sizes.kilobytes",
+            &[("n", &format!("{:.1}", n as f64 / 1024.0))],
+        ),
+        n => templates.phrase(
+            "sizes.megabytes",
+            &[("n", &format!("{:.1}", n as f64 / (1024.0 * 1024.0)))],
+        ),
     };
     json!({
         "id": d.id,
-        "media_type": d.media_type,
+        "media_type": DocumentType::from_media_type(&d.media_type)
+            .map_or_else(|| d.media_type.clone(), |t| templates.label(t.noun_key())),
         "size": size,
         "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
         "removed": d.deleted_at.is_some(),
@@ -343,11 +373,7 @@ pub async fn review_document(
     let accepted = match form.get("outcome") {
         Some("accepted") => true,
         Some("rejected") => false,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose whether to accept or reject the document.".into(),
-            ))
-        }
+        _ => return Err(AppError::BadRequest(msg("errors.choose_document_review"))),
     };
     let actor = me.actor();
     let target = id.clone();
@@ -359,9 +385,7 @@ pub async fn review_document(
             .find(|d| d.id == doc)
             .ok_or(AppError::NotFound)?;
         if found.deleted_at.is_some() {
-            return Err(AppError::BadRequest(
-                "This document has been removed; there is nothing left to review.".into(),
-            ));
+            return Err(AppError::BadRequest(msg("errors.document_removed")));
         }
         agents::review_document(conn, &target, &doc, accepted, &actor, crate::clock::now())
     })
@@ -395,9 +419,7 @@ pub async fn act(
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            AppError::BadRequest("The form is missing its version; reload the page.".into())
-        })?;
+        .ok_or_else(|| AppError::BadRequest(msg("errors.form_no_version")))?;
     let action = match form.get("action").unwrap_or_default() {
         "acknowledge" => Action::Acknowledge,
         "verify" => Action::VerifyIdentity {
@@ -429,7 +451,7 @@ pub async fn act(
         "note" => Action::Note {
             body: form.text("body"),
         },
-        _ => return Err(AppError::BadRequest("Unknown action.".into())),
+        _ => return Err(AppError::BadRequest(msg("errors.unknown_action"))),
     };
     let actor = me.actor();
     let target = id.clone();
@@ -463,9 +485,7 @@ pub async fn run(
     let connector = form.text("connector");
     let action = form.text("action");
     if action == "erase" && form.get("confirm") != Some("yes") {
-        return Err(AppError::BadRequest(
-            "Tick the box to confirm you checked what will be erased.".into(),
-        ));
+        return Err(AppError::BadRequest(msg("errors.confirm_erase_checked")));
     }
     let actor = me.actor();
     let target = id.clone();

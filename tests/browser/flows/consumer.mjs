@@ -89,6 +89,11 @@ export async function brokenLink(browser, env) {
     check(response.status() < 500, "an unknown link is not a server error");
     await expectText(page, "cannot be used");
     await visit(page, "link-problem", viewport === DESKTOP);
+    // An error page (here: a page that does not exist) has the site's layout and words.
+    const missing = await page.goto(env.base + "/no-such-page");
+    check(missing.status() === 404, "a missing page answers 404");
+    await expectText(page, "Page not found");
+    await visit(page, "not-found", false);
     await page.context().close();
   }
 }

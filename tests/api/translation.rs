@@ -1,0 +1,562 @@
+//! Every word a person reads comes from the catalogue, so a translation covers it all.
+//!
+//! The portal runs with a pseudo-translation: `locales/en.toml` with each text wrapped
+//! in ⟪ ⟫. A page's visible text (and its titles and labels for screen readers), and
+//! each email, with those wrapped pieces taken out must hold only what the person,
+//! the organisation or the request supplied (names, addresses, references, numbers).
+//! An English sentence written in Rust, a month name from chrono or an error page that
+//! bypasses the catalogue shows up as a leftover word. Stored records shown verbatim
+//! in `<code>` (an audit event's detail) are the record itself and are not checked.
+
+use crate::agent_web::{agent_fields, agent_submit, confirm_link, PDF};
+use crate::connector_flow::{
+    alices_checked_access_request, find_and_export, seeded_store, take_download,
+};
+use crate::helpers::*;
+use crate::manual_entry::{days_ago, enter, phone_request};
+use diesel::prelude::*;
+use dsar_portal::db::schema::requests;
+
+const OPEN: char = '⟪';
+const CLOSE: char = '⟫';
+
+/// `locales/en.toml` with every text wrapped in markers, as the language "xx".
+fn pseudo_catalogue() -> String {
+    let english = include_str!("../../locales/en.toml");
+    let mut out = String::new();
+    for line in english.lines() {
+        match line.split_once(" = \"") {
+            Some((key, _)) if key.trim() == "lang" => out.push_str("lang = \"xx\""),
+            Some((key, rest)) if !line.trim_start().starts_with('#') => {
+                let value = rest.strip_suffix('"').expect("one-line texts");
+                out.push_str(&format!(
+                    "{key} = \"{OPEN}{}{CLOSE}\"",
+                    open_placeholders(value)
+                ));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Puts each `{name}` outside the markers, so the value it receives is checked too: a
+/// code such as `consumer` filled into a translated sentence is as untranslated as a
+/// sentence written in code.
+fn open_placeholders(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let name_len = rest[open + 1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(0);
+        let end = open + 1 + name_len;
+        if name_len > 0 && rest[end..].starts_with('}') {
+            out.push_str(&rest[..open]);
+            out.push(CLOSE);
+            out.push_str(&rest[open..=end]);
+            out.push(OPEN);
+            rest = &rest[end + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = &rest[open + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a person reads: text outside tags, plus the attributes browsers show or speak.
+fn visible_text(html: &str) -> String {
+    let mut html = html.to_string();
+    // `<code>` shows stored records verbatim (an audit event's detail, a run's summary):
+    // the record, not words chosen for the reader.
+    for (open, close) in [
+        ("<script", "</script>"),
+        ("<style", "</style>"),
+        ("<!--", "-->"),
+        ("<code>", "</code>"),
+    ] {
+        while let Some(start) = html.find(open) {
+            let end = html[start..]
+                .find(close)
+                .map_or(html.len(), |e| start + e + close.len());
+            html.replace_range(start..end, " ");
+        }
+    }
+    let mut text = String::new();
+    let mut rest = html.as_str();
+    while let Some(lt) = rest.find('<') {
+        text.push_str(&rest[..lt]);
+        text.push(' ');
+        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        let tag = &rest[lt..end];
+        for attribute in ["aria-label=\"", "placeholder=\"", "alt=\"", "title=\""] {
+            if let Some(at) = tag.find(attribute) {
+                let value = &tag[at + attribute.len()..];
+                text.push_str(value.split('"').next().unwrap_or_default());
+                text.push(' ');
+            }
+        }
+        rest = &rest[end..];
+    }
+    text.push_str(rest);
+    [
+        ("&amp;", "&"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#x27;", "'"),
+        ("&#39;", "'"),
+        ("&#x3D;", "="),
+        ("&nbsp;", " "),
+    ]
+    .iter()
+    .fold(text, |t, (entity, c)| t.replace(entity, c))
+}
+
+/// The words left once every (possibly nested) catalogue text is taken out, less those
+/// the test supplied or that hold no language (numbers, references, addresses).
+fn untranslated(text: &str, supplied: &[&str]) -> Vec<String> {
+    let mut text = text.to_string();
+    loop {
+        let innermost = text.find(CLOSE).and_then(|close| {
+            text[..close]
+                .rfind(OPEN)
+                .map(|open| (open, close + CLOSE.len_utf8()))
+        });
+        match innermost {
+            Some((open, close)) => text.replace_range(open..close, " "),
+            None => break,
+        }
+    }
+    for phrase in supplied.iter().filter(|s| s.contains(' ')) {
+        text = text.replace(phrase, " ");
+    }
+    text.split_whitespace()
+        .filter(|w| !supplied.contains(w))
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .filter(|w| !w.contains('@') && !w.starts_with("http"))
+        // References (DSAR-2026-0001) and ids: no lower-case words in them.
+        .filter(|w| w.chars().any(|c| c.is_lowercase()))
+        .map(str::to_string)
+        .collect()
+}
+
+fn assert_translated(what: &str, text: &str, supplied: &[&str]) {
+    let left = untranslated(text, supplied);
+    assert!(
+        left.is_empty(),
+        "{what} shows words that are not in the catalogue: {left:?}\n---\n{text}"
+    );
+}
+
+/// What the test itself supplied: the organisation's and configuration's texts (the
+/// operator's own words) and the person's name.
+const SUPPLIED: &[&str] = &[
+    "Test Org",
+    "Account ID",
+    "Shown under Settings in your account",
+    "Jane Doe",
+    "Test Authority",
+    "Paula Phone",
+    "Called to ask what we hold about her.",
+    crate::agent_web::CONSUMER_NAME,
+    crate::agent_web::AGENT_NAME,
+    crate::agent_web::AGENT_ORG,
+    // What staff wrote in the test.
+    "Which account?",
+    "Many systems.",
+    "Asked weekly.",
+    // The actor `TestApp::staff` records for the accounts it creates.
+    "test",
+];
+
+/// A portal speaking the pseudo-language "xx".
+async fn spawn_in_pseudo_language() -> (TestApp, tempfile::TempDir) {
+    spawn_in_pseudo_language_with(|_| {}).await
+}
+
+async fn spawn_in_pseudo_language_with(
+    tweak: impl FnOnce(&mut dsar_portal::config::Settings),
+) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("locales")).expect("locales dir");
+    std::fs::write(dir.path().join("locales/xx.toml"), pseudo_catalogue()).expect("write");
+    let templates = dir.path().to_path_buf();
+    let app = spawn_app_with(&Backend::Sqlite, move |s| {
+        s.organisation.language = "xx".into();
+        s.templates_dir = Some(templates);
+        // The configured sentence is the operator's, in their language; its English
+        // default would show as untranslated.
+        s.organisation.supervisory_authority = "Test Authority".into();
+        tweak(s);
+    })
+    .await;
+    (app, dir)
+}
+
+/// Checks a page's status, its language and its words; returns the page.
+fn page(what: &str, (status, html): (u16, String), expected: u16) -> String {
+    assert_eq!(status, expected, "{what}: {html}");
+    assert!(html.contains("<html lang=\"xx\">"), "{what} is in xx");
+    assert_translated(what, &visible_text(&html), SUPPLIED);
+    html
+}
+
+/// Checks every email written so far: subject, text and HTML.
+async fn check_emails(app: &TestApp, at_least: usize) {
+    let emails = app.emails(at_least).await;
+    for email in &emails {
+        let what = format!("email {:?}", email.subject);
+        assert_translated(&what, &email.subject, SUPPLIED);
+        assert_translated(&what, &email.text, SUPPLIED);
+        assert_translated(&what, &visible_text(&email.html), SUPPLIED);
+    }
+}
+
+#[actix_web::test]
+async fn a_translation_reaches_every_page_error_and_email() {
+    let (app, _templates) = spawn_in_pseudo_language().await;
+
+    // The consumer's pages, with the messages chosen in Rust: form errors, the
+    // due date's month, the status timeline's moments.
+    page("home", app.get("/").await, 200);
+    page("chooser", app.get("/requests/new").await, 200);
+    page(
+        "form",
+        app.get("/requests/new?jurisdiction=california").await,
+        200,
+    );
+    let refused = page(
+        "form with errors",
+        app.submit("california", &[("kind", "access"), ("name", "Jane Doe")])
+            .await,
+        422,
+    );
+    assert!(refused.contains("role=\"alert\""));
+    let status_path = app
+        .file_and_verify("california", "deletion", "jane@example.com")
+        .await;
+    page("status", app.get(&status_path).await, 200);
+    page(
+        "unknown link",
+        app.get("/status/not-a-real-token").await,
+        404,
+    );
+
+    // Error pages written by `AppError`: not found, a form without its CSRF token,
+    // a body over the limit.
+    let missing = page("not found", app.get("/no-such-page").await, 404);
+    assert!(missing.contains("⟪Page not found⟫"), "{missing}");
+    let forged = page(
+        "no CSRF token",
+        app.post_form("/requests", &[("jurisdiction", "eu")]).await,
+        403,
+    );
+    assert!(forged.contains("⟪This form has expired"), "{forged}");
+    let long = "x".repeat(70 * 1024);
+    page(
+        "too large",
+        app.post_form("/requests", &[("details", &long)]).await,
+        413,
+    );
+
+    // Staff pages and their refusals, including messages built from other texts
+    // ("{action} is not possible…", "Please write {what}.").
+    let admin = app.staff("admin").await;
+    let id = app.only_request_id();
+    let request_page = format!("/staff/requests/{id}");
+    for (what, path) in [
+        ("queue", "/staff"),
+        ("request", request_page.as_str()),
+        ("accounts", "/staff/accounts"),
+        ("audit", "/staff/audit"),
+        ("metrics", "/staff/metrics"),
+        ("agents", "/staff/agents"),
+        ("new request", "/staff/requests/new"),
+    ] {
+        page(what, admin.get(path).await, 200);
+    }
+    page(
+        "note without text",
+        admin.act(&id, &[("action", "note"), ("body", " ")]).await,
+        400,
+    );
+    page(
+        "extension without a reason",
+        admin
+            .act(&id, &[("action", "extend"), ("reason", "")])
+            .await,
+        400,
+    );
+    let not_now = page(
+        "a step the request is not at",
+        admin.act(&id, &[("action", "info_received")]).await,
+        409,
+    );
+    assert!(
+        not_now.contains("⟪Recording the reply⟫⟪ is not possible"),
+        "{not_now}"
+    );
+    let password = page(
+        "password too short",
+        admin
+            .post(
+                "/staff/password",
+                "/staff/password",
+                &[
+                    ("current", STAFF_PASSWORD),
+                    ("new", "short"),
+                    ("repeat", "short"),
+                ],
+            )
+            .await,
+        422,
+    );
+    assert!(
+        password.contains("⟪Use at least ⟫12⟪ characters.⟫"),
+        "{password}"
+    );
+    page(
+        "login",
+        Staff::anonymous(&app).get("/staff/login").await,
+        200,
+    );
+
+    // A request entered by staff: the refusal of a date too far back names the
+    // earliest day; the entered request's page names its channel and due date.
+    let ancient = days_ago(400).to_string();
+    page(
+        "entered too late",
+        enter(&admin, &phone_request(&ancient, "paula@example.net")).await,
+        422,
+    );
+    let received = days_ago(3).to_string();
+    let (status, body) = enter(&admin, &phone_request(&received, "paula@example.net")).await;
+    assert_eq!(status, 303, "{body}");
+    let entered: String = app.db(|c| {
+        requests::table
+            .filter(requests::source.eq("phone"))
+            .select(requests::id)
+            .first(c)
+            .expect("the entered request")
+    });
+    page(
+        "entered request",
+        admin.get(&format!("/staff/requests/{entered}")).await,
+        200,
+    );
+
+    check_emails(&app, 2).await;
+
+    // The JSON API stays English for the programs that read it.
+    let r = app
+        .client
+        .post(app.url("/api/v1/requests"))
+        .header("content-type", "application/json")
+        .body("[]")
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 400);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["message"], "The body must be a JSON object.");
+}
+
+/// An agent files with a document, the person confirms, and staff work the request
+/// through acknowledgement, a question, an extension and a refusal: each page and
+/// each email on the way.
+#[actix_web::test]
+async fn a_translation_reaches_an_agents_request_and_its_decisions() {
+    let (app, _templates) = spawn_in_pseudo_language().await;
+    page(
+        "agent's form with a missing document",
+        agent_submit(
+            &app,
+            "access",
+            &agent_fields("access", "signed_permission"),
+            None,
+        )
+        .await,
+        422,
+    );
+    page(
+        "submitted",
+        agent_submit(
+            &app,
+            "access",
+            &agent_fields("access", "signed_permission"),
+            Some(("permission.pdf", PDF)),
+        )
+        .await,
+        200,
+    );
+    let mail = app
+        .email_where("to verify", |m| m.text.contains("/verify/"))
+        .await;
+    let verify = link_path(&mail.text, "/verify/");
+    let confirm = page("confirm email", app.get(&verify).await, 200);
+    page(
+        "email confirmed",
+        app.post_with_csrf(&confirm, &verify).await,
+        200,
+    );
+    let link = confirm_link(&app).await;
+    let question = page("the person's confirmation", app.get(&link).await, 200);
+    let csrf = hidden(&question, "csrf_token");
+    page(
+        "no answer chosen",
+        app.post_form(&link, &[("csrf_token", &csrf), ("decision", "maybe")])
+            .await,
+        400,
+    );
+    page(
+        "agent confirmed",
+        app.post_form(&link, &[("csrf_token", &csrf), ("decision", "confirm")])
+            .await,
+        200,
+    );
+    page("answered link", app.get(&link).await, 409);
+
+    let handler = app.staff("handler").await;
+    let id = app.only_request_id();
+    let request_page = format!("/staff/requests/{id}");
+    page(
+        "request with a document",
+        handler.get(&request_page).await,
+        200,
+    );
+    for (what, fields) in [
+        ("acknowledge", vec![("action", "acknowledge")]),
+        (
+            "ask",
+            vec![("action", "request_info"), ("message", "Which account?")],
+        ),
+        ("reply", vec![("action", "info_received")]),
+        (
+            "extend",
+            vec![("action", "extend"), ("reason", "Many systems.")],
+        ),
+    ] {
+        let (status, body) = handler.act(&id, &fields).await;
+        assert_eq!(status, 303, "{what}: {body}");
+    }
+    page(
+        "refusal without a reason",
+        handler.act(&id, &[("action", "deny"), ("code", "")]).await,
+        400,
+    );
+    let (status, body) = handler
+        .act(
+            &id,
+            &[
+                ("action", "deny"),
+                ("code", "manifestly_unfounded_or_excessive"),
+                ("message", "Asked weekly."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "deny: {body}");
+    page("request refused", handler.get(&request_page).await, 200);
+    page("queue", handler.get("/staff?status=all").await, 200);
+    page(
+        "metrics with a refusal",
+        handler.get("/staff/metrics").await,
+        200,
+    );
+    // Acknowledgement, question, extension and refusal reach the person and the agent.
+    check_emails(&app, 8).await;
+}
+
+/// An access request fulfilled with a package from a real (MariaDB) analytics store:
+/// the download page and the report inside the ZIP.
+#[actix_web::test]
+async fn a_translation_reaches_the_access_package() {
+    let Some(url) = crate::matomo_db::db_url() else {
+        return;
+    };
+    let var = format!("MATOMO_URL_XX_{}", std::process::id());
+    std::env::set_var(&var, &url);
+    let (_store, mut cfg) = seeded_store(&url);
+    cfg.url_env = Some(var);
+    let (app, _templates) = spawn_in_pseudo_language_with(move |s| {
+        s.connectors = vec![cfg];
+    })
+    .await;
+    let (id, handler) = alices_checked_access_request(&app).await;
+    let path = format!("/staff/requests/{id}");
+    page(
+        "package before the exports",
+        handler.post(&path, &format!("{path}/package"), &[]).await,
+        409,
+    );
+    find_and_export(&app, &handler, &id).await;
+    let (status, body) = handler.post(&path, &format!("{path}/package"), &[]).await;
+    assert_eq!(status, 303, "{body}");
+    let mail = app
+        .email_where("with the download link", |m| m.text.contains("/download/"))
+        .await;
+    let download = link_path(&mail.text, "/download/");
+    let offer = page("download", app.get(&download).await, 200);
+    let r = take_download(&app, &download, &offer).await;
+    assert_eq!(r.status().as_u16(), 200);
+    let bytes = r.bytes().await.expect("zip").to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+    let mut report = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("report.html").expect("report"),
+        &mut report,
+    )
+    .expect("utf8");
+    assert!(report.contains("<html lang=\"xx\">"));
+    // The report lists the files by system and table: names from the store, not words.
+    let files: Vec<String> = (0..zip.len())
+        .filter_map(|i| {
+            zip.by_index(i)
+                .ok()
+                .and_then(|f| f.name().ok().map(|n| n.to_string()))
+        })
+        .flat_map(|name| {
+            name.split(['/', '.'])
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let text = visible_text(&report)
+        .split_whitespace()
+        // File names ("analytics/log_visit.json,", ".csv,"), never a marker.
+        .filter(|w| !(w.contains('/') || w.starts_with('.')) || w.contains([OPEN, CLOSE]))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let supplied: Vec<&str> = SUPPLIED
+        .iter()
+        .copied()
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    assert_translated("the package's report", &text, &supplied);
+    page("download after one", app.get(&download).await, 200);
+    check_emails(&app, 3).await;
+}
+
+#[test]
+fn leftover_english_is_found_and_catalogue_text_is_not() {
+    let html = "<p>⟪Due on ⟪4⟫ ⟪March⟫ 2026⟫</p><p title=\"Close\">Reference DSAR-2026-0001</p>";
+    assert_eq!(
+        untranslated(&visible_text(html), &[]),
+        ["Close", "Reference"]
+    );
+    assert!(untranslated(&visible_text("<p>⟪Hello ⟫Jane Doe⟪!⟫</p>"), SUPPLIED).is_empty());
+    assert_eq!(
+        open_placeholders("Write to <a href=\"mailto:{email}\">{email}</a> {not one}"),
+        "Write to <a href=\"mailto:⟫{email}⟪\">⟫{email}⟪</a> {not one}"
+    );
+    // A placeholder inside an attribute leaves the markers balanced once tags go.
+    let link = format!(
+        "⟪{}⟫",
+        open_placeholders("Write to <a href=\"mailto:{email}\">{email}</a>.")
+    );
+    let shown = visible_text(&link.replace("{email}", "a@b.example"));
+    assert!(untranslated(&shown, &[]).is_empty(), "{shown}");
+}
