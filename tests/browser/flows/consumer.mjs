@@ -93,7 +93,7 @@ export async function brokenLink(browser, env) {
     const missing = await page.goto(env.base + "/no-such-page");
     check(missing.status() === 404, "a missing page answers 404");
     await expectText(page, "Page not found");
-    await visit(page, "not-found", false);
+    await visit(page, "not-found", viewport === DESKTOP);
     await page.context().close();
   }
 }

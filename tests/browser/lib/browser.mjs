@@ -80,6 +80,7 @@ const MAIN_PAGES = new Set([
   "status",
   "download",
   "confirm-agent",
+  "not-found",
   "staff-queue",
   "staff-request",
 ]);
