@@ -63,6 +63,28 @@ impl AppError {
         }
     }
 
+    /// A response's status and `Retry-After`, whatever shape its body takes (an HTML
+    /// page, the API's JSON, a DRP error object); an internal error's cause is logged.
+    pub fn response_builder(&self) -> actix_web::HttpResponseBuilder {
+        if let AppError::Internal(e) = self {
+            // The chain names types and causes, never user input: our errors carry none.
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        // Clients that retry need to know when (it was missing on JSON 503/429; found by
+        // tests/api/reliability.rs).
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unavailable => {
+                resp.insert_header((header::RETRY_AFTER, "30"));
+            }
+            _ => {}
+        }
+        resp
+    }
+
     /// The catalogue key of the error page's heading.
     pub fn title_key(&self) -> &'static str {
         match self {
@@ -137,17 +159,7 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        if let AppError::Internal(e) = self {
-            // The chain names types and causes, never user input: our errors carry none.
-            tracing::error!(error = %format!("{e:#}"), "internal error");
-        }
-        let mut resp = HttpResponse::build(self.status_code());
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
-        if matches!(self, AppError::Unavailable) {
-            resp.insert_header((header::RETRY_AFTER, "30"));
-        }
+        let mut resp = self.response_builder();
         // English here; `web::error_pages` puts the page into the portal's language and
         // layout. This one stays for when that cannot run (no state, a template error).
         resp.content_type("text/html; charset=utf-8")
@@ -206,9 +218,6 @@ impl ResponseError for ApiError {
         self.0.status_code()
     }
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(e) = &self.0 {
-            tracing::error!(error = %format!("{e:#}"), "internal error");
-        }
         let code = match &self.0 {
             AppError::BadRequest(_) => "bad_request",
             AppError::Forbidden(_) => "forbidden",
@@ -220,19 +229,7 @@ impl ResponseError for ApiError {
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };
-        let mut resp = HttpResponse::build(self.status_code());
-        // The same Retry-After as the HTML pages: API clients are the ones that retry
-        // (it was missing on JSON 503/429; found by tests/api/reliability.rs).
-        match &self.0 {
-            AppError::TooManyRequests { retry_after_secs } => {
-                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-            }
-            AppError::Unavailable => {
-                resp.insert_header((header::RETRY_AFTER, "30"));
-            }
-            _ => {}
-        }
-        resp.json(
+        self.0.response_builder().json(
             serde_json::json!({"error": code, "message": self.0.public_message().to_string()}),
         )
     }

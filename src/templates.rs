@@ -237,6 +237,32 @@ impl Templates {
         self.catalogue.text(key, &[])
     }
 
+    /// The portal's catalogue, for pages written without a template (the plain error page).
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// A moment on the staff pages, where times are compared at a glance: ISO date and
+    /// time in UTC, with the catalogue placing them ("2026-03-04 14:05 UTC").
+    pub fn timestamp(&self, t: chrono::NaiveDateTime) -> String {
+        self.moment(t, "%H:%M")
+    }
+
+    /// Like `timestamp`, to the second (the audit log).
+    pub fn timestamp_seconds(&self, t: chrono::NaiveDateTime) -> String {
+        self.moment(t, "%H:%M:%S")
+    }
+
+    fn moment(&self, t: chrono::NaiveDateTime, time: &str) -> String {
+        self.phrase(
+            "dates.timestamp_utc",
+            &[
+                ("date", &t.format("%Y-%m-%d").to_string()),
+                ("time", &t.format(time).to_string()),
+            ],
+        )
+    }
+
     /// A day as the portal's language writes it in a sentence.
     pub fn date(&self, d: chrono::NaiveDate) -> String {
         self.catalogue.date(d)

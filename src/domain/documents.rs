@@ -64,8 +64,17 @@ impl DocumentType {
             .find(|t| t.media_type() == media_type)
     }
 
+    /// "PDF", for a list of documents.
+    pub fn format_key(self) -> &'static str {
+        match self {
+            DocumentType::Pdf => key("document_formats.pdf"),
+            DocumentType::Png => key("document_formats.png"),
+            DocumentType::Jpeg => key("document_formats.jpeg"),
+        }
+    }
+
     /// "a PDF file", for messages to people.
-    pub fn noun_key(self) -> &'static str {
+    fn noun_key(self) -> &'static str {
         match self {
             DocumentType::Pdf => key("document_types.pdf"),
             DocumentType::Png => key("document_types.png"),

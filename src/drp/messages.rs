@@ -92,15 +92,15 @@ impl Exercise {
         }
     }
 
-    /// Plain words for staff.
-    pub fn label(self) -> &'static str {
+    /// The catalogue key of its name as staff read it.
+    pub fn label_key(self) -> &'static str {
         match self {
-            Exercise::Access => "Access to personal data",
-            Exercise::Deletion => "Deletion of personal data",
-            Exercise::SaleOptOut => "Opt out of the sale of personal data",
-            Exercise::SaleOptIn => "Opt back in to the sale of personal data",
-            Exercise::AccessCategories => "Access to the categories of personal data",
-            Exercise::AccessSpecific => "Access to specific pieces of personal data",
+            Exercise::Access => key("drp_exercises.access"),
+            Exercise::Deletion => key("drp_exercises.deletion"),
+            Exercise::SaleOptOut => key("drp_exercises.sale_opt_out"),
+            Exercise::SaleOptIn => key("drp_exercises.sale_opt_in"),
+            Exercise::AccessCategories => key("drp_exercises.access_categories"),
+            Exercise::AccessSpecific => key("drp_exercises.access_specific"),
         }
     }
 

@@ -226,27 +226,19 @@ fn intake_of(
     };
     // Stored with the request for staff, so written in the portal's language now.
     let t = &state.templates;
-    let scope = match req.exercise {
-        Exercise::AccessCategories => t.phrase("drp_filing.scope_categories", &[]),
-        Exercise::AccessSpecific => t.phrase("drp_filing.scope_specific", &[]),
-        _ => String::new(),
+    let exercise = t.label(req.exercise.label_key());
+    let relationships = req.relationships.join(", ");
+    let mut args = vec![
+        ("agent", agent.name.as_str()),
+        ("agent_id", agent.id.as_str()),
+        ("exercise", exercise.as_str()),
+    ];
+    let details = if req.relationships.is_empty() {
+        t.phrase("drp_filing.details", &args)
+    } else {
+        args.push(("relationships", relationships.as_str()));
+        t.phrase("drp_filing.details_with_relationships", &args)
     };
-    let mut details = t.phrase(
-        "drp_filing.details",
-        &[
-            ("agent", &agent.name),
-            ("agent_id", &agent.id),
-            ("exercise", req.exercise.as_str()),
-            ("scope", &scope),
-        ],
-    );
-    if !req.relationships.is_empty() {
-        details.push(' ');
-        details.push_str(&t.phrase(
-            "drp_filing.relationships",
-            &[("relationships", &req.relationships.join(", "))],
-        ));
-    }
     Ok(ValidIntake {
         kind,
         jurisdiction: place,

@@ -9,8 +9,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
 pub const MIN_LENGTH: usize = 12;
-/// Longest accepted password, in bytes: argon2 takes any length, the bound keeps one
-/// login from costing more than another.
+/// Longest accepted password, in characters: argon2 takes any length, the bound keeps
+/// one login from costing more than another.
 pub const MAX_LENGTH: usize = 1024;
 
 pub struct Hasher {
@@ -74,7 +74,7 @@ pub fn check_new(password: &str, email: &str) -> Result<(), Message> {
     if password.chars().count() < MIN_LENGTH {
         return Err(msg("errors.password_too_short").with("min", MIN_LENGTH));
     }
-    if password.len() > MAX_LENGTH {
+    if password.chars().count() > MAX_LENGTH {
         return Err(msg("errors.password_too_long").with("max", MAX_LENGTH));
     }
     if password.to_lowercase().contains(&email.to_lowercase()) {

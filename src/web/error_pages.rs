@@ -1,16 +1,23 @@
 //! Error pages in the portal's language and layout.
 //!
 //! `AppError::error_response` cannot reach the portal's state, so it writes a plain
-//! English page. This middleware sees the error behind each HTML response and, when it
-//! is an `AppError`, writes the page again from `pages/error` with the catalogue and
-//! the organisation's branding; status and headers (`Retry-After`…) are kept. The JSON
-//! API answers with `ApiError`, which it leaves alone. If the template fails, the plain
-//! page stays: an error path must not depend on the template engine working.
+//! English page. This middleware sees the error behind each response and, when it is an
+//! `AppError`, writes the page again from `pages/error` with the catalogue and the
+//! organisation's branding; status and headers (`Retry-After`…) are kept. The JSON API
+//! (`ApiError`) and the DRP endpoints (`DrpError`) answer programs and are left alone.
+//! If the template fails, the plain page is written in the portal's language: an error
+//! path must not depend on the template engine working.
+//!
+//! A form body over its limit is refused by actix's `Bytes` extractor before any handler
+//! runs, with an English text of its own; it gets the portal's page too.
 
-use crate::error::AppError;
+use crate::error::{plain_error_page, AppError};
+use crate::i18n::msg;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web;
 use serde_json::json;
@@ -20,17 +27,27 @@ pub async fn localise(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
-    let page = match (
-        res.request().app_data::<web::Data<AppState>>(),
-        res.response()
-            .error()
-            .and_then(|e| e.as_error::<AppError>()),
-    ) {
-        (Some(state), Some(e)) if !is_redirect(e) => page_for(state, e),
+    let state = res.request().app_data::<web::Data<AppState>>();
+    let page = match (state, res.response().error()) {
+        (Some(state), Some(error)) => match error.as_error::<AppError>() {
+            Some(e) if is_redirect(e) => None,
+            Some(e) => Some(page_for(state, e)),
+            None => error
+                .as_error::<PayloadError>()
+                .map(|p| page_for(state, &payload_refusal(p))),
+        },
         _ => None,
     };
     Ok(match page {
-        Some(body) => res.map_body(|_, _| BoxBody::new(body)),
+        Some(body) => {
+            let mut res = res.map_body(|_, _| BoxBody::new(body));
+            // The extractor's refusal was plain text; the page is HTML.
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            res
+        }
         None => res.map_into_boxed_body(),
     })
 }
@@ -42,15 +59,23 @@ fn is_redirect(e: &AppError) -> bool {
     )
 }
 
-fn page_for(state: &AppState, e: &AppError) -> Option<String> {
+/// A body the extractor refused, as the refusal the portal words itself.
+fn payload_refusal(p: &PayloadError) -> AppError {
+    match p {
+        PayloadError::Overflow => AppError::TooLarge(msg("errors.form_too_large")),
+        _ => AppError::BadRequest(msg("errors.form_unreadable")),
+    }
+}
+
+fn page_for(state: &AppState, e: &AppError) -> String {
     let templates = &state.templates;
     let ctx = json!({
         "title": templates.label(e.title_key()),
         "message": templates.message(&e.public_message()),
         "org": state.org_context(),
     });
-    templates
-        .page("pages/error", &ctx)
-        .map_err(|err| tracing::error!(error = %err, "error page template failed"))
-        .ok()
+    templates.page("pages/error", &ctx).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "error page template failed");
+        plain_error_page(e, templates.catalogue())
+    })
 }

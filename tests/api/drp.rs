@@ -920,7 +920,7 @@ async fn the_api_is_off_without_a_business_id() {
         )
         .await;
         assert_eq!(s, 404, "pairing");
-        let (s, _) = call(
+        let (s, body) = call(
             &app,
             reqwest::Method::POST,
             "/v1/data-rights-request",
@@ -929,6 +929,10 @@ async fn the_api_is_off_without_a_business_id() {
         )
         .await;
         assert_eq!(s, 404, "exercise");
+        // Agents are programs: the protocol's error object, never an HTML page.
+        let error: Value = serde_json::from_str(&body).expect("a JSON error object");
+        assert_eq!(error["code"], "404", "{body}");
+        assert_eq!(error["fatal"], true, "{body}");
     }
 }
 
@@ -942,11 +946,16 @@ async fn calls_are_rate_limited() {
         })
         .await;
         let mut statuses = Vec::new();
+        let mut last = String::new();
         for _ in 0..5 {
-            let (s, _) = app.get(&format!("/v1/agent/{AGENT}")).await;
+            let (s, body) = app.get(&format!("/v1/agent/{AGENT}")).await;
             statuses.push(s);
+            last = body;
         }
         assert_eq!(statuses[..3], [403, 403, 403], "{statuses:?}");
         assert_eq!(statuses[3..], [429, 429], "{statuses:?}");
+        let error: Value = serde_json::from_str(&last).expect("a JSON error object");
+        assert_eq!(error["code"], "429", "{last}");
+        assert_eq!(error["fatal"], false, "worth retrying later: {last}");
     }
 }

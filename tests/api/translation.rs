@@ -138,8 +138,12 @@ fn untranslated(text: &str, supplied: &[&str]) -> Vec<String> {
         .filter(|w| !supplied.contains(w))
         .filter(|w| w.chars().any(char::is_alphabetic))
         .filter(|w| !w.contains('@') && !w.starts_with("http"))
-        // References (DSAR-2026-0001) and ids: no lower-case words in them.
-        .filter(|w| w.chars().any(|c| c.is_lowercase()))
+        // References (DSR-QRHJ-KBMP) and ids: upper case with a hyphen or a digit.
+        .filter(|w| {
+            let code = !w.chars().any(char::is_lowercase)
+                && w.chars().any(|c| c == '-' || c.is_ascii_digit());
+            !code
+        })
         .map(str::to_string)
         .collect()
 }
@@ -262,6 +266,13 @@ async fn a_translation_reaches_every_page_error_and_email() {
         app.post_form("/requests", &[("details", &long)]).await,
         413,
     );
+    // Refused by actix's body extractor before the handler runs.
+    let refused = page(
+        "too large for a short form",
+        app.post_form("/staff/login", &[("email", &long)]).await,
+        413,
+    );
+    assert!(refused.contains("⟪The form is too large."), "{refused}");
 
     // Staff pages and their refusals, including messages built from other texts
     // ("{action} is not possible…", "Please write {what}.").
@@ -542,10 +553,11 @@ async fn a_translation_reaches_the_access_package() {
 
 #[test]
 fn leftover_english_is_found_and_catalogue_text_is_not() {
-    let html = "<p>⟪Due on ⟪4⟫ ⟪March⟫ 2026⟫</p><p title=\"Close\">Reference DSAR-2026-0001</p>";
+    let html =
+        "<p>⟪Due on ⟪4⟫ ⟪March⟫ 2026⟫</p><p title=\"Close\">Reference DSR-QRHJ-KBMP</p> 14:05 UTC";
     assert_eq!(
         untranslated(&visible_text(html), &[]),
-        ["Close", "Reference"]
+        ["Close", "Reference", "UTC"]
     );
     assert!(untranslated(&visible_text("<p>⟪Hello ⟫Jane Doe⟪!⟫</p>"), SUPPLIED).is_empty());
     assert_eq!(

@@ -51,6 +51,43 @@ fn enabled(state: &AppState) -> Result<(), AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// A portal error on a DRP endpoint (the API off, a rate limit, the database down),
+/// answered like the protocol's own refusals: `{code, message, fatal}` in English, with
+/// the status and `Retry-After` of the error. Never an HTML page: agents are programs.
+#[derive(Debug)]
+pub struct DrpError(AppError);
+
+impl std::fmt::Display for DrpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<AppError> for DrpError {
+    fn from(e: AppError) -> Self {
+        DrpError(e)
+    }
+}
+
+impl actix_web::ResponseError for DrpError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code().as_u16();
+        // Worth retrying: the limit passes, the database comes back.
+        let fatal = !matches!(
+            self.0,
+            AppError::TooManyRequests { .. } | AppError::Unavailable | AppError::Internal(_)
+        );
+        let message = self.0.public_message().to_string();
+        self.0
+            .response_builder()
+            .json(crate::drp::status::error_body(status, &message, fatal))
+    }
+}
+
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get("Authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -64,14 +101,14 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 async fn agent_of(
     state: &web::Data<AppState>,
     req: &HttpRequest,
-) -> Result<Option<AgentRow>, AppError> {
+) -> Result<Option<AgentRow>, DrpError> {
     let Some(token) = bearer(req) else {
         return Ok(None);
     };
-    with_conn(state, move |_, conn| {
+    Ok(with_conn(state, move |_, conn| {
         drp::authenticate(conn, &token, crate::clock::now())
     })
-    .await
+    .await?)
 }
 
 async fn pair(
@@ -79,7 +116,7 @@ async fn pair(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, DrpError> {
     enabled(&state)?;
     limit(&state, &req, Bucket::Drp)?;
     let agent_id = path.into_inner();
@@ -102,7 +139,7 @@ async fn agent_info(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, DrpError> {
     enabled(&state)?;
     limit(&state, &req, Bucket::Drp)?;
     match agent_of(&state, &req).await? {
@@ -117,7 +154,7 @@ async fn as_agent<F>(
     state: web::Data<AppState>,
     req: HttpRequest,
     flow: F,
-) -> Result<HttpResponse, AppError>
+) -> Result<HttpResponse, DrpError>
 where
     F: FnOnce(&AppState, &mut crate::db::DbConn, &AgentRow) -> drp::Outcome<StatusObject>
         + Send
@@ -139,7 +176,7 @@ async fn exercise(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, DrpError> {
     as_agent(state, req, move |state, conn, agent| {
         drp::exercise(state, conn, agent, &body, crate::clock::now())
     })
@@ -150,7 +187,7 @@ async fn status(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, DrpError> {
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {
         drp::status_of(state, conn, agent, &id, crate::clock::now())
@@ -163,7 +200,7 @@ async fn revoke(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, DrpError> {
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {
         drp::revoke(state, conn, agent, &id, &body, crate::clock::now())

@@ -23,7 +23,7 @@ async fn render_list(
         .iter()
         .map(|s| json!({"id": s.id, "email": s.email, "role": state.templates.code(crate::domain::labels::role_key, &s.role), "disabled": s.disabled,
                         "is_me": s.id == me.id,
-                        "last_login": s.last_login_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())}))
+                        "last_login": s.last_login_at.map(|t| state.templates.timestamp(t))}))
         .collect();
     page(
         state,

@@ -45,7 +45,7 @@ pub async fn show(
     let events: Vec<_> = rows
         .iter()
         .map(|e| {
-            json!({"seq": e.seq, "at": e.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            json!({"seq": e.seq, "at": state.templates.timestamp_seconds(e.created_at),
                         "actor": actors.name(&state.templates, &e.actor), "action": state.templates.audit_action(&e.action), "request_id": e.request_id,
                         "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "detail": e.detail})
         })

@@ -59,14 +59,14 @@ pub async fn show(
         let actors = super::actors::ActorNames::load(conn)?;
         let timeline: Vec<_> = audit::for_request(conn, &row.id, false)?
             .into_iter()
-            .map(|e| json!({"at": e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(), "actor": actors.name(&state.templates, &e.actor),
+            .map(|e| json!({"at": state.templates.timestamp(e.created_at), "actor": actors.name(&state.templates, &e.actor),
                             "action": state.templates.audit_action(&e.action), "to": e.to_status.as_deref().map(|s| state.templates.status(s)), "to_code": e.to_status, "detail": e.detail,
                             "visible": e.consumer_visible}))
             .collect();
         let note_list: Vec<_> = notes::for_request(conn, &row.id)?
             .into_iter()
             .map(|(author, body, at)| -> Result<_, AppError> {
-                Ok(json!({"author": author, "at": at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                Ok(json!({"author": author, "at": state.templates.timestamp(at),
                           "body": state.cipher.decrypt(notes::BODY_CONTEXT, &body).map_err(AppError::internal)?}))
             })
             .collect::<Result<_, _>>()?;
@@ -115,7 +115,7 @@ pub async fn show(
                     "find": find_summary,
                     "runs": mine.iter().rev().map(|r| json!({
                         "action": state.templates.code(labels::run_action_key, &r.action), "status": state.templates.code(labels::run_status_key, &r.status), "attempts": r.attempts,
-                        "at": r.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                        "at": state.templates.timestamp(r.created_at),
                         "summary": r.summary, "error": r.error,
                     })).collect::<Vec<_>>(),
                 })
@@ -145,9 +145,9 @@ pub async fn show(
                 "kind": state.templates.label(p.kind.label_key()), "kind_code": p.kind.as_str(), "regime": state.templates.label(p.regime.label_key()),
                 "jurisdiction": state.templates.code(labels::jurisdiction_key, &row.jurisdiction), "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
                 "source": state.templates.code(labels::source_key, &row.source), "gpc": row.gpc,
-                "received_at": row.received_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "received_at": state.templates.timestamp(row.received_at),
                 "acknowledge_by": row.acknowledge_by.map(|d| d.to_string()),
-                "acknowledged_at": row.acknowledged_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+                "acknowledged_at": row.acknowledged_at.map(|d| state.templates.timestamp(d)),
                 "respond_by": dl.respond_by.to_string(),
                 "extended_respond_by": dl.extended_respond_by.map(|d| d.to_string()),
                 "due_on": row.due_on.to_string(),
@@ -155,7 +155,7 @@ pub async fn show(
                 "extended": row.extended,
                 "extension_reason": dec(handling::EXTENSION_CONTEXT, &row.extension_reason_enc)?,
                 "paused_days": row.paused_days,
-                "verified_email_at": row.verified_at.map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+                "verified_email_at": row.verified_at.map(|d| state.templates.timestamp(d)),
                 "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| state.templates.label(l.label_key())),
                 "verification": verification,
                 "outcome": row.outcome,
@@ -304,13 +304,13 @@ fn document_context(
     json!({
         "id": d.id,
         "media_type": DocumentType::from_media_type(&d.media_type)
-            .map_or_else(|| d.media_type.clone(), |t| templates.label(t.noun_key())),
+            .map_or_else(|| d.media_type.clone(), |t| templates.label(t.format_key())),
         "size": size,
-        "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        "uploaded_at": templates.timestamp(d.uploaded_at),
         "removed": d.deleted_at.is_some(),
         "review_outcome": d.review_outcome,
         "reviewed_by": reviewer_email.or_else(|| d.reviewed_by.clone()),
-        "reviewed_at": d.reviewed_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        "reviewed_at": d.reviewed_at.map(|t| templates.timestamp(t)),
     })
 }
 
