@@ -242,6 +242,11 @@ impl Templates {
         &self.catalogue
     }
 
+    /// A number with one decimal, with the language's decimal separator ("2.5", "2,5").
+    pub fn decimal(&self, n: f64) -> String {
+        format!("{n:.1}").replace('.', &self.phrase("numbers.decimal_separator", &[]))
+    }
+
     /// A moment on the staff pages, where times are compared at a glance: ISO date and
     /// time in UTC, with the catalogue placing them ("2026-03-04 14:05 UTC").
     pub fn timestamp(&self, t: chrono::NaiveDateTime) -> String {
@@ -396,5 +401,29 @@ mod tests {
             e.contains("no.such.key") && e.contains("pages/link_sent"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        let english = Templates::load(None, "en").expect("en");
+        assert_eq!(english.decimal(2.54), "2.5");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).expect("date");
+        assert_eq!(english.date(day), "4 March 2026");
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("locales")).expect("dir");
+        let other = include_str!("../locales/en.toml")
+            .replace("decimal_separator = \".\"", "decimal_separator = \",\"")
+            .replace("march = \"March\"", "march = \"März\"")
+            .replace(
+                "day = \"{day} {month} {year}\"",
+                "day = \"{day}. {month} {year}\"",
+            );
+        std::fs::write(dir.path().join("locales/xx.toml"), other).expect("write");
+        let translated = Templates::load(Some(dir.path()), "xx").expect("xx");
+        assert_eq!(translated.decimal(2.54), "2,5");
+        assert_eq!(translated.date(day), "4. März 2026");
+        let moment = day.and_hms_opt(14, 5, 0).expect("time");
+        assert_eq!(translated.date_time(moment), "4. März 2026, 14:05 UTC");
     }
 }

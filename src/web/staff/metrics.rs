@@ -74,8 +74,9 @@ async fn load(state: &web::Data<AppState>, year: i32) -> Result<Vec<Row>, AppErr
     Ok(metrics::table(&records))
 }
 
-fn fmt_days(v: Option<f64>) -> String {
-    v.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
+fn fmt_days(templates: &crate::templates::Templates, v: Option<f64>) -> String {
+    v.map(|d| templates.decimal(d))
+        .unwrap_or_else(|| "–".into())
 }
 
 pub async fn show(
@@ -91,7 +92,7 @@ pub async fn show(
         .map(|r| json!({"label": state.templates.label(r.label_key), "received": r.received, "complied_whole": r.complied_whole,
                         "complied_part": r.complied_part, "denied": r.denied,
                         "reasons": r.denied_by_reason.iter().map(|(code, n)| format!("{}: {n}", state.templates.code(decisions::reason_label_key, code))).collect::<Vec<_>>().join(", "),
-                        "median": fmt_days(r.median_days), "mean": fmt_days(r.mean_days)}))
+                        "median": fmt_days(&state.templates, r.median_days), "mean": fmt_days(&state.templates, r.mean_days)}))
         .collect();
     page(
         &state,

@@ -294,11 +294,11 @@ fn document_context(
         n if n < 1024 => templates.phrase("sizes.bytes", &[("n", &n.to_string())]),
         n if n < 1024 * 1024 => templates.phrase(
             "sizes.kilobytes",
-            &[("n", &format!("{:.1}", n as f64 / 1024.0))],
+            &[("n", &templates.decimal(n as f64 / 1024.0))],
         ),
         n => templates.phrase(
             "sizes.megabytes",
-            &[("n", &format!("{:.1}", n as f64 / (1024.0 * 1024.0)))],
+            &[("n", &templates.decimal(n as f64 / (1024.0 * 1024.0)))],
         ),
     };
     json!({
