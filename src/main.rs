@@ -4,6 +4,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dsar_portal::config::Settings;
+use dsar_portal::flows::actors::CLI;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -267,7 +268,7 @@ fn agents_command(settings: Settings, cmd: AgentsCommand) -> anyhow::Result<()> 
             name,
             verify_key,
         } => {
-            let row = drp_directory::add_agent(&mut conn, &id, &name, &verify_key, "cli", now)
+            let row = drp_directory::add_agent(&mut conn, &id, &name, &verify_key, CLI, now)
                 .map_err(fail)?;
             println!("added agent {} ({})", row.id, row.name);
             if settings.drp.business_id.is_none() {
@@ -275,13 +276,13 @@ fn agents_command(settings: Settings, cmd: AgentsCommand) -> anyhow::Result<()> 
             }
         }
         AgentsCommand::Disable { id } => {
-            if !drp_directory::set_enabled(&mut conn, &id, false, "cli", now).map_err(fail)? {
+            if !drp_directory::set_enabled(&mut conn, &id, false, CLI, now).map_err(fail)? {
                 anyhow::bail!("no active agent with id {id}");
             }
             println!("disabled agent {id}");
         }
         AgentsCommand::Enable { id } => {
-            if !drp_directory::set_enabled(&mut conn, &id, true, "cli", now).map_err(fail)? {
+            if !drp_directory::set_enabled(&mut conn, &id, true, CLI, now).map_err(fail)? {
                 anyhow::bail!("no disabled agent with id {id}");
             }
             println!("enabled agent {id}");
@@ -336,7 +337,7 @@ fn staff_command(settings: Settings, cmd: StaffCommand) -> anyhow::Result<()> {
                 &email,
                 role,
                 chosen.as_deref(),
-                "cli",
+                CLI,
                 now,
             )
             .map_err(fail)?;
@@ -346,13 +347,13 @@ fn staff_command(settings: Settings, cmd: StaffCommand) -> anyhow::Result<()> {
             }
         }
         StaffCommand::Disable { email } => {
-            let row = accounts::set_disabled(&mut conn, &email, true, "cli", now).map_err(fail)?;
+            let row = accounts::set_disabled(&mut conn, &email, true, CLI, now).map_err(fail)?;
             println!("disabled {}", row.email);
         }
         StaffCommand::ResetPassword { email } => {
             let chosen = password_from_stdin()?;
             let generated =
-                accounts::reset_password(&mut conn, &hasher, &email, chosen.as_deref(), "cli", now)
+                accounts::reset_password(&mut conn, &hasher, &email, chosen.as_deref(), CLI, now)
                     .map_err(fail)?;
             match generated {
                 Some(p) => println!(

@@ -21,4 +21,6 @@ pub mod actors {
     /// An authorized agent acting for the consumer (web form or DRP).
     pub const AGENT: &str = "agent";
     pub const SYSTEM: &str = "system";
+    /// The operator, through the command line.
+    pub const CLI: &str = "cli";
 }

@@ -9,7 +9,6 @@
 use crate::config::Settings;
 use crate::crypto::rotation::{self, Begun};
 use crate::crypto::{FieldCipher, Keys};
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::{self, DbConn};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -160,7 +159,7 @@ pub fn rotate(settings: &Settings, options: &Options) -> anyhow::Result<Outcome>
     let mut conn = pool.get()?;
     let now = crate::clock::now;
     if let Begun::Started { old, new } = &begun {
-        record(
+        super::audit_operator_task(
             &mut conn,
             "data_key_rotation_started",
             json!({"from_key": old, "to_key": new}),
@@ -189,7 +188,7 @@ pub fn rotate(settings: &Settings, options: &Options) -> anyhow::Result<Outcome>
         .sum::<QueryResult<i64>>()?;
     if outcome.remaining == 0 && outcome.unreadable == 0 {
         outcome.retired = rotation::retire_previous(&sources.data_file)?;
-        record(
+        super::audit_operator_task(
             &mut conn,
             "data_key_rotation_finished",
             json!({"key": outcome.current_key, "retired_keys": outcome.retired}),
@@ -197,31 +196,6 @@ pub fn rotate(settings: &Settings, options: &Options) -> anyhow::Result<Outcome>
         )?;
     }
     Ok(outcome)
-}
-
-/// An audit event without a request: key ids and counts only, never a value.
-fn record(
-    conn: &mut DbConn,
-    action: &str,
-    detail: serde_json::Value,
-    now: chrono::NaiveDateTime,
-) -> anyhow::Result<()> {
-    db::write_tx(conn, |c| {
-        audit::append(
-            c,
-            NewEvent {
-                request_id: None,
-                actor: "cli",
-                action,
-                from_status: None,
-                to_status: None,
-                detail,
-                consumer_visible: false,
-            },
-            now,
-        )
-    })?;
-    Ok(())
 }
 
 #[derive(QueryableByName)]

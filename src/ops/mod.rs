@@ -4,3 +4,32 @@
 pub mod backup;
 pub mod key_rotation;
 pub mod records;
+
+use crate::db::models::audit::{self, NewEvent};
+use crate::db::{self, DbConn};
+
+/// Audits an operator task (a key rotation, a records export) as the command line's,
+/// with no request: its detail holds key ids, ranges and counts, never a value.
+fn audit_operator_task(
+    conn: &mut DbConn,
+    action: &str,
+    detail: serde_json::Value,
+    now: chrono::NaiveDateTime,
+) -> anyhow::Result<()> {
+    db::write_tx(conn, |c| {
+        audit::append(
+            c,
+            NewEvent {
+                request_id: None,
+                actor: crate::flows::actors::CLI,
+                action,
+                from_status: None,
+                to_status: None,
+                detail,
+                consumer_visible: false,
+            },
+            now,
+        )
+    })?;
+    Ok(())
+}

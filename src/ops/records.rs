@@ -13,9 +13,8 @@
 //! in memory at once.
 
 use crate::config::Settings;
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::schema::{request_agents as ra, requests as r};
-use crate::db::{self, DbConn};
+use crate::db::DbConn;
 use crate::domain::deadlines::Regime;
 use crate::domain::decisions;
 use anyhow::{bail, Context};
@@ -306,23 +305,14 @@ pub fn export(settings: &Settings, range: &Range, out: Option<&Path>) -> anyhow:
             }
         }
     };
-    db::write_tx(&mut conn, |c| {
-        audit::append(
-            c,
-            NewEvent {
-                request_id: None,
-                actor: "cli",
-                action: "records_exported",
-                from_status: None,
-                to_status: None,
-                detail: json!({
-                    "since": range.since, "until": range.until, "rows": rows,
-                    "to": if out.is_some() { "file" } else { "stdout" }}),
-                consumer_visible: false,
-            },
-            crate::clock::now(),
-        )
-    })?;
+    super::audit_operator_task(
+        &mut conn,
+        "records_exported",
+        json!({
+            "since": range.since, "until": range.until, "rows": rows,
+            "to": if out.is_some() { "file" } else { "stdout" }}),
+        crate::clock::now(),
+    )?;
     Ok(rows)
 }
 

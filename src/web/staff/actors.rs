@@ -5,6 +5,7 @@
 use crate::db::models::staff;
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::flows::actors;
 use crate::templates::Templates;
 use std::collections::HashMap;
 
@@ -34,11 +35,11 @@ impl ActorNames {
             return templates.phrase("actors.drp_agent", &[("id", agent)]);
         }
         match actor {
-            "consumer" => templates.phrase("actors.consumer", &[]),
-            "agent" => templates.phrase("actors.agent", &[]),
-            "api" => templates.phrase("actors.api", &[]),
-            "system" => templates.phrase("actors.system", &[]),
-            "cli" => templates.phrase("actors.cli", &[]),
+            actors::CONSUMER => templates.phrase("actors.consumer", &[]),
+            actors::AGENT => templates.phrase("actors.agent", &[]),
+            actors::API => templates.phrase("actors.api", &[]),
+            actors::SYSTEM => templates.phrase("actors.system", &[]),
+            actors::CLI => templates.phrase("actors.cli", &[]),
             other => other.to_string(),
         }
     }
