@@ -71,18 +71,16 @@ impl HttpMetrics {
     /// The histograms in the Prometheus text format.
     pub fn write(&self, out: &mut String) {
         let name = "dsar_http_request_duration_seconds";
-        let _ = writeln!(
+        super::metrics::family(
             out,
-            "# HELP {name} Time to answer HTTP requests, by route pattern and status class."
+            name,
+            "histogram",
+            "Time to answer HTTP requests, by route pattern and status class.",
         );
-        let _ = writeln!(out, "# TYPE {name} histogram");
         let Ok(map) = self.series.read() else { return };
         for ((method, route, class), h) in map.iter() {
-            let labels = format!(
-                "method=\"{}\",route=\"{}\",status=\"{class}\"",
-                super::metrics::escape(method),
-                super::metrics::escape(route)
-            );
+            let labels =
+                super::metrics::labels(&[("method", method), ("route", route), ("status", class)]);
             let mut cumulative = 0;
             for (bound, n) in BUCKETS.iter().zip(&h.buckets) {
                 cumulative += n.load(Ordering::Relaxed);

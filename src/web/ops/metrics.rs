@@ -145,29 +145,30 @@ fn read_gauges(conn: &mut crate::db::DbConn, today: chrono::NaiveDate) -> QueryR
 }
 
 fn write_gauges(out: &mut String, g: &Gauges) {
-    header(
+    let name = "dsar_requests";
+    family(
         out,
-        "dsar_requests",
+        name,
+        "gauge",
         "Requests stored, by kind, status and the channel they arrived by.",
     );
     for (kind, status, source, n) in &g.requests {
-        let _ = writeln!(
-            out,
-            "dsar_requests{{kind=\"{}\",status=\"{}\",source=\"{}\"}} {n}",
-            escape(kind),
-            escape(status),
-            escape(source)
-        );
+        let series = labels(&[("kind", kind), ("status", status), ("source", source)]);
+        let _ = writeln!(out, "{name}{{{series}}} {n}");
     }
-    header(
+    let name = "dsar_requests_overdue";
+    family(
         out,
-        "dsar_requests_overdue",
+        name,
+        "gauge",
         "Open requests whose due date has passed.",
     );
-    let _ = writeln!(out, "dsar_requests_overdue {}", g.overdue);
-    header(
+    let _ = writeln!(out, "{name} {}", g.overdue);
+    let name = "dsar_outbox_emails";
+    family(
         out,
-        "dsar_outbox_emails",
+        name,
+        "gauge",
         "Emails not sent: pending (the backlog, including retries) and failed (given up).",
     );
     for status in ["pending", "failed"] {
@@ -176,41 +177,50 @@ fn write_gauges(out: &mut String, g: &Gauges) {
             .iter()
             .find(|(s, _)| s == status)
             .map_or(0, |(_, n)| *n);
-        let _ = writeln!(out, "dsar_outbox_emails{{status=\"{status}\"}} {n}");
+        let _ = writeln!(out, "{name}{{{}}} {n}", labels(&[("status", status)]));
     }
-    header(
+    let name = "dsar_connector_runs";
+    family(
         out,
-        "dsar_connector_runs",
+        name,
+        "gauge",
         "Connector runs not done, by connector, action and status (pending, running, waiting, failed).",
     );
     for (connector, action, status, n) in &g.connector_runs {
-        let _ = writeln!(
-            out,
-            "dsar_connector_runs{{connector=\"{}\",action=\"{}\",status=\"{}\"}} {n}",
-            escape(connector),
-            escape(action),
-            escape(status)
-        );
+        let series = labels(&[
+            ("connector", connector),
+            ("action", action),
+            ("status", status),
+        ]);
+        let _ = writeln!(out, "{name}{{{series}}} {n}");
     }
-    header(
+    let name = "dsar_drp_callbacks_failing";
+    family(
         out,
-        "dsar_drp_callbacks_failing",
+        name,
+        "gauge",
         "Data Rights Protocol status callbacks whose last attempt failed.",
     );
-    let _ = writeln!(
-        out,
-        "dsar_drp_callbacks_failing {}",
-        g.drp_callbacks_failing
-    );
+    let _ = writeln!(out, "{name} {}", g.drp_callbacks_failing);
 }
 
-fn header(out: &mut String, name: &str, help: &str) {
+/// A family's `# HELP` and `# TYPE` lines.
+pub fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} gauge");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+/// A series' labels, `name="value",…`, each value escaped.
+pub fn labels(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A label value as the text format wants it: backslash, quote and newline escaped.
-pub fn escape(value: &str) -> String {
+fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
