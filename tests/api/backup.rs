@@ -3,30 +3,10 @@
 //! and a portal started there with the same keys serves the same requests.
 
 use crate::helpers::*;
+use crate::process::run_cli;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-/// Runs the real binary against `app`'s data folder and database: (success, output).
-pub fn run_cli(app: &TestApp, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dsar-portal"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DSAR_DATA_DIR", &app.data_dir)
-        .env("DSAR_LOG", "warn")
-        .stdin(Stdio::null());
-    if let Some(url) = &app.state.settings.database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let out = cmd.output().expect("run dsar-portal");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use std::process::Command;
 
 /// One filed request as the tests find it again.
 pub struct FiledRequest {
@@ -135,7 +115,7 @@ async fn a_backup_taken_while_serving_restores_into_a_portal_that_serves_the_sam
         let mut restored_db = None;
         if let Backend::Postgres(admin) = &backend {
             // `dsar-portal backup` names the pg_dump command instead of running it.
-            let (ok, out) = run_cli(&app, &["backup", "--to", "x.dump"]);
+            let (ok, out) = run_cli(&app, &["backup", "--to", "x.dump"], None);
             assert!(!ok, "{out}");
             assert!(out.contains("pg_dump --format=custom"), "{out}");
             assert!(!out.contains("postgres@"), "no credentials in the message");
@@ -168,7 +148,11 @@ async fn a_backup_taken_while_serving_restores_into_a_portal_that_serves_the_sam
                     }
                 })
             };
-            let (ok, out) = run_cli(&app, &["backup", "--to", backup.to_str().expect("utf8")]);
+            let (ok, out) = run_cli(
+                &app,
+                &["backup", "--to", backup.to_str().expect("utf8")],
+                None,
+            );
             writer.join().expect("writer");
             assert!(ok, "{out}");
             assert!(out.contains("backup written"), "{out}");
@@ -178,7 +162,11 @@ async fn a_backup_taken_while_serving_restores_into_a_portal_that_serves_the_sam
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "the backup is private");
-            let (ok, out) = run_cli(&app, &["backup", "--to", backup.to_str().expect("utf8")]);
+            let (ok, out) = run_cli(
+                &app,
+                &["backup", "--to", backup.to_str().expect("utf8")],
+                None,
+            );
             assert!(
                 !ok && out.contains("already exists"),
                 "never overwrites: {out}"

@@ -2,46 +2,17 @@
 //! against the same database the server uses.
 
 use crate::helpers::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn cli(app: &TestApp, args: &[&str], stdin: Option<&str>) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dsar-portal"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DSAR_DATA_DIR", &app.data_dir)
-        .env("DSAR_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(url) = &app.state.settings.database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let mut child = cmd.spawn().expect("run dsar-portal");
-    if let Some(mut input) = child.stdin.take() {
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).expect("stdin");
-        }
-    }
-    let out = child.wait_with_output().expect("wait");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use crate::process::run_cli;
 
 #[actix_web::test]
 async fn staff_accounts_are_managed_from_the_command_line() {
     each_backend(|app| async move {
-        let (ok, out) = cli(&app, &["--help"], None);
+        let (ok, out) = run_cli(&app, &["--help"], None);
         assert!(ok);
         for sub in ["serve", "migrate", "check-config", "staff", "audit"] {
             assert!(out.contains(sub), "--help lists {sub}");
         }
-        let (ok, out) = cli(
+        let (ok, out) = run_cli(
             &app,
             &[
                 "staff",
@@ -73,7 +44,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
             .await;
         assert_eq!(status, 303);
 
-        let (ok, out) = cli(
+        let (ok, out) = run_cli(
             &app,
             &[
                 "staff",
@@ -86,7 +57,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
             Some("another long password"),
         );
         assert!(!ok && out.contains("exists already"), "{out}");
-        let (ok, out) = cli(
+        let (ok, out) = run_cli(
             &app,
             &[
                 "staff",
@@ -99,7 +70,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
             None,
         );
         assert!(!ok && out.contains("root"), "{out}");
-        let (ok, _) = cli(
+        let (ok, _) = run_cli(
             &app,
             &[
                 "staff",
@@ -113,7 +84,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
         );
         assert!(!ok, "weak passwords are refused");
 
-        let (ok, out) = cli(
+        let (ok, out) = run_cli(
             &app,
             &["staff", "reset-password", "--email", "handler@corp.example"],
             Some(""),
@@ -123,13 +94,13 @@ async fn staff_accounts_are_managed_from_the_command_line() {
             out.contains("one-time password"),
             "empty stdin: a password is generated and shown once"
         );
-        let (ok, out) = cli(
+        let (ok, out) = run_cli(
             &app,
             &["staff", "disable", "--email", "handler@corp.example"],
             None,
         );
         assert!(ok, "{out}");
-        let (ok, out) = cli(&app, &["staff", "list"], None);
+        let (ok, out) = run_cli(&app, &["staff", "list"], None);
         assert!(ok);
         assert!(
             out.lines()
@@ -157,11 +128,11 @@ async fn audit_verify_passes_and_fails_after_tampering() {
     each_backend(|app| async move {
         app.file_and_verify("eu", "access", "jane@example.com")
             .await;
-        let (ok, out) = cli(&app, &["audit", "verify"], None);
+        let (ok, out) = run_cli(&app, &["audit", "verify"], None);
         assert!(ok, "{out}");
         assert!(out.contains("intact: 3 event(s)"), "{out}");
         app.exec("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2");
-        let (ok, out) = cli(&app, &["audit", "verify"], None);
+        let (ok, out) = run_cli(&app, &["audit", "verify"], None);
         assert!(!ok, "non-zero exit");
         assert!(out.contains("broken at event #2"), "{out}");
     })

@@ -674,3 +674,46 @@ pub fn multipart_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> V
     b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}--\r\n").as_bytes());
     b
 }
+
+/// A port nothing listens on at the moment of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Plain SMTP (no TLS, no login) on this machine's `port`.
+pub fn local_smtp(port: u16) -> dsar_portal::config::SmtpSettings {
+    dsar_portal::config::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: "none".into(),
+        username: None,
+        password_env: None,
+        password_file: None,
+        timeout_seconds: 5,
+    }
+}
+
+/// A webhook connector named `name` calling `base_url`, unsigned until a test sets
+/// its secret; the Matomo fields keep their neutral values.
+pub fn webhook_config(name: &str, base_url: &str) -> dsar_portal::config::ConnectorConfig {
+    dsar_portal::config::ConnectorConfig {
+        name: name.into(),
+        kind: "webhook".into(),
+        url_env: None,
+        url_file: None,
+        table_prefix: String::new(),
+        site_ids: Vec::new(),
+        user_id_from: "email".into(),
+        user_id_salt_env: None,
+        purge_orphaned_actions: false,
+        search_user_id_column: true,
+        batch_size: 100,
+        base_url: Some(base_url.into()),
+        token_env: None,
+        token_file: None,
+        timeout_seconds: 5,
+    }
+}

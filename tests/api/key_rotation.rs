@@ -2,8 +2,9 @@
 //! value (old and new key side by side); resumed, it finishes, deletes the old key file,
 //! leaves every value readable with the new key alone, and audits start and end.
 
-use crate::backup::{file_requests, run_cli, serves_the_same_requests};
+use crate::backup::{file_requests, serves_the_same_requests};
 use crate::helpers::*;
+use crate::process::run_cli;
 use diesel::prelude::*;
 use dsar_portal::crypto::{FieldCipher, Keys};
 use dsar_portal::ops::key_rotation::{count_not_current, ENCRYPTED_COLUMNS};
@@ -68,6 +69,7 @@ async fn rotation_interrupted_then_resumed_re_encrypts_everything_and_retires_th
         let (ok, out) = run_cli(
             &app,
             &["keys", "rotate", "--batch-size", "2", "--max-batches", "1"],
+            None,
         );
         assert!(!ok, "an unfinished rotation says so: {out}");
         assert!(out.contains("run `dsar-portal keys rotate` again"), "{out}");
@@ -83,7 +85,7 @@ async fn rotation_interrupted_then_resumed_re_encrypts_everything_and_retires_th
         serves_the_same_requests(&middle, &filed).await;
 
         // Resumed: continues with the same new key and finishes.
-        let (ok, out) = run_cli(&app, &["keys", "rotate", "--batch-size", "3"]);
+        let (ok, out) = run_cli(&app, &["keys", "rotate", "--batch-size", "3"], None);
         assert!(ok, "{out}");
         assert!(out.contains("continuing the rotation"), "{out}");
         assert!(out.contains("rotation finished"), "{out}");
@@ -108,7 +110,7 @@ async fn rotation_interrupted_then_resumed_re_encrypts_everything_and_retires_th
         for d in started.iter().chain(&finished) {
             assert!(d.contains(&old) && !d.contains('@'), "{d}");
         }
-        let (ok, out) = run_cli(&app, &["audit", "verify"]);
+        let (ok, out) = run_cli(&app, &["audit", "verify"], None);
         assert!(ok, "{out}");
 
         // A portal started on the rotated keys serves the same requests.
@@ -116,7 +118,7 @@ async fn rotation_interrupted_then_resumed_re_encrypts_everything_and_retires_th
         serves_the_same_requests(&after, &filed).await;
 
         // Rotating again starts a new rotation from the now-current key.
-        let (ok, out) = run_cli(&app, &["keys", "rotate"]);
+        let (ok, out) = run_cli(&app, &["keys", "rotate"], None);
         assert!(ok && out.contains("rotation finished"), "{out}");
         assert!(out.contains(new.current_key_id()), "{out}");
     }

@@ -20,6 +20,7 @@ mod matomo_db;
 mod observability;
 mod opt_out;
 mod pages;
+mod process;
 mod proxy_headers;
 mod records;
 mod reliability;

@@ -1,21 +1,14 @@
 //! `/readyz`, `/metrics` and JSON logs.
 
 use crate::helpers::*;
+use crate::process::Server;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 async fn readyz(app: &TestApp, query: &str) -> (u16, Value, String) {
     let (status, body) = app.get(&format!("/readyz{query}")).await;
     let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("JSON: {body}"));
     (status, json, body)
-}
-
-/// A port nothing listens on.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 #[actix_web::test]
@@ -33,18 +26,11 @@ async fn readyz_answers_ready_without_a_login() {
 #[actix_web::test]
 async fn readyz_names_smtp_when_its_port_is_closed_and_reveals_no_address() {
     for backend in backends() {
-        let port = closed_port();
+        // Nothing listens on it.
+        let port = free_port();
         let app = spawn_app_with(&backend, |s| {
             s.worker.enabled = false;
-            s.mail.smtp = Some(dsar_portal::config::SmtpSettings {
-                host: "127.0.0.1".into(),
-                port,
-                tls: "none".into(),
-                username: None,
-                password_env: None,
-                password_file: None,
-                timeout_seconds: 20,
-            });
+            s.mail.smtp = Some(local_smtp(port));
         })
         .await;
         let (status, body, raw) = readyz(&app, "").await;
@@ -66,21 +52,8 @@ async fn readyz_names_a_connector_whose_configuration_is_broken() {
     for backend in backends() {
         let app = spawn_app_with(&backend, |s| {
             s.connectors = vec![dsar_portal::config::ConnectorConfig {
-                name: "shop".into(),
-                kind: "webhook".into(),
-                url_env: None,
-                url_file: None,
-                table_prefix: "matomo_".into(),
-                site_ids: vec![],
-                user_id_from: "email".into(),
-                user_id_salt_env: None,
-                purge_orphaned_actions: false,
-                search_user_id_column: true,
-                batch_size: 100,
-                base_url: Some("https://hooks.internal.example/dsar".into()),
                 token_env: Some("OBSERVABILITY_TEST_UNSET_SECRET".into()),
-                token_file: None,
-                timeout_seconds: 5,
+                ..webhook_config("shop", "https://hooks.internal.example/dsar")
             }];
         })
         .await;
@@ -244,41 +217,18 @@ async fn metrics_need_the_token_when_one_is_set_and_stay_local_otherwise() {
 async fn json_logs_are_one_object_per_line_without_personal_data() {
     const EMAIL: &str = "jason.logline@private-mail.example";
     let dir = tempfile::tempdir().expect("tempdir");
-    let log_path = dir.path().join("portal.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dsar-portal"))
-        .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DSAR_BIND", "127.0.0.1:0")
-        .env("DSAR_DATA_DIR", dir.path().join("data"))
-        .env("DSAR_LOG", "debug")
-        .env("DSAR_LOG_FORMAT", "json")
-        .env("DSAR_RATE_LIMITS__ENABLED", "false")
-        .env("DSAR_WORKER__POLL_MILLISECONDS", "50")
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(log.try_clone().expect("log"))
-        .spawn()
-        .expect("start dsar-portal");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let lines_log = log;
-    std::thread::spawn(move || {
-        use std::io::Write;
-        let mut lines_log = lines_log;
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if let Some(address) = line.split(" listening on ").nth(1) {
-                let _ = tx.send(address.trim().to_string());
-            }
-            let _ = writeln!(lines_log, "{line}");
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the portal started");
+    let data = dir.path().join("data");
+    let config = dir.path().join("dsar-portal.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bind = \"127.0.0.1:0\"\ndata_dir = {data:?}\nlog = \"debug\"\nlog_format = \"json\"\n\
+             [rate_limits]\nenabled = false\n[worker]\npoll_milliseconds = 50\n"
+        ),
+    )
+    .expect("config");
+    let server = Server::start(&config);
+    let base = server.address().await;
 
     let client = new_client();
     let form = client
@@ -308,17 +258,14 @@ async fn json_logs_are_one_object_per_line_without_personal_data() {
         .status();
     assert!(status.as_u16() < 400);
     // Wait for the worker to send the verification email (more log lines on the way).
-    let mail = dir.path().join("data").join("mail");
+    let mail = data.join("mail");
     let deadline = Instant::now() + Duration::from_secs(30);
     while eml_files(&mail).is_empty() {
         assert!(Instant::now() < deadline, "no email was sent");
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-    let _ = child.kill();
-    let _ = child.wait();
-
-    let text = std::fs::read_to_string(&log_path).expect("log");
+    let text = server.stop().join("\n");
     let objects: Vec<Value> = text
         .lines()
         .filter(|l| l.starts_with('{'))

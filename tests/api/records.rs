@@ -2,12 +2,12 @@
 //! against requests filed through every channel, worked, and purged by retention.
 
 use crate::helpers::*;
+use crate::process::cli_output;
 use chrono::{Duration, Months, NaiveDate};
 use diesel::prelude::*;
 use dsar_portal::db::schema::{audit_events, requests};
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 
 const WEB_EMAIL: &str = "wendy.web@example.com";
 const DENIED_EMAIL: &str = "dennis.denied@example.com";
@@ -26,20 +26,10 @@ const NAMES: &[&str] = &[
 const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 
-/// Runs the binary on the app's database; returns (success, stdout, stderr).
+/// `records export` on the app's database; returns (success, stdout, stderr).
 fn records_cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dsar-portal"));
-    cmd.arg("records")
-        .arg("export")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DSAR_DATA_DIR", &app.data_dir)
-        .env("DSAR_LOG", "warn");
-    if let Some(url) = &app.state.settings.database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let out = cmd.output().expect("run dsar-portal");
+    let args: Vec<&str> = ["records", "export"].iter().chain(args).copied().collect();
+    let out = cli_output(app, &args, None);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),

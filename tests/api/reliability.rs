@@ -556,21 +556,9 @@ fn serve_call(mut stream: TcpStream, calls: &Mutex<Vec<Call>>, hold: &Hold) {
 
 fn shop_config(base_url: &str, timeout_seconds: u64) -> ConnectorConfig {
     ConnectorConfig {
-        name: "shop".into(),
-        kind: "webhook".into(),
-        url_env: None,
-        url_file: None,
-        table_prefix: String::new(),
-        site_ids: Vec::new(),
-        user_id_from: "email".into(),
-        user_id_salt_env: None,
-        purge_orphaned_actions: false,
-        search_user_id_column: true,
-        batch_size: 100,
-        base_url: Some(base_url.into()),
         token_env: Some(SHOP_SECRET_VAR.into()),
-        token_file: None,
         timeout_seconds,
+        ..webhook_config("shop", base_url)
     }
 }
 

@@ -8,15 +8,14 @@
 //! headers (`pages::every_response_carries_security_headers`).
 
 use crate::helpers::*;
+use crate::process::Server;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use dsar_portal::db::models::tokens::{self as token_rows, Purpose, TokenRow};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------------
@@ -1467,85 +1466,6 @@ async fn redirects_never_leave_the_site() {
 // 9. No personal data, tokens, passwords or documents in the logs
 // ---------------------------------------------------------------------------------
 
-/// The real binary as a subprocess, its stdout and stderr collected line by line.
-struct Server {
-    child: std::process::Child,
-    lines: Arc<Mutex<Vec<String>>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(config: &std::path::Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dsar-portal"))
-            .args(["--config", &config.to_string_lossy(), "serve"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start dsar-portal");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let mut readers = Vec::new();
-        let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().expect("stdout"));
-        let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().expect("stderr"));
-        for stream in [out, err] {
-            let lines = lines.clone();
-            readers.push(std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    lines.lock().expect("lines").push(line);
-                }
-            }));
-        }
-        Server {
-            child,
-            lines,
-            readers,
-        }
-    }
-
-    /// Waits for a line containing `needle`.
-    async fn line_with(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(l) = self
-                .lines
-                .lock()
-                .expect("lines")
-                .iter()
-                .find(|l| l.contains(needle))
-            {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no line with {needle:?}: {:?}",
-                self.lines
-            );
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Stops the server (SIGTERM, then SIGKILL) and returns everything it printed.
-    fn stop(mut self) -> Vec<String> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        for r in self.readers.drain(..) {
-            let _ = r.join();
-        }
-        let lines = self.lines.lock().expect("lines").clone();
-        lines
-    }
-}
-
 /// Emails the binary wrote as `.eml` files.
 async fn mails_in(dir: &std::path::Path, n: usize) -> Vec<Email> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -1639,13 +1559,7 @@ async fn run_logged_flow(backend: &Backend) {
     )
     .expect("config");
     let server = Server::start(&config);
-    let listening = server.line_with("listening on ").await;
-    let base = listening
-        .split("listening on ")
-        .nth(1)
-        .expect("address")
-        .trim()
-        .to_string();
+    let base = server.address().await;
     let banner = server.line_with("first admin :").await;
     let one_time = banner
         .rsplit(" / ")

@@ -27,13 +27,6 @@ fn aiosmtpd_available() -> bool {
     ok
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn start_smtp(port: u16, maildir: &std::path::Path) -> SmtpServer {
     let child = Command::new("python3")
         .args([
@@ -88,15 +81,7 @@ async fn mail_waits_for_smtp_and_is_delivered_exactly_once() {
         // aiosmtpd creates the Maildir (new/, cur/, tmp/) only when the folder is new.
         let maildir = mail_root.path().join("box");
         let app = spawn_app_with(&backend, |s| {
-            s.mail.smtp = Some(dsar_portal::config::SmtpSettings {
-                host: "127.0.0.1".into(),
-                port,
-                tls: "none".into(),
-                username: None,
-                password_env: None,
-                password_file: None,
-                timeout_seconds: 5,
-            });
+            s.mail.smtp = Some(local_smtp(port));
             s.worker.mail_retry_base_seconds = 1;
         })
         .await;

@@ -258,23 +258,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) -
 }
 
 fn config(base_url: &str) -> ConnectorConfig {
-    ConnectorConfig {
-        name: "shop".into(),
-        kind: "webhook".into(),
-        url_env: None,
-        url_file: None,
-        table_prefix: String::new(),
-        site_ids: Vec::new(),
-        user_id_from: "account_id".into(),
-        user_id_salt_env: None,
-        purge_orphaned_actions: false,
-        search_user_id_column: true,
-        batch_size: 100,
-        base_url: Some(base_url.into()),
-        token_env: None,
-        token_file: None,
-        timeout_seconds: 5,
-    }
+    crate::helpers::webhook_config("shop", base_url)
 }
 
 fn connector(base_url: &str) -> Webhook {

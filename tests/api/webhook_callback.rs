@@ -82,21 +82,9 @@ async fn an_accepted_erase_is_completed_by_one_signed_callback() {
         let app = spawn_app_with(&backend, move |s| {
             s.worker.enabled = false;
             s.connectors = vec![dsar_portal::config::ConnectorConfig {
-                name: "crm".into(),
-                kind: "webhook".into(),
-                url_env: None,
-                url_file: None,
-                table_prefix: "matomo_".into(),
-                site_ids: vec![],
-                user_id_from: "email".into(),
-                user_id_salt_env: None,
-                purge_orphaned_actions: false,
-                search_user_id_column: true,
-                batch_size: 5000,
-                base_url: Some(url),
                 token_env: Some(v),
-                token_file: None,
                 timeout_seconds: 10,
+                ..webhook_config("crm", &url)
             }];
         })
         .await;
