@@ -230,33 +230,25 @@ async fn json_logs_are_one_object_per_line_without_personal_data() {
     let server = Server::start(&config);
     let base = server.address().await;
 
-    let client = new_client();
-    let form = client
-        .get(format!("{base}/requests/new?jurisdiction=eu"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("form");
-    let fields = [
-        ("csrf_token", hidden(&form, "csrf_token")),
-        ("submission_id", hidden(&form, "submission_id")),
-        ("jurisdiction", "eu".to_string()),
-        ("kind", "access".to_string()),
-        ("name", "Jason Logline".to_string()),
-        ("email", EMAIL.to_string()),
-    ];
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let status = client
-        .post(format!("{base}/requests"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&fields))
-        .send()
-        .await
-        .expect("POST")
-        .status();
-    assert!(status.as_u16() < 400);
+    // A browser (a client keeping cookies) files a request through the form.
+    let visitor = Staff::anonymous_at(&base);
+    let form_page = "/requests/new?jurisdiction=eu";
+    let (_, form) = visitor.get(form_page).await;
+    let submission_id = hidden(&form, "submission_id");
+    let (status, _) = visitor
+        .post(
+            form_page,
+            "/requests",
+            &[
+                ("submission_id", &submission_id),
+                ("jurisdiction", "eu"),
+                ("kind", "access"),
+                ("name", "Jason Logline"),
+                ("email", EMAIL),
+            ],
+        )
+        .await;
+    assert!(status < 400);
     // Wait for the worker to send the verification email (more log lines on the way).
     let mail = data.join("mail");
     let deadline = Instant::now() + Duration::from_secs(30);
