@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
@@ -121,8 +122,19 @@ pub struct Organisation {
     pub privacy_policy_url: String,
     /// Data protection officer or privacy contact shown on pages, if different.
     pub dpo_contact: Option<String>,
-    /// Where GDPR/UK GDPR complaints can go (told to the person with every refusal).
+    /// Where GDPR/UK GDPR complaints can go (told to the person with every refusal),
+    /// for every place that `complaint_authorities` does not name.
     pub supervisory_authority: String,
+    /// The authority a person can complain to, per place they live (`eu`, `uk`,
+    /// `california`, `us_other`, `other`): named in refusals, partial answers, refused
+    /// appeals and the access report. Defaults name the ICO for the UK, the California
+    /// Privacy Protection Agency and the state Attorneys General; see
+    /// [`Organisation::complaint_authority`].
+    pub complaint_authorities: BTreeMap<String, String>,
+    /// Whether the organisation sells or shares personal information (CCPA). A refused
+    /// deletion then asks whether the person wants to opt out instead (CCPA regulations
+    /// §7022).
+    pub sells_or_shares: bool,
     /// Language of pages and emails: a catalogue in `locales/` (see `src/i18n.rs`).
     pub language: String,
     /// Header, link and button colour, a hex colour dark enough for white text on it.
@@ -460,10 +472,44 @@ impl Default for Organisation {
             dpo_contact: None,
             supervisory_authority:
                 "the data protection authority of the country where you live or work".into(),
+            complaint_authorities: default_complaint_authorities(),
+            sells_or_shares: false,
             language: "en".into(),
             primary_colour: "#1d4e89".into(),
             logo_file: None,
         }
+    }
+}
+
+/// Who hears complaints where the law names someone other than the EU authorities: the
+/// UK's regulator (UK GDPR Art. 77), the CCPA's enforcement agency, and the Attorneys
+/// General that VA, CO, CT and the laws like them name for a refused appeal.
+fn default_complaint_authorities() -> BTreeMap<String, String> {
+    [
+        (
+            "uk",
+            "the Information Commissioner's Office (ICO), ico.org.uk/make-a-complaint",
+        ),
+        (
+            "california",
+            "the California Privacy Protection Agency (cppa.ca.gov)",
+        ),
+        ("us_other", "the Attorney General of your state"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+impl Organisation {
+    /// The authority a person who lives in `jurisdiction` (a stored code) can complain
+    /// to: the configured one for that place, else `supervisory_authority`.
+    pub fn complaint_authority(&self, jurisdiction: &str) -> &str {
+        self.complaint_authorities
+            .get(jurisdiction)
+            .map(String::as_str)
+            .filter(|a| !a.trim().is_empty())
+            .unwrap_or(&self.supervisory_authority)
     }
 }
 
@@ -569,6 +615,17 @@ impl Settings {
             bail!("jurisdictions must name at least one place the portal serves");
         }
         crate::branding::primary_colour(&self.organisation)?;
+        if let Some(place) = self
+            .organisation
+            .complaint_authorities
+            .keys()
+            .find(|k| Jurisdiction::parse(k).is_none())
+        {
+            bail!(
+                "organisation.complaint_authorities names {place:?}, which is not a place the \
+                 portal knows (eu, uk, california, us_other, other)"
+            );
+        }
         crate::i18n::Catalogue::load(&self.organisation.language, self.templates_dir.as_deref())?;
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

@@ -2,6 +2,8 @@
 //! reasons a request may be refused under each regime.
 
 use super::deadlines::Regime;
+use super::kinds::{Jurisdiction, RequestKind};
+use super::state::Status;
 use crate::i18n::key;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +150,31 @@ pub fn refusal_can_be_appealed(regime: Regime) -> bool {
     regime == Regime::UsState
 }
 
+/// Whether the answer to a request can be appealed. VA, CO, CT and the laws like them
+/// give an appeal against a refusal "in whole or in part", so a request fulfilled only in
+/// part can be appealed just like a refused one; the answer to an appeal is final.
+pub fn answer_can_be_appealed(
+    regime: Regime,
+    kind: RequestKind,
+    status: Status,
+    fulfilled_in_part: bool,
+) -> bool {
+    refusal_can_be_appealed(regime)
+        && kind != RequestKind::Appeal
+        && (status == Status::Denied || (status == Status::Fulfilled && fulfilled_in_part))
+}
+
+/// A deletion refused in whole or in part, by an organisation that sells or shares
+/// personal information, asks whether the person wants to opt out of that instead
+/// (CCPA regulations §7022): only where the person's law gives the opt-out.
+pub fn offer_opt_out_after_deletion(
+    kind: RequestKind,
+    jurisdiction: Jurisdiction,
+    sells_or_shares: bool,
+) -> bool {
+    kind == RequestKind::Deletion && sells_or_shares && jurisdiction.offers(RequestKind::OptOut)
+}
+
 /// Whether the response clock stops while we wait for information we asked for.
 pub fn clock_pauses(regime: Regime) -> bool {
     matches!(regime, Regime::Gdpr | Regime::UkGdpr | Regime::Voluntary)
@@ -194,5 +221,73 @@ mod tests {
         assert!(clock_pauses(Regime::UkGdpr) && !clock_pauses(Regime::Ccpa));
         assert!(denial_reason(Regime::Ccpa, "other").is_some());
         assert!(denial_reason(Regime::Ccpa, "because").is_none());
+    }
+
+    #[test]
+    fn us_state_answers_in_part_can_be_appealed_like_refusals() {
+        use RequestKind::{Access, Appeal, Deletion};
+        let us = Regime::UsState;
+        assert!(answer_can_be_appealed(us, Access, Status::Denied, false));
+        assert!(answer_can_be_appealed(
+            us,
+            Deletion,
+            Status::Fulfilled,
+            true
+        ));
+        assert!(!answer_can_be_appealed(
+            us,
+            Deletion,
+            Status::Fulfilled,
+            false
+        ));
+        assert!(!answer_can_be_appealed(us, Appeal, Status::Denied, false));
+        assert!(!answer_can_be_appealed(
+            us,
+            Access,
+            Status::InProgress,
+            true
+        ));
+        assert!(!answer_can_be_appealed(
+            Regime::Ccpa,
+            Access,
+            Status::Fulfilled,
+            true
+        ));
+        assert!(!answer_can_be_appealed(
+            Regime::Gdpr,
+            Access,
+            Status::Denied,
+            false
+        ));
+    }
+
+    #[test]
+    fn refused_deletions_offer_the_opt_out_only_where_there_is_one_to_offer() {
+        use Jurisdiction::{California, Eu, UsOther};
+        assert!(offer_opt_out_after_deletion(
+            RequestKind::Deletion,
+            California,
+            true
+        ));
+        assert!(offer_opt_out_after_deletion(
+            RequestKind::Deletion,
+            UsOther,
+            true
+        ));
+        assert!(!offer_opt_out_after_deletion(
+            RequestKind::Deletion,
+            California,
+            false
+        ));
+        assert!(!offer_opt_out_after_deletion(
+            RequestKind::Deletion,
+            Eu,
+            true
+        ));
+        assert!(!offer_opt_out_after_deletion(
+            RequestKind::Access,
+            California,
+            true
+        ));
     }
 }

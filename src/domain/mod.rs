@@ -9,5 +9,6 @@ pub mod intake;
 pub mod kinds;
 pub mod labels;
 pub mod metrics;
+pub mod pauses;
 pub mod roles;
 pub mod state;

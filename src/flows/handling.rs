@@ -16,7 +16,8 @@ use crate::db::schema::requests as r;
 use crate::db::{write_tx, DbConn};
 use crate::domain::deadlines::{self, Deadlines, Regime};
 use crate::domain::decisions::{self, VerificationLevel};
-use crate::domain::kinds::RequestKind;
+use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::pauses::{clock_start, ClockStart};
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
 use crate::i18n::{key, msg};
@@ -75,15 +76,29 @@ pub fn parsed(row: &RequestRow) -> Result<Parsed, AppError> {
     })
 }
 
-/// The deadlines of a stored request, from its receipt date and recorded pauses.
-pub fn deadlines_of(state: &AppState, row: &RequestRow) -> Result<Deadlines, AppError> {
+/// The deadlines of a stored request, derived from its receipt date and its recorded
+/// pauses (never from an earlier due date).
+pub fn deadlines_of(
+    state: &AppState,
+    conn: &mut DbConn,
+    row: &RequestRow,
+) -> Result<Deadlines, AppError> {
     let p = parsed(row)?;
+    let clock = clock_of(conn, row)?;
     Ok(deadlines::compute(
         p.regime,
         p.kind.track(),
-        row.received_at.date(),
-        u32::try_from(row.paused_days).unwrap_or(0),
+        clock.runs_from,
+        clock.paused_days,
         &state.holidays,
+    ))
+}
+
+/// Where the request's response period runs from, after its recorded pauses.
+fn clock_of(conn: &mut DbConn, row: &RequestRow) -> Result<ClockStart, AppError> {
+    Ok(clock_start(
+        row.received_at.date(),
+        &pauses::for_request(conn, &row.id)?,
     ))
 }
 
@@ -181,6 +196,15 @@ fn notify(
             "status_url".into(),
             format!("{}/status/{secret}", state.public_url).into(),
         );
+        // Complaints go to the authority of the place the person lives.
+        map.insert(
+            "authority".into(),
+            state
+                .settings
+                .organisation
+                .complaint_authority(&row.jurisdiction)
+                .into(),
+        );
     }
     let to = emails::requester_email(state, conn, &row.id)?;
     emails::queue(state, conn, &row.id, template, &to, data.clone(), now)?;
@@ -192,6 +216,56 @@ fn notify(
         }
     }
     Ok(())
+}
+
+/// What every answer (a refusal, or a fulfilment in whole or in part) tells the person
+/// besides its own words, added to `data`: the complaint rights the GDPR names, the
+/// appeal the US state laws give against a refusal in whole or in part, and for a
+/// deletion what CCPA regulations §7022 ask: that a record of the request is kept, and,
+/// where a deletion was refused in whole or in part by an organisation that sells or
+/// shares personal information, the offer to opt out of that instead.
+fn answer_notice(
+    state: &AppState,
+    row: &RequestRow,
+    p: &Parsed,
+    to: Status,
+    in_part: bool,
+    mut data: Value,
+) -> Result<Value, AppError> {
+    let jurisdiction = Jurisdiction::parse(&row.jurisdiction).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "stored request has an unknown jurisdiction"
+        ))
+    })?;
+    let refused_in_part = to == Status::Denied || in_part;
+    let offer_opt_out = refused_in_part
+        && decisions::offer_opt_out_after_deletion(
+            p.kind,
+            jurisdiction,
+            state.settings.organisation.sells_or_shares,
+        );
+    if let Value::Object(map) = &mut data {
+        map.insert(
+            "gdpr".into(),
+            decisions::refusal_names_complaint_rights(p.regime).into(),
+        );
+        map.insert(
+            "can_appeal".into(),
+            decisions::answer_can_be_appealed(p.regime, p.kind, to, in_part).into(),
+        );
+        map.insert("deletion".into(), (p.kind == RequestKind::Deletion).into());
+        map.insert(
+            "record_months".into(),
+            state.settings.staff.retention_months.into(),
+        );
+        map.insert(
+            "opt_out_url".into(),
+            offer_opt_out
+                .then(|| format!("{}/opt-out", state.public_url))
+                .into(),
+        );
+    }
+    Ok(data)
 }
 
 fn transition(
@@ -241,12 +315,9 @@ pub fn apply(
         touch(conn, &row, now)?;
         match action {
             Action::Acknowledge => {
-                if row.acknowledged_at.is_some() {
+                if !requests::mark_acknowledged(conn, &row.id, now)? {
                     return Err(not_allowed(key("errors.actions.second_acknowledgement")));
                 }
-                diesel::update(r::table.find(&row.id))
-                    .set(r::acknowledged_at.eq(now))
-                    .execute(conn)?;
                 let on_time = row.acknowledge_by.is_none_or(|by| now.date() <= by);
                 record(
                     conn,
@@ -362,10 +433,9 @@ pub fn apply(
                     key("errors.actions.record_reply"),
                 )?;
                 pauses::close(conn, &row.id, now)?;
-                let paused = pauses::total_days(conn, &row.id)?;
-                let mut updated = row.clone();
-                updated.paused_days = paused;
-                let dl = deadlines_of(state, &updated)?;
+                let clock = clock_of(conn, &row)?;
+                let paused = i64::from(clock.paused_days);
+                let dl = deadlines_of(state, conn, &row)?;
                 let due = deadlines::effective_due(&dl, row.extended);
                 diesel::update(r::table.find(&row.id))
                     .set((r::paused_days.eq(paused), r::due_on.eq(due)))
@@ -378,14 +448,14 @@ pub fn apply(
                     "information_received",
                     Some(from),
                     Some(to),
-                    json!({"paused_days": paused, "due_on": due}),
+                    json!({"paused_days": paused, "runs_from": clock.runs_from, "due_on": due}),
                     true,
                     now,
                 )?;
             }
             Action::Extend { reason } => {
                 let reason = required(&reason, key("errors.what.extension_reason"), 2000)?;
-                let dl = deadlines_of(state, &row)?;
+                let dl = deadlines_of(state, conn, &row)?;
                 if row.extended || !deadlines::can_extend(&dl, now.date()) {
                     return Err(not_allowed(key("errors.actions.extension_once")));
                 }
@@ -424,10 +494,13 @@ pub fn apply(
             Action::Deny { code, message } => {
                 let reason = decisions::denial_reason(p.regime, &code)
                     .ok_or_else(|| AppError::BadRequest(msg("errors.choose_refusal_reason")))?;
-                let message = message.trim().to_string();
-                if code == "other" && message.is_empty() {
+                // The person is owed the reasons for this decision, written for this
+                // request: a reason from the list alone is not enough (GDPR Art. 12(4),
+                // CCPA regulations §§7022, 7024).
+                if message.trim().is_empty() {
                     return Err(AppError::BadRequest(msg("errors.explain_refusal")));
                 }
+                let message = required(&message, key("errors.what.refusal_explanation"), 4000)?;
                 let (from, to) = transition(&row, Event::Denied, key("errors.actions.refuse"))?;
                 pauses::close(conn, &row.id, now)?;
                 diesel::update(r::table.find(&row.id))
@@ -454,11 +527,15 @@ pub fn apply(
                     conn,
                     &row,
                     "denied",
-                    json!({
-                    "reason_label": state.templates.label(reason.label_key), "message": message,
-                    "gdpr": decisions::refusal_names_complaint_rights(p.regime),
-                    "can_appeal": decisions::refusal_can_be_appealed(p.regime) && p.kind != RequestKind::Appeal,
-                    "appeal_denied": p.kind == RequestKind::Appeal}),
+                    answer_notice(
+                        state,
+                        &row,
+                        &p,
+                        to,
+                        false,
+                        json!({"reason_label": state.templates.label(reason.label_key), "message": message,
+                        "appeal_denied": p.kind == RequestKind::Appeal}),
+                    )?,
                     now,
                 )?;
             }
@@ -493,8 +570,14 @@ pub fn apply(
                     conn,
                     &row,
                     "fulfilled",
-                    json!({"in_part": in_part, "message": message,
-                    "gdpr": decisions::refusal_names_complaint_rights(p.regime)}),
+                    answer_notice(
+                        state,
+                        &row,
+                        &p,
+                        to,
+                        in_part,
+                        json!({"in_part": in_part, "message": message}),
+                    )?,
                     now,
                 )?;
             }
@@ -613,10 +696,8 @@ pub fn appeal(
     write_tx(conn, |conn| {
         let original = requests::find(conn, request_id)?;
         let p = parsed(&original)?;
-        if p.status != Status::Denied
-            || !decisions::refusal_can_be_appealed(p.regime)
-            || p.kind == RequestKind::Appeal
-        {
+        let in_part = original.outcome.as_deref() == Some("part");
+        if !decisions::answer_can_be_appealed(p.regime, p.kind, p.status, in_part) {
             return Err(not_allowed(key("errors.actions.appeal")));
         }
         let already: i64 = r::table

@@ -1,6 +1,7 @@
 //! Use cases that combine domain rules with storage: each runs in one write
 //! transaction so that the change, its audit event and its email commit together.
 
+pub mod acknowledgement;
 pub mod agents;
 pub mod connector_runs;
 pub mod drp;

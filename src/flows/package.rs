@@ -68,6 +68,7 @@ pub fn create_and_send(
         reference: &row.reference,
         kind_label: &state.templates.label(kind.label_key()),
         regime_label: &state.templates.label(regime.label_key()),
+        jurisdiction: &row.jurisdiction,
         received_on: state.templates.date(row.received_at.date()),
         generated_on: state.templates.date(now.date()),
         systems,

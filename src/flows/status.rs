@@ -93,10 +93,10 @@ pub fn view(
             text_key: describe(&e.action),
         })
         .collect();
-    let can_appeal = status == Status::Denied
-        && crate::domain::decisions::refusal_can_be_appealed(regime)
-        && kind != RequestKind::Appeal
-        && !crate::db::models::requests::has_appeal(conn, &request.id)?;
+    let in_part = request.outcome.as_deref() == Some("part");
+    let can_appeal =
+        crate::domain::decisions::answer_can_be_appealed(regime, kind, status, in_part)
+            && !crate::db::models::requests::has_appeal(conn, &request.id)?;
     Ok(StatusLookup::Found(Box::new(StatusView {
         request_id: request.id.clone(),
         can_withdraw: status.is_open(),

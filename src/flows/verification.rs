@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::i18n::msg;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDateTime};
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// What a presented link turned out to be.
 pub enum LinkState {
@@ -124,7 +124,8 @@ pub fn confirm(
         if consumer_must_confirm {
             super::agents::ask_consumer(state, conn, &request, now)?;
         }
-        let status_secret = send_status_link(state, conn, &request, now)?;
+        let acknowledgement = super::acknowledgement::on_confirmation(state, conn, &request, now)?;
+        let status_secret = send_status_link(state, conn, &request, acknowledgement, now)?;
         let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
         Ok(Ok(Verified {
             awaiting_consumer: consumer_must_confirm,
@@ -173,7 +174,8 @@ pub fn accept_attested_email(
         },
         now,
     )?;
-    send_status_link(state, conn, request, now)?;
+    let acknowledgement = super::acknowledgement::on_confirmation(state, conn, request, now)?;
+    send_status_link(state, conn, request, acknowledgement, now)?;
     Ok(())
 }
 
@@ -211,11 +213,13 @@ pub fn send_verification_link(
     )
 }
 
-/// Issues a status link and emails it ("request_confirmed").
+/// Issues a status link and emails it ("request_confirmed"), with the CCPA
+/// acknowledgement when the confirmation gave one (`Value::Null` otherwise).
 fn send_status_link(
     state: &AppState,
     conn: &mut DbConn,
     request: &RequestRow,
+    acknowledgement: Value,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
     let secret = issue_token(
@@ -239,6 +243,7 @@ fn send_status_link(
             "status_url": format!("{}/status/{secret}", state.public_url),
             "due_on": state.templates.date(request.due_on),
             "status_days": state.settings.verification.status_link_days,
+            "acknowledgement": acknowledgement,
         }),
         now,
     )?;
@@ -270,7 +275,7 @@ pub fn resend(
             let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
             send_verification_link(state, conn, &request.id, &request.reference, kind, &to, now)?;
         } else {
-            send_status_link(state, conn, &request, now)?;
+            send_status_link(state, conn, &request, Value::Null, now)?;
         }
         audit::append(
             conn,

@@ -22,6 +22,9 @@ pub struct PackageInput<'a> {
     pub reference: &'a str,
     pub kind_label: &'a str,
     pub regime_label: &'a str,
+    /// Where the person lives (a stored jurisdiction code): whose authority they can
+    /// complain to.
+    pub jurisdiction: &'a str,
     pub received_on: String,
     pub generated_on: String,
     pub systems: Vec<SystemExport>,
@@ -160,7 +163,7 @@ pub fn build(
                 "contact_email": settings.organisation.contact_email,
                 "privacy_policy_url": settings.organisation.privacy_policy_url,
                 "dpo_contact": settings.organisation.dpo_contact,
-                "supervisory_authority": settings.organisation.supervisory_authority,
+                "supervisory_authority": settings.organisation.complaint_authority(input.jurisdiction),
             },
             "reference": input.reference,
             "kind_label": input.kind_label,

@@ -105,8 +105,8 @@ async fn the_audit_chain_verifies_and_shows_tampering() {
         let result = app.db(|c| dsar_portal::db::models::audit::verify_chain(c).expect("walk"));
         assert_eq!(
             result,
-            Ok(5),
-            "first admin + four request events, chain intact"
+            Ok(6),
+            "first admin + five request events, chain intact"
         );
         let actions: Vec<String> = app.db(|c| {
             use diesel::prelude::*;
@@ -124,7 +124,9 @@ async fn the_audit_chain_verifies_and_shows_tampering() {
                 "request_submitted",
                 "email_verified",
                 "request_submitted",
-                "email_verified"
+                "email_verified",
+                // The CCPA acknowledgement, given at confirmation.
+                "acknowledged"
             ]
         );
 

@@ -347,6 +347,14 @@ impl TestApp {
     }
 }
 
+/// Files and verifies a request; returns (request id, status page path).
+pub async fn verified(app: &TestApp, place: &str, kind: &str, email: &str) -> (String, String) {
+    let status_path = app.file_and_verify(place, kind, email).await;
+    let (_, page) = app.get(&status_path).await;
+    let reference = link_path(&page, "DSR-");
+    (app.request_id(&reference), status_path)
+}
+
 /// A logged-in staff member with their own cookie jar.
 pub struct Staff {
     pub client: reqwest::Client,
@@ -411,6 +419,12 @@ impl Staff {
         let mut all = vec![("version", version.as_str())];
         all.extend_from_slice(fields);
         self.post(&path, &format!("{path}/action"), &all).await
+    }
+
+    /// Runs an action that must be accepted (the answer leads back to the request).
+    pub async fn act_ok(&self, request_id: &str, fields: &[(&str, &str)]) {
+        let (status, page) = self.act(request_id, fields).await;
+        assert_eq!(status, 303, "{fields:?}: {page}");
     }
 
     /// Posts an identity check by matching three data points; returns the answer.

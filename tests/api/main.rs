@@ -17,6 +17,7 @@ mod links;
 mod manual_entry;
 mod matomo_api;
 mod matomo_db;
+mod notices;
 mod observability;
 mod opt_out;
 mod pages;

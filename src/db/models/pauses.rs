@@ -3,6 +3,7 @@
 
 use crate::db::schema::request_pauses;
 use crate::db::DbConn;
+use crate::domain::pauses::Pause;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -28,14 +29,17 @@ pub fn close(conn: &mut DbConn, request_id: &str, now: NaiveDateTime) -> QueryRe
     .execute(conn)
 }
 
-/// Whole days paused over all finished pauses.
-pub fn total_days(conn: &mut DbConn, request_id: &str) -> QueryResult<i64> {
+/// Every recorded pause of a request, for `domain::pauses::clock_start`.
+pub fn for_request(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<Pause>> {
     let spans: Vec<(NaiveDateTime, Option<NaiveDateTime>)> = request_pauses::table
         .filter(request_pauses::request_id.eq(request_id))
         .select((request_pauses::started_at, request_pauses::ended_at))
         .load(conn)?;
     Ok(spans
         .into_iter()
-        .filter_map(|(s, e)| e.map(|e| (e - s).num_days().max(0)))
-        .sum())
+        .map(|(started_at, ended_at)| Pause {
+            started_at,
+            ended_at,
+        })
+        .collect())
 }

@@ -110,6 +110,19 @@ pub fn mark_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryRe
         .map(|_| ())
 }
 
+/// Records that the request's receipt was acknowledged; false when it already was, so
+/// a request is acknowledged once however many paths reach it.
+pub fn mark_acknowledged(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        requests::table
+            .find(id)
+            .filter(requests::acknowledged_at.is_null()),
+    )
+    .set(requests::acknowledged_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Requests still waiting for email confirmation that were received before `cutoff`.
 pub fn unverified_before(
     conn: &mut DbConn,

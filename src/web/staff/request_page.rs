@@ -122,7 +122,7 @@ pub async fn show(
             })
             .collect();
         let today = crate::clock::now().date();
-        let dl = handling::deadlines_of(state, &row)?;
+        let dl = handling::deadlines_of(state, conn, &row)?;
         let can = |e: Event| p.status.transition(e).is_ok();
         let open = p.status.is_open();
         let verification: serde_json::Value = row.verification_detail.as_deref()
