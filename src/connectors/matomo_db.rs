@@ -331,6 +331,7 @@ impl MatomoDb {
             first_seen: first_seen.map(format_datetime),
             last_seen: last_seen.map(format_datetime),
             refs: json!({ "visits": refs.iter().map(|(s, v)| json!([s, v])).collect::<Vec<_>>() }),
+            ..Matches::default()
         })
     }
 
