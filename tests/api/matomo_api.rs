@@ -1261,3 +1261,51 @@ fn more_visits_in_one_second_than_one_search_returns_are_all_found() {
         .expect("find");
     assert_eq!(m.counts["log_visit"], 3 + 420 + 5);
 }
+
+/// The request page tells staff, in the catalogue's words, how many of the search's
+/// visits were left out as not this person.
+#[actix_web::test]
+async fn the_request_page_says_how_many_visits_are_not_this_person() {
+    use crate::connector_flow::{alices_checked_access_request, wait_for_run};
+    use crate::helpers::{spawn_app_with, Backend};
+    let fake = FakeMatomo::start();
+    // Alice's look-alike neighbours (the portal's Alice is ALICE above).
+    fake.add_visits(
+        1,
+        &visitor_of("ALICE@example.com"),
+        Some("ALICE@example.com"),
+        2,
+        |i| 5 + i,
+    );
+    fake.add_visits(
+        2,
+        &visitor_of("alice@example.com "),
+        Some("alice@example.com "),
+        1,
+        |_| 9,
+    );
+    let var = format!("MATOMO_API_TOKEN_{}", std::process::id());
+    std::env::set_var(&var, TOKEN);
+    let mut cfg = config(&fake.base_url);
+    cfg.name = "analytics".into();
+    cfg.token_env = Some(var);
+    let app = spawn_app_with(&Backend::Sqlite, move |s| s.connectors = vec![cfg]).await;
+    let (id, handler) = alices_checked_access_request(&app).await;
+    let path = format!("/staff/requests/{id}");
+    handler
+        .post(
+            &path,
+            &format!("{path}/run"),
+            &[("connector", "analytics"), ("action", "find")],
+        )
+        .await;
+    let (status, summary) = wait_for_run(&app, &id, "find").await;
+    assert_eq!(status, "done", "{summary:?}");
+    let (code, page) = handler.get(&path).await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Not this person: 3 records"),
+        "the count of look-alikes is shown"
+    );
+    assert!(!page.contains("lower bounds"), "the find reached the end");
+}
