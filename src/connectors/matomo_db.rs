@@ -331,6 +331,7 @@ impl MatomoDb {
             first_seen: first_seen.map(format_datetime),
             last_seen: last_seen.map(format_datetime),
             refs: json!({ "visits": refs.iter().map(|(s, v)| json!([s, v])).collect::<Vec<_>>() }),
+            ..Matches::default()
         })
     }
 
@@ -468,26 +469,23 @@ impl MatomoDb {
         Ok(names)
     }
 
-    /// Columns holding log_action ids, per (unprefixed) log table. Read from the schema
-    /// because plugins add their own; each name is checked before it goes into SQL as an
-    /// identifier (identifiers cannot be bound).
+    /// Columns holding log_action ids, per (unprefixed) log table, read from the live
+    /// schema so that only columns that exist are queried: every `log_*` table under the
+    /// prefix, since plugins add columns (content, event, product dimensions) and tables
+    /// of their own, and Matomo's own list (`DimensionMetadataProvider::
+    /// getActionReferenceColumnsByTable`) is only complete with the plugins' answers to
+    /// an event. Each name is checked before it goes into SQL as a quoted identifier
+    /// (identifiers cannot be bound).
     async fn action_columns(
         &self,
         conn: &mut Conn,
     ) -> Result<BTreeMap<String, Vec<String>>, ConnectorError> {
-        let tables = [
-            LOG_LINK_VISIT_ACTION,
-            LOG_CONVERSION,
-            LOG_CONVERSION_ITEM,
-            LOG_VISIT,
-        ];
-        let params: Vec<Value> = tables.iter().map(|t| Value::from(self.table(t))).collect();
         let rows: Vec<Row> = conn
             .exec(
                 "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?, ?, ?, ?) \
+                 WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ? \
                  ORDER BY TABLE_NAME, ORDINAL_POSITION",
-                Params::Positional(params),
+                (self.prefix.as_str(), self.prefix.as_str()),
             )
             .await
             .map_err(db_error)?;
@@ -500,30 +498,30 @@ impl MatomoDb {
             ) else {
                 continue;
             };
-            let Some(table) = tables.iter().find(|t| self.table(t) == table) else {
+            let Some(table) = table.strip_prefix(&self.prefix) else {
                 continue;
             };
-            let safe = column
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if safe && is_action_column(&column) {
+            if table.starts_with("log_")
+                && table != LOG_ACTION
+                && is_identifier(table)
+                && is_identifier(&column)
+                && is_action_column(&column)
+            {
                 columns.entry(table.to_string()).or_default().push(column);
             }
         }
         Ok(columns)
     }
 
-    /// The log_action ids the visits' actions refer to: the only rows a purge may consider.
+    /// The log_action ids the visits' rows in `table` refer to (`columns` are its action
+    /// columns): the only rows a purge may consider.
     async fn actions_of_visits(
         &self,
         conn: &mut Conn,
+        table: &str,
         ids: &[u64],
         columns: &[String],
     ) -> Result<BTreeSet<u64>, ConnectorError> {
-        let columns: Vec<&String> = columns
-            .iter()
-            .filter(|c| c.starts_with("idaction_"))
-            .collect();
         let mut actions = BTreeSet::new();
         if columns.is_empty() {
             return Ok(actions);
@@ -535,8 +533,8 @@ impl MatomoDb {
             .join(", ");
         for chunk in ids.chunks(CHUNK) {
             let sql = format!(
-                "SELECT {select} FROM {} WHERE idvisit IN ({})",
-                self.table(LOG_LINK_VISIT_ACTION),
+                "SELECT {select} FROM `{}` WHERE idvisit IN ({})",
+                self.table(table),
                 placeholders(chunk.len())
             );
             let rows: Vec<Row> = conn.exec(sql, ids_params(chunk)).await.map_err(db_error)?;
@@ -552,10 +550,10 @@ impl MatomoDb {
         Ok(actions)
     }
 
-    /// Deletes the candidates that no remaining log row refers to. Besides
-    /// log_link_visit_action, conversions, conversion items and visits (entry/exit
-    /// actions) are checked as well, since deleting an action one of them still names
-    /// would break another person's reports.
+    /// Deletes the candidates that no remaining log row refers to, in any action column
+    /// of any log table (visits' entry and exit pages, conversions, conversion items and
+    /// plugins' tables included): deleting an action another row still names would break
+    /// someone else's reports.
     ///
     /// The action columns have no index, so each is scanned once per chunk of candidates.
     /// Unlike Matomo's own purge this does not LOCK TABLES (that would stop tracking for
@@ -578,7 +576,7 @@ impl MatomoDb {
                     }
                     let list: Vec<u64> = unused.iter().copied().collect();
                     let sql = format!(
-                        "SELECT DISTINCT `{col}` FROM {} WHERE `{col}` IN ({})",
+                        "SELECT DISTINCT `{col}` FROM `{}` WHERE `{col}` IN ({})",
                         self.table(table),
                         placeholders(list.len())
                     );
@@ -614,11 +612,13 @@ impl MatomoDb {
 
         let (action_columns, candidates) = if self.purge_orphaned_actions {
             let columns = self.action_columns(&mut conn).await?;
-            let llva = columns
-                .get(LOG_LINK_VISIT_ACTION)
-                .cloned()
-                .unwrap_or_default();
-            let candidates = self.actions_of_visits(&mut conn, &ids, &llva).await?;
+            // Every action the rows about to be deleted name, in whichever column.
+            let mut candidates = BTreeSet::new();
+            for table in ERASE_ORDER {
+                if let Some(cols) = columns.get(table) {
+                    candidates.extend(self.actions_of_visits(&mut conn, table, &ids, cols).await?);
+                }
+            }
             (columns, candidates)
         } else {
             (BTreeMap::new(), BTreeSet::new())
@@ -883,6 +883,11 @@ fn mask_ip(ip: &str) -> Option<Vec<u8>> {
             }
         },
     }
+}
+
+/// A name that is safe inside backticks.
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_action_column(name: &str) -> bool {

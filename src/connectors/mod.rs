@@ -69,6 +69,19 @@ pub struct Matches {
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub refs: serde_json::Value,
+    /// Records the system's search returned that are not this person's: identifiers that
+    /// only look alike (a user id differing in case or trailing spaces, which a
+    /// case-insensitive collation matches). Counted for the preview, never acted on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub excluded: u64,
+    /// The search stopped before the end (a safety bound): the counts are lower bounds
+    /// ("N or more") and an export would be incomplete.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Matches {

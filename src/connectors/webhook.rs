@@ -344,6 +344,7 @@ pub fn parse_answer(event: &str, body: &[u8]) -> Result<Answer, ConnectorError> 
                 first_seen: a.first_seen,
                 last_seen: a.last_seen,
                 refs: a.refs,
+                ..Matches::default()
             })
         }
         "export" => {
@@ -407,6 +408,7 @@ impl Connector for Webhook {
             first_seen: answer.first_seen,
             last_seen: answer.last_seen,
             refs: answer.refs,
+            ..Matches::default()
         })
     }
 

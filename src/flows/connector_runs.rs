@@ -195,7 +195,8 @@ fn done_parts(state: &AppState, answer: &Answer) -> (Option<String>, serde_json:
         Answer::Find(m) => (
             Some(seal(state, m)),
             json!({"counts": m.counts, "keys": m.keys, "actionable": m.actionable(),
-                   "first_seen": m.first_seen, "last_seen": m.last_seen}),
+                   "first_seen": m.first_seen, "last_seen": m.last_seen,
+                   "excluded": m.excluded, "at_least": m.at_least}),
         ),
         Answer::Export(r) => {
             let rows: std::collections::BTreeMap<_, _> =

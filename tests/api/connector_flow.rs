@@ -44,7 +44,11 @@ fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::spawn(f).join().expect("fixture thread")
 }
 
-async fn wait_for_run(app: &TestApp, request_id: &str, action: &str) -> (String, Option<String>) {
+pub(crate) async fn wait_for_run(
+    app: &TestApp,
+    request_id: &str,
+    action: &str,
+) -> (String, Option<String>) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let rid = request_id.to_string();

@@ -107,17 +107,48 @@ fn salted(uid: &str, salt: &str) -> String {
 /// Bob's masked address, Dave (known only by a cookie visitor id) and Erin (tracked with
 /// a pseudonymised user id under `salt`).
 fn initial_store(salt: &str) -> State {
-    let mut visits = BTreeMap::new();
-    let mut actions = Vec::new();
-    let mut next_visit = 1000;
-    let mut next_action = 1;
-    let mut add = |idsite: u64, visitor_id: &str, user_id: Option<&str>, ip: [u8; 2], hours| {
-        next_visit += 1;
-        visits.insert(
-            next_visit,
+    let mut state = State {
+        visits: BTreeMap::new(),
+        actions: Vec::new(),
+        requests: Vec::new(),
+    };
+    for i in 0..ALICE_VISITS {
+        let site = if i % 3 == 0 { 2 } else { 1 };
+        state.add(site, &visitor_of(ALICE), Some(ALICE), [10, 9], 10 + i);
+    }
+    for i in 0..3 {
+        state.add(1, &visitor_of(BOB), Some(BOB), [10, 1], 100 + i);
+    }
+    for i in 0..2 {
+        state.add(1, COOKIELESS_VISITOR, None, [10, 1], 200 + i);
+    }
+    for i in 0..4 {
+        state.add(2, DAVE_VISITOR, None, [172, 16], 300 + i);
+    }
+    let erin = salted(ERIN, salt);
+    for i in 0..2 {
+        state.add(1, &visitor_of(&erin), Some(&erin), [192, 168], 400 + i);
+    }
+    state
+}
+
+impl State {
+    /// One visit with its actions, last active `hours` into 2024, stored with the masked
+    /// address `ip.0.0`; the next free ids. Returns the visit's id.
+    fn add(
+        &mut self,
+        idsite: u64,
+        visitor_id: &str,
+        user_id: Option<&str>,
+        ip: [u8; 2],
+        hours: u64,
+    ) -> u64 {
+        let idvisit = self.visits.keys().max().map_or(1001, |id| id + 1);
+        self.visits.insert(
+            idvisit,
             FakeVisit {
                 idsite,
-                idvisit: next_visit,
+                idvisit,
                 visitor_id: visitor_id.to_string(),
                 user_id: user_id.map(str::to_string),
                 ip: Ipv4Addr::new(ip[0], ip[1], 0, 0),
@@ -125,35 +156,14 @@ fn initial_store(salt: &str) -> State {
             },
         );
         for _ in 0..ACTIONS_PER_VISIT {
-            actions.push(Action {
-                idlink_va: next_action,
-                idvisit: next_visit,
+            let idlink_va = self.actions.iter().map(|a| a.idlink_va).max().unwrap_or(0) + 1;
+            self.actions.push(Action {
+                idlink_va,
+                idvisit,
                 idsite,
             });
-            next_action += 1;
         }
-    };
-    for i in 0..ALICE_VISITS {
-        let site = if i % 3 == 0 { 2 } else { 1 };
-        add(site, &visitor_of(ALICE), Some(ALICE), [10, 9], 10 + i);
-    }
-    for i in 0..3 {
-        add(1, &visitor_of(BOB), Some(BOB), [10, 1], 100 + i);
-    }
-    for i in 0..2 {
-        add(1, COOKIELESS_VISITOR, None, [10, 1], 200 + i);
-    }
-    for i in 0..4 {
-        add(2, DAVE_VISITOR, None, [172, 16], 300 + i);
-    }
-    let erin = salted(ERIN, salt);
-    for i in 0..2 {
-        add(1, &visitor_of(&erin), Some(&erin), [192, 168], 400 + i);
-    }
-    State {
-        visits,
-        actions,
-        requests: Vec::new(),
+        idvisit
     }
 }
 
@@ -228,6 +238,22 @@ impl FakeMatomo {
 
     fn request_count(&self) -> usize {
         self.state.lock().unwrap().requests.len()
+    }
+
+    /// Adds `n` visits (with their actions) of one visitor on `idsite`, the i-th last
+    /// active `hours(i)` hours into 2024; returns their ids.
+    fn add_visits(
+        &self,
+        idsite: u64,
+        visitor_id: &str,
+        user_id: Option<&str>,
+        n: u64,
+        hours: impl Fn(u64) -> u64,
+    ) -> BTreeSet<u64> {
+        let mut state = self.state.lock().unwrap();
+        (0..n)
+            .map(|i| state.add(idsite, visitor_id, user_id, [10, 77], hours(i)))
+            .collect()
     }
 
     /// Visits left in the store per user id / visitor id.
@@ -361,24 +387,47 @@ async fn matomo(req: HttpRequest, body: web::Bytes, state: web::Data<Shared>) ->
                 Some(Err(message)) => return error(&message),
                 None => return error("Please specify a value for 'segment'."),
             };
-            // Matomo's API trims answers to 100 rows unless filter_limit says otherwise;
-            // the subject search itself stops at 401.
-            let limit = match param("filter_limit").map(str::parse::<i64>) {
-                Some(Ok(-1)) => CAP,
-                Some(Ok(n)) if n > 0 => (n as usize).min(CAP),
-                _ => 100,
+            // findDataSubjects calls Live.getLastVisitsDetails with filter_limit=401 as a
+            // parameter override, and its own answer is not post-processed: the caller's
+            // filter_limit changes nothing. The caller's other parameters do reach Live
+            // (a nested request inherits the outer one): filter_sort_order and minTimestamp.
+            let descending =
+                !param("filter_sort_order").is_some_and(|o| o.eq_ignore_ascii_case("asc"));
+            let after = match param("minTimestamp").map(str::parse::<i64>) {
+                Some(Ok(ts)) => chrono::DateTime::from_timestamp(ts, 0)
+                    .map(|t| t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
+                _ => None,
             };
             let mut found: Vec<&FakeVisit> = state
                 .visits
                 .values()
                 .filter(|v| sites.contains(&v.idsite) && segment_matches(&segment, v))
+                .filter(|v| {
+                    after
+                        .as_ref()
+                        .is_none_or(|t| v.last_action.as_str() > t.as_str())
+                })
                 .collect();
+            // Live\Model::makeLogVisitsQueryString: `idsite, visit_last_action_time, idvisit`
+            // for one site, without idsite for several, all in the one direction.
+            let one_site = sites.len() <= 1;
             found.sort_by(|a, b| {
-                (b.last_action.as_str(), b.idvisit).cmp(&(a.last_action.as_str(), a.idvisit))
+                let key = |v: &FakeVisit| {
+                    (
+                        if one_site { v.idsite } else { 0 },
+                        v.last_action.clone(),
+                        v.idvisit,
+                    )
+                };
+                if descending {
+                    key(b).cmp(&key(a))
+                } else {
+                    key(a).cmp(&key(b))
+                }
             });
             let rows: Vec<Json> = found
                 .into_iter()
-                .take(limit)
+                .take(CAP)
                 .map(|v| {
                     json!({
                         "lastActionDateTime": v.last_action,
@@ -533,7 +582,7 @@ fn parse_segment(raw: &str) -> Result<Segment, String> {
             .min_by_key(|(at, op)| (*at, std::cmp::Reverse(op.len())))
             .map(|(at, op)| (&operand[..at], op, &operand[at + op.len()..]))
             .ok_or_else(|| format!("The segment condition '{operand}' is not valid."))?;
-        if !matches!(name, "userId" | "visitorId" | "visitIp") {
+        if !matches!(name, "userId" | "visitorId" | "visitIp" | "visitId") {
             return Err(format!("Segment '{name}' is not a supported segment."));
         }
         groups.last_mut().unwrap().push(Condition {
@@ -562,11 +611,32 @@ fn parse_segment(raw: &str) -> Result<Segment, String> {
     Ok(groups)
 }
 
+/// How Matomo's segments compare, as SQL on `log_visit`:
+/// - `userId` is `user_id = ?` on a VARCHAR in `utf8mb4_general_ci`, which ignores case
+///   and (PAD SPACE) trailing spaces: `ALICE@example.com` and `alice@example.com ` match
+///   `userId==alice@example.com` (the collation also folds many accents; no test needs it);
+/// - `visitorId` goes through `Common::convertVisitorIdToBin` and compares BINARY(8) bytes,
+///   so it is exact (hex digits in either case are the same bytes);
+/// - `visitId` is `idvisit <op> ?`, a number.
 fn segment_matches(segment: &Segment, v: &FakeVisit) -> bool {
     segment.iter().all(|any| {
         any.iter().any(|c| match (c.name.as_str(), c.op.as_str()) {
-            ("userId", "==") => v.user_id.as_deref() == Some(c.value.as_str()),
-            ("visitorId", "==") => v.visitor_id.eq_ignore_ascii_case(&c.value),
+            ("userId", "==") => v
+                .user_id
+                .as_deref()
+                .is_some_and(|stored| general_ci_eq(stored, &c.value)),
+            ("visitorId", "==") => match (hex::decode(&v.visitor_id), hex::decode(&c.value)) {
+                (Ok(stored), Ok(wanted)) => stored == wanted,
+                _ => false,
+            },
+            ("visitId", op) => c.value.parse::<u64>().is_ok_and(|n| match op {
+                "==" => v.idvisit == n,
+                ">" => v.idvisit > n,
+                "<" => v.idvisit < n,
+                ">=" => v.idvisit >= n,
+                "<=" => v.idvisit <= n,
+                _ => false,
+            }),
             ("visitIp", op) => match c.value.parse::<Ipv4Addr>() {
                 Ok(bound) => match op {
                     ">=" => v.ip >= bound,
@@ -579,6 +649,12 @@ fn segment_matches(segment: &Segment, v: &FakeVisit) -> bool {
             _ => false,
         })
     })
+}
+
+/// `utf8mb4_general_ci` equality with PAD SPACE, for the ASCII these tests use.
+fn general_ci_eq(a: &str, b: &str) -> bool {
+    let fold = |s: &str| s.trim_end_matches(' ').to_lowercase();
+    fold(a) == fold(b)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -651,7 +727,7 @@ fn permanent(r: Result<impl std::fmt::Debug, ConnectorError>) -> String {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn find_reports_keys_counts_and_capped_refs() {
+fn find_pages_past_the_cap_and_reports_true_counts_and_dates() {
     let fake = FakeMatomo::start();
     let matomo = connector(&fake);
     let alice_all = fake.visits_of(|v| v.user_id.as_deref() == Some(ALICE));
@@ -660,28 +736,29 @@ fn find_reports_keys_counts_and_capped_refs() {
     let m = matomo
         .find(&subject(&[("email", ALICE), ("ip", "10.1.77.12")]))
         .expect("find");
-    // One search returns at most 401 visits: that is what find reports.
-    assert_eq!(key(&m, "user_id"), Some((Strength::Strong, CAP as u64)));
-    assert_eq!(key(&m, "visitor_id"), Some((Strength::Strong, CAP as u64)));
+    // Past the 401 one search returns: all 450, by both keys.
+    assert_eq!(key(&m, "user_id"), Some((Strength::Strong, ALICE_VISITS)));
+    assert_eq!(
+        key(&m, "visitor_id"),
+        Some((Strength::Strong, ALICE_VISITS))
+    );
     // Bob's 3 visits and the cookieless visitor's 2 share 10.1.0.0: counted, weak.
     assert_eq!(key(&m, "masked_ip"), Some((Strength::Weak, 5)));
     assert!(m.actionable());
+    assert!(!m.at_least);
+    assert_eq!(m.excluded, 0);
     assert_eq!(
         m.counts,
-        BTreeMap::from([("log_visit".to_string(), CAP as u64)])
+        BTreeMap::from([("log_visit".to_string(), ALICE_VISITS)])
     );
 
     let refs = ref_visits(&m);
-    assert_eq!(refs.len(), CAP);
     let mut sorted = refs.clone();
     sorted.sort_unstable();
     assert_eq!(refs, sorted, "refs are sorted");
     let alice_pairs: BTreeSet<(u64, u64)> =
         alice_all.iter().map(|v| (v.idsite, v.idvisit)).collect();
-    assert!(
-        refs.iter().all(|p| alice_pairs.contains(p)),
-        "only Alice's visits"
-    );
+    assert_eq!(refs.into_iter().collect::<BTreeSet<_>>(), alice_pairs);
     assert_eq!(
         m.refs["segments"],
         json!([
@@ -689,26 +766,32 @@ fn find_reports_keys_counts_and_capped_refs() {
             format!("visitorId=={}", visitor_of(ALICE))
         ])
     );
-    // Newest first, 401 of 450: the last action times of the newest 401.
+    // The whole range, oldest to newest.
+    assert_eq!(m.first_seen.as_deref(), Some(datetime(10).as_str()));
     assert_eq!(
         m.last_seen.as_deref(),
         Some(datetime(10 + ALICE_VISITS - 1).as_str())
     );
-    assert_eq!(
-        m.first_seen.as_deref(),
-        Some(datetime(10 + ALICE_VISITS - CAP as u64).as_str())
-    );
 
     // Segments as Matomo documents them: the value URL-encoded inside the segment, the
-    // IP range as two AND-ed conditions; every search over all sites, untrimmed.
+    // IP range as two AND-ed conditions; every search over all sites, oldest first, the
+    // later pages after the last second seen.
     let sent = fake.segments_sent();
     assert!(sent.contains(&"userId==alice%40example.com".to_string()));
     assert!(sent.contains(&"visitIp>=10.1.0.0;visitIp<=10.1.255.255".to_string()));
-    for call in fake.calls("PrivacyManager.findDataSubjects") {
+    let calls = fake.calls("PrivacyManager.findDataSubjects");
+    for call in &calls {
         let get = |k: &str| call.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("idSite"), Some("all"));
-        assert_eq!(get("filter_limit"), Some("-1"));
+        assert_eq!(get("filter_sort_order"), Some("asc"));
     }
+    // Two pages per strong key (401 + 49), one for the masked IP.
+    assert_eq!(calls.len(), 5);
+    let paged = calls
+        .iter()
+        .filter(|c| c.iter().any(|(k, _)| k == "minTimestamp"))
+        .count();
+    assert_eq!(paged, 2);
     // Nothing was changed by a preview.
     assert_eq!(fake.user_visits(ALICE) as u64, ALICE_VISITS);
 }
@@ -785,13 +868,13 @@ fn export_returns_exactly_the_persons_visits_and_rows() {
         .tables
         .contains_key("log_action_log_link_visit_action_idaction_url"));
 
-    // Alice's 401 previewed visits go in chunks of 400, concatenated per table.
+    // Alice's 450 previewed visits go in chunks of 400, concatenated per table.
     let m = matomo.find(&subject(&[("email", ALICE)])).unwrap();
     let records = matomo.export(&m).unwrap();
-    assert_eq!(records.tables["log_visit"].len(), CAP);
+    assert_eq!(records.tables["log_visit"].len() as u64, ALICE_VISITS);
     assert_eq!(
         records.tables["log_link_visit_action"].len() as u64,
-        CAP as u64 * ACTIONS_PER_VISIT
+        ALICE_VISITS * ACTIONS_PER_VISIT
     );
     let chunks: Vec<usize> = fake
         .calls("PrivacyManager.exportDataSubjects")
@@ -799,7 +882,7 @@ fn export_returns_exactly_the_persons_visits_and_rows() {
         .skip(1)
         .map(|p| p.iter().filter(|(k, _)| k.ends_with("[idvisit]")).count())
         .collect();
-    assert_eq!(chunks, vec![400, 1]);
+    assert_eq!(chunks, vec![400, 50]);
     let previewed: BTreeSet<u64> = ref_visits(&m).iter().map(|p| p.1).collect();
     let exported: BTreeSet<u64> = records.tables["log_visit"]
         .iter()
@@ -814,17 +897,17 @@ fn export_returns_exactly_the_persons_visits_and_rows() {
 }
 
 #[test]
-fn erase_goes_past_the_cap_and_a_second_erase_gives_zeros() {
+fn erase_removes_every_visit_and_a_second_erase_gives_zeros() {
     let fake = FakeMatomo::start();
     let matomo = connector(&fake);
     let others = ids_of(&fake.visits_of(|v| v.user_id.as_deref() != Some(ALICE)));
     let others_actions = fake.actions_of(&others);
 
     let m = matomo.find(&subject(&[("email", ALICE)])).unwrap();
-    assert_eq!(ref_visits(&m).len(), CAP);
+    assert_eq!(ref_visits(&m).len() as u64, ALICE_VISITS);
     let report = matomo.erase(&m).expect("erase");
 
-    // All 450, not just the 401 previewed, and nobody else's.
+    // All 450, and nobody else's.
     assert_eq!(fake.user_visits(ALICE), 0);
     assert_eq!(fake.visitor_visits(&visitor_of(ALICE)), 0);
     assert_eq!(ids_of(&fake.visits_of(|_| true)), others);
@@ -1033,4 +1116,196 @@ fn erase_refuses_segments_that_could_widen_the_search() {
         fake.visits_of(|_| true).len() as u64,
         ALICE_VISITS + 3 + 2 + 4 + 2
     );
+}
+
+/// Matomo's `userId==` is SQL on a case- and trailing-space-insensitive column: the search
+/// also returns `BOB+SHOP@example.com` and `bob+shop@example.com `. Those are other
+/// accounts: counted as "not this person", never exported or erased, not even by the
+/// erase's searches after the preview.
+#[test]
+fn look_alike_user_ids_are_counted_and_left_alone() {
+    let fake = FakeMatomo::start();
+    let upper = "BOB+SHOP@example.com";
+    let padded = "bob+shop@example.com ";
+    let upper_visits = fake.add_visits(1, &visitor_of(upper), Some(upper), 3, |i| 150 + i);
+    let padded_visits = fake.add_visits(2, &visitor_of(padded), Some(padded), 2, |i| 160 + i);
+    let look_alikes: BTreeSet<u64> = upper_visits.union(&padded_visits).copied().collect();
+    let bob = ids_of(&fake.visits_of(|v| v.user_id.as_deref() == Some(BOB)));
+    assert_eq!(bob.len(), 3);
+    let matomo = connector(&fake);
+
+    let m = matomo.find(&subject(&[("email", BOB)])).expect("find");
+    assert_eq!(key(&m, "user_id"), Some((Strength::Strong, 3)));
+    assert_eq!(key(&m, "visitor_id"), Some((Strength::Strong, 3)));
+    assert_eq!(m.counts["log_visit"], 3);
+    assert_eq!(
+        m.excluded, 5,
+        "the look-alikes are counted as not this person"
+    );
+    assert!(!m.at_least);
+    let refs: BTreeSet<u64> = ref_visits(&m).iter().map(|p| p.1).collect();
+    assert_eq!(refs, bob);
+    // The preview's dates are Bob's alone (100–102 h), not his neighbours' (150–161 h).
+    assert_eq!(m.first_seen.as_deref(), Some(datetime(100).as_str()));
+    assert_eq!(m.last_seen.as_deref(), Some(datetime(102).as_str()));
+
+    let records = matomo.export(&m).expect("export");
+    assert!(records.tables["log_visit"]
+        .iter()
+        .all(|r| r["user_id"] == json!(BOB)));
+    assert_eq!(records.tables["log_visit"].len(), 3);
+
+    // A visit Bob makes after the preview is caught by the erase's search after it; his
+    // neighbours' visits, which that search returns too, are not.
+    let late = fake.add_visits(1, &visitor_of(BOB), Some(BOB), 1, |_| 170);
+    let report = matomo.erase(&m).expect("erase");
+    assert_eq!(report.deleted["log_visit"], 4);
+    assert_eq!(fake.user_visits(BOB), 0);
+    assert!(ids_of(&fake.visits_of(|_| true)).is_disjoint(&late));
+    let left = ids_of(&fake.visits_of(|_| true));
+    assert!(
+        look_alikes.is_subset(&left),
+        "the look-alikes are all still there"
+    );
+    assert_eq!(fake.user_visits(upper), 3);
+    assert_eq!(fake.user_visits(padded), 2);
+}
+
+/// Access must be complete past Matomo's 401-visit cap: a person with 900 visits, half
+/// as many look-alike visits between them and many visits sharing a second, is found,
+/// exported and erased whole, and nobody else is touched.
+#[test]
+fn nine_hundred_visits_are_found_exported_and_erased_completely() {
+    let fake = FakeMatomo::start();
+    let zoe = "zoe@example.com";
+    let zoe_upper = "Zoe@Example.com";
+    // Three visits per hour, alternating sites: ties on the last action time everywhere,
+    // and across every page boundary.
+    let zoe_visits = fake.add_visits(1, &visitor_of(zoe), Some(zoe), 450, |i| 1000 + i / 3);
+    let zoe_visits: BTreeSet<u64> = zoe_visits
+        .union(&fake.add_visits(2, &visitor_of(zoe), Some(zoe), 450, |i| 1000 + i / 3))
+        .copied()
+        .collect();
+    assert_eq!(zoe_visits.len(), 900);
+    let look_alikes = fake.add_visits(1, &visitor_of(zoe_upper), Some(zoe_upper), 450, |i| {
+        1000 + i / 3
+    });
+    let others = ids_of(&fake.visits_of(|v| v.user_id.as_deref() != Some(zoe)));
+    let matomo = connector(&fake);
+
+    let m = matomo.find(&subject(&[("email", zoe)])).expect("find");
+    assert_eq!(key(&m, "user_id"), Some((Strength::Strong, 900)));
+    assert_eq!(key(&m, "visitor_id"), Some((Strength::Strong, 900)));
+    assert_eq!(m.counts["log_visit"], 900);
+    assert_eq!(m.excluded, 450);
+    assert!(!m.at_least, "paged to the end");
+    let refs: BTreeSet<u64> = ref_visits(&m).iter().map(|p| p.1).collect();
+    assert_eq!(refs, zoe_visits);
+    // The true range, not the newest 401's.
+    assert_eq!(m.first_seen.as_deref(), Some(datetime(1000).as_str()));
+    assert_eq!(
+        m.last_seen.as_deref(),
+        Some(datetime(1000 + 449 / 3).as_str())
+    );
+    let searches = fake.calls("PrivacyManager.findDataSubjects").len();
+
+    let records = matomo.export(&m).expect("export");
+    let exported: BTreeSet<u64> = records.tables["log_visit"]
+        .iter()
+        .map(|r| r["idvisit"].as_u64().unwrap())
+        .collect();
+    assert_eq!(records.tables["log_visit"].len(), 900, "no visit twice");
+    assert_eq!(exported, zoe_visits);
+    assert_eq!(
+        records.tables["log_link_visit_action"].len() as u64,
+        900 * ACTIONS_PER_VISIT
+    );
+    assert_eq!(fake.calls("PrivacyManager.exportDataSubjects").len(), 3);
+
+    let report = matomo.erase(&m).expect("erase");
+    assert_eq!(report.deleted["log_visit"], 900);
+    assert_eq!(ids_of(&fake.visits_of(|_| true)), others);
+    assert!(look_alikes.is_subset(&others));
+    // Pages of 401 (less the visits seen again at a page's last second): 4 for the
+    // user id's 1,350 visits (look-alikes included), 3 for the visitor id's 900.
+    assert_eq!(searches, 7);
+    assert_eq!(fake.calls("PrivacyManager.deleteDataSubjects").len(), 3);
+}
+
+/// More visits in one second than a search returns: paging by time alone would stall,
+/// so the connector pages through that second by visit id.
+#[test]
+fn more_visits_in_one_second_than_one_search_returns_are_all_found() {
+    let fake = FakeMatomo::start();
+    let tess = "tess@example.com";
+    let mut tess_visits = fake.add_visits(1, &visitor_of(tess), Some(tess), 3, |i| 2000 + i);
+    tess_visits.extend(fake.add_visits(2, &visitor_of(tess), Some(tess), 420, |_| 2010));
+    tess_visits.extend(fake.add_visits(1, &visitor_of(tess), Some(tess), 420, |_| 2010));
+    tess_visits.extend(fake.add_visits(1, &visitor_of(tess), Some(tess), 5, |i| 2020 + i));
+    for site_ids in [vec![], vec![1, 2]] {
+        let mut cfg = config(&fake.base_url);
+        cfg.site_ids = site_ids;
+        let matomo = MatomoApi::new(&cfg, TOKEN).unwrap();
+        let m = matomo.find(&subject(&[("email", tess)])).expect("find");
+        assert_eq!(m.counts["log_visit"], 848);
+        let refs: BTreeSet<u64> = ref_visits(&m).iter().map(|p| p.1).collect();
+        assert_eq!(refs, tess_visits);
+        assert!(!m.at_least);
+    }
+    // One site: Matomo orders by site first; the paging does not depend on it.
+    let mut cfg = config(&fake.base_url);
+    cfg.site_ids = vec![1];
+    let m = MatomoApi::new(&cfg, TOKEN)
+        .unwrap()
+        .find(&subject(&[("email", tess)]))
+        .expect("find");
+    assert_eq!(m.counts["log_visit"], 3 + 420 + 5);
+}
+
+/// The request page tells staff, in the catalogue's words, how many of the search's
+/// visits were left out as not this person.
+#[actix_web::test]
+async fn the_request_page_says_how_many_visits_are_not_this_person() {
+    use crate::connector_flow::{alices_checked_access_request, wait_for_run};
+    use crate::helpers::{spawn_app_with, Backend};
+    let fake = FakeMatomo::start();
+    // Alice's look-alike neighbours (the portal's Alice is ALICE above).
+    fake.add_visits(
+        1,
+        &visitor_of("ALICE@example.com"),
+        Some("ALICE@example.com"),
+        2,
+        |i| 5 + i,
+    );
+    fake.add_visits(
+        2,
+        &visitor_of("alice@example.com "),
+        Some("alice@example.com "),
+        1,
+        |_| 9,
+    );
+    let var = format!("MATOMO_API_TOKEN_{}", std::process::id());
+    std::env::set_var(&var, TOKEN);
+    let mut cfg = config(&fake.base_url);
+    cfg.name = "analytics".into();
+    cfg.token_env = Some(var);
+    let app = spawn_app_with(&Backend::Sqlite, move |s| s.connectors = vec![cfg]).await;
+    let (id, handler) = alices_checked_access_request(&app).await;
+    let path = format!("/staff/requests/{id}");
+    handler
+        .post(
+            &path,
+            &format!("{path}/run"),
+            &[("connector", "analytics"), ("action", "find")],
+        )
+        .await;
+    let (status, summary) = wait_for_run(&app, &id, "find").await;
+    assert_eq!(status, "done", "{summary:?}");
+    let (code, page) = handler.get(&path).await;
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("Not this person: 3 records"),
+        "the count of look-alikes is shown"
+    );
+    assert!(!page.contains("lower bounds"), "the find reached the end");
 }

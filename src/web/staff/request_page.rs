@@ -93,7 +93,7 @@ pub async fn show(
                 if !find_summary.is_object() {
                     find_summary = json!({});
                 }
-                for (k, empty) in [("counts", json!(null)), ("keys", json!([])), ("first_seen", json!(null)), ("last_seen", json!(null)), ("actionable", json!(false))] {
+                for (k, empty) in [("counts", json!(null)), ("keys", json!([])), ("first_seen", json!(null)), ("last_seen", json!(null)), ("actionable", json!(false)), ("excluded", json!(0)), ("at_least", json!(false))] {
                     if find_summary.get(k).is_none() {
                         find_summary[k] = empty;
                     }

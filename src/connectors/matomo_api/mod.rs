@@ -15,15 +15,23 @@
 //! With Matomo's "pseudonymise user id" option the stored user id is sha1(uid . salt).
 //! The userId and visitorId segments only exist while the visitor profile is enabled.
 //!
-//! Limits of the API that shape this connector:
-//! - `findDataSubjects` returns at most 401 visits per search and has no offset. `find`
-//!   therefore reports at most what one search returns per key (`counts["log_visit"]` is
-//!   the distinct visits found; 401 on a key means "401 or more"), and `erase`, after
-//!   deleting the previewed visits, searches again with the same strong segments and
-//!   deletes again until nothing is found (at most [`MAX_ERASE_ROUNDS`] rounds). That is
-//!   how visits past the cap are erased.
+//! Limits of the API that shape this connector, one module each:
+//! - [`matching`]: the `userId==` search ignores case and trailing spaces, so it returns
+//!   other people too; only visits carrying the key exactly are acted on, the others are
+//!   counted as "not this person" (`Matches::excluded`).
+//! - [`paging`]: one search returns at most 401 visits and has no offset; find pages
+//!   through all of them by last action time (the worker runs it, never a web request),
+//!   so counts and dates are true. Past [`MAX_PAGES`] pages per key it stops and says
+//!   so (`Matches::at_least`); export then refuses rather than send part of the data.
+//! - `erase` deletes the previewed visits, then searches again and deletes the exact
+//!   matches that turned up since (at most [`MAX_ERASE_ROUNDS`] rounds).
 //! - The API gives no per-table counts before an export, so `find` counts only `log_visit`.
 //! - Searches can take minutes on large installs: keep `timeout_seconds` generous.
+
+mod matching;
+mod paging;
+mod segments;
+mod wire;
 
 use super::matomo_ids;
 use super::{
@@ -31,21 +39,29 @@ use super::{
 };
 use crate::config::ConnectorConfig;
 use chrono::NaiveDateTime;
+use matching::Expect;
+use paging::{Row, Searched};
+use segments::{masked_ip_segment, strong_segments};
 use serde_json::{json, Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 use std::time::Duration;
+use wire::{api_error, as_u64, endpoint_of, format_datetime, join, unexpected};
 
 const LOG_VISIT: &str = "log_visit";
 
 /// Matomo's own cap on `findDataSubjects` (Live.getLastVisitsDetails with filter_limit=401).
 pub const FIND_CAP: usize = 401;
 
+/// Pages per key and search: 250 × 401, about 100,000 visits.
+pub const MAX_PAGES: usize = 250;
+
 /// Visits per `exportDataSubjects` / `deleteDataSubjects` call.
 pub const VISITS_PER_CALL: usize = 400;
 
-/// Search-and-delete rounds after the previewed visits are gone: 50 × 401 visits.
+/// Search-and-delete rounds after the previewed visits are gone. Each round pages
+/// through every search, so more than one is needed only while the person keeps being
+/// tracked, or past [`MAX_PAGES`].
 pub const MAX_ERASE_ROUNDS: usize = 50;
 
 /// The connector for `kind = "matomo_api"`.
@@ -76,18 +92,20 @@ impl std::fmt::Debug for MatomoApi {
     }
 }
 
-/// One visit as `findDataSubjects` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+/// One visit, as export and delete name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Visit {
     idsite: u64,
     idvisit: u64,
 }
 
-/// What one search found.
-#[derive(Debug, Default)]
-struct Found {
-    visits: BTreeSet<Visit>,
-    last_actions: Vec<NaiveDateTime>,
+impl From<&Row> for Visit {
+    fn from(row: &Row) -> Visit {
+        Visit {
+            idsite: row.idsite,
+            idvisit: row.idvisit,
+        }
+    }
 }
 
 impl MatomoApi {
@@ -236,40 +254,43 @@ impl MatomoApi {
         )
     }
 
-    /// One `findDataSubjects` search (at most [`FIND_CAP`] visits).
-    fn search(&self, segment: &str) -> Result<Found, ConnectorError> {
-        let params = [
+    /// One `findDataSubjects` page (at most [`FIND_CAP`] visits), oldest first, after
+    /// `min_timestamp` when given (see [`paging`]).
+    fn search_page(
+        &self,
+        segment: &str,
+        min_timestamp: Option<i64>,
+    ) -> Result<Vec<Row>, ConnectorError> {
+        let mut params = vec![
             ("idSite".to_string(), self.id_site()),
             ("segment".to_string(), segment.to_string()),
-            // Matomo trims API answers to 100 rows unless told otherwise; the search's
-            // own cap of 401 still applies.
+            // Matomo 5 ignores it here (findDataSubjects forces 401 and skips the generic
+            // filters); releases that still post-processed the answer cut it to 100 rows.
             ("filter_limit".to_string(), "-1".to_string()),
+            ("filter_sort_order".to_string(), "asc".to_string()),
         ];
-        let answer = self.call("PrivacyManager.findDataSubjects", &params)?;
-        let rows = answer
-            .as_array()
-            .ok_or_else(|| unexpected("findDataSubjects"))?;
-        let mut found = Found::default();
-        for row in rows {
-            let (Some(idsite), Some(idvisit)) = (
-                row.get("idSite").and_then(as_u64),
-                row.get("idVisit").and_then(as_u64),
-            ) else {
-                return Err(unexpected("findDataSubjects"));
-            };
-            if !self.in_scope(idsite) {
-                continue;
-            }
-            found.visits.insert(Visit { idsite, idvisit });
-            if let Some(at) = row
-                .get("lastActionDateTime")
-                .and_then(Json::as_str)
-                .and_then(parse_datetime)
-            {
-                found.last_actions.push(at);
-            }
+        if let Some(ts) = min_timestamp {
+            params.push(("minTimestamp".to_string(), ts.to_string()));
         }
-        Ok(found)
+        let answer = self.call("PrivacyManager.findDataSubjects", &params)?;
+        answer
+            .as_array()
+            .ok_or_else(|| unexpected("findDataSubjects"))?
+            .iter()
+            .map(|row| Row::from_json(row).ok_or_else(|| unexpected("findDataSubjects")))
+            .collect()
+    }
+
+    /// Every visit `segment` finds, page by page.
+    fn search_all(&self, segment: &str) -> Result<Searched, ConnectorError> {
+        paging::search_all(segment, MAX_PAGES, |s, after| self.search_page(s, after))
+    }
+
+    /// The visits within the configured sites that carry `expect` exactly.
+    fn exact<'a>(&self, rows: &'a [Row], expect: &'a Expect) -> impl Iterator<Item = &'a Row> {
+        let sites = self.site_ids.clone();
+        rows.iter()
+            .filter(move |r| matomo_ids::in_scope(&sites, r.idsite) && expect.accepts(r))
     }
 
     fn in_scope(&self, idsite: u64) -> bool {
@@ -326,87 +347,111 @@ impl Connector for MatomoApi {
         &self.name
     }
 
-    /// At most 401 visits per key (Matomo's cap, see the module docs); `refs` names the
-    /// visits found by strong keys plus the strong segments that found them, so that
-    /// `erase` can search again for visits past the cap.
+    /// Pages through every strong key's search (see [`paging`]); `refs` names the
+    /// visits that carry a key exactly, plus the segments that found them, so that
+    /// `erase` can search again for visits tracked after the preview.
     fn find(&self, subject: &Subject) -> Result<Matches, ConnectorError> {
         let user_id = self.stored_user_id(subject)?;
-        let derived_visitor = user_id.as_deref().map(visitor_id_of);
         let supplied_visitor = subject
             .get("matomo_visitor_id")
             .map(|v| v.trim().to_ascii_lowercase())
-            .filter(|v| is_visitor_id(v));
+            .filter(|v| segments::is_visitor_id(v));
 
-        let mut strong_keys: Vec<(&str, String)> = Vec::new();
+        let mut strong_keys: Vec<(&str, Expect)> = Vec::new();
         if let Some(uid) = &user_id {
-            strong_keys.push(("user_id", segment_condition("userId", "==", uid)));
+            strong_keys.push(("user_id", Expect::UserId(uid.clone())));
+            strong_keys.push(("visitor_id", Expect::VisitorId(visitor_id_of(uid))));
         }
-        if let Some(id) = &derived_visitor {
-            strong_keys.push(("visitor_id", segment_condition("visitorId", "==", id)));
-        }
-        if let Some(id) = &supplied_visitor {
-            strong_keys.push((
-                "supplied_visitor_id",
-                segment_condition("visitorId", "==", id),
-            ));
+        if let Some(id) = supplied_visitor {
+            strong_keys.push(("supplied_visitor_id", Expect::VisitorId(id)));
         }
 
         let mut keys = Vec::new();
-        let mut visits: BTreeSet<Visit> = BTreeSet::new();
-        let mut last_actions: Vec<NaiveDateTime> = Vec::new();
+        // Each visit once, with its last action time.
+        let mut visits: BTreeMap<Visit, NaiveDateTime> = BTreeMap::new();
+        let mut others: BTreeSet<Visit> = BTreeSet::new();
         let mut segments: Vec<String> = Vec::new();
+        let mut at_least = false;
         // The supplied visitor id is often the derived one: one search per segment.
-        let mut searched: BTreeMap<String, usize> = BTreeMap::new();
-        for (key, segment) in strong_keys {
-            let n = match searched.get(&segment) {
-                Some(n) => *n,
-                None => {
-                    let found = self.search(&segment)?;
-                    let n = found.visits.len();
-                    visits.extend(found.visits);
-                    last_actions.extend(found.last_actions);
-                    searched.insert(segment.clone(), n);
-                    if n > 0 {
-                        segments.push(segment);
-                    }
-                    n
-                }
+        let mut searched: BTreeMap<String, Searched> = BTreeMap::new();
+        for (key, expect) in strong_keys {
+            let segment = expect.segment();
+            if !searched.contains_key(&segment) {
+                let found = self.search_all(&segment)?;
+                searched.insert(segment.clone(), found);
+            }
+            let Some(found) = searched.get(&segment) else {
+                continue;
             };
+            at_least |= !found.complete;
+            let mut records = 0;
+            for row in &found.rows {
+                if !self.in_scope(row.idsite) {
+                    continue;
+                }
+                if expect.accepts(row) {
+                    records += 1;
+                    visits.insert(Visit::from(row), row.last_action);
+                } else {
+                    others.insert(Visit::from(row));
+                }
+            }
+            if records > 0 && !segments.contains(&segment) {
+                segments.push(segment);
+            }
             keys.push(KeyMatch {
                 key: key.into(),
                 strength: Strength::Strong,
-                records: n as u64,
+                records,
             });
         }
 
         if let Some(segment) = subject.get("ip").and_then(masked_ip_segment) {
-            // Counted only: a masked address is shared by many people, so these visits
-            // never join `refs` (and their details are dropped here).
-            let found = self.search(&segment)?;
+            // Counted only, on one page: a masked address is shared by many people, so
+            // these visits never join `refs` (and their details are dropped here).
+            let found = self.search_page(&segment, None)?;
             keys.push(KeyMatch {
                 key: "masked_ip".into(),
                 strength: Strength::Weak,
-                records: found.visits.len() as u64,
+                records: found.iter().filter(|r| self.in_scope(r.idsite)).count() as u64,
             });
         }
 
+        let excluded = others.iter().filter(|v| !visits.contains_key(v)).count() as u64;
+        if excluded > 0 {
+            tracing::info!(
+                connector = %self.name,
+                excluded,
+                "matomo search returned visits of look-alike identifiers; left out"
+            );
+        }
         let mut counts = BTreeMap::new();
         counts.insert(LOG_VISIT.to_string(), visits.len() as u64);
         let pairs: Vec<Json> = visits
-            .iter()
+            .keys()
             .map(|v| json!([v.idsite, v.idvisit]))
             .collect();
         Ok(Matches {
             keys,
             counts,
-            first_seen: last_actions.iter().min().map(|t| format_datetime(*t)),
-            last_seen: last_actions.iter().max().map(|t| format_datetime(*t)),
+            first_seen: visits.values().min().map(|t| format_datetime(*t)),
+            last_seen: visits.values().max().map(|t| format_datetime(*t)),
             refs: json!({ "visits": pairs, "segments": segments }),
+            excluded,
+            at_least,
         })
     }
 
     fn export(&self, matches: &Matches) -> Result<Records, ConnectorError> {
         refuse_weak(matches)?;
+        if matches.at_least {
+            // An access package must hold everything; a part would read as the whole.
+            return Err(ConnectorError::Permanent(format!(
+                "the find stopped before the end of Matomo's results ({MAX_PAGES} pages per \
+                 key), so an export would be incomplete; use the database mode for a \
+                 person with this many visits"
+            )));
+        }
         let visits = self.visit_refs(matches)?;
         let mut tables: BTreeMap<String, Vec<Map<String, Json>>> = BTreeMap::new();
         for chunk in visits.chunks(VISITS_PER_CALL) {
@@ -437,12 +482,14 @@ impl Connector for MatomoApi {
     }
 
     /// Deletes the previewed visits, then searches again with the strong segments that
-    /// found them and deletes what turns up, until a search comes back empty: the only
-    /// way past the 401-visit cap. Idempotent: with nothing left every count is zero.
+    /// found them and deletes the exact matches that turn up (visits tracked since the
+    /// preview, or past the page bound), until a search finds none. Look-alikes the
+    /// searches return are never deleted. Idempotent: with nothing left every count is
+    /// zero.
     fn erase(&self, matches: &Matches) -> Result<ErasureReport, ConnectorError> {
         refuse_weak(matches)?;
         let visits = self.visit_refs(matches)?;
-        let segments = strong_segments(matches)?;
+        let expects = strong_segments(matches)?;
 
         let mut deleted: BTreeMap<String, u64> = BTreeMap::new();
         deleted.insert(LOG_VISIT.to_string(), 0);
@@ -451,8 +498,9 @@ impl Connector for MatomoApi {
         let mut rounds = 0;
         loop {
             let mut found: BTreeSet<Visit> = BTreeSet::new();
-            for segment in &segments {
-                found.extend(self.search(segment)?.visits);
+            for expect in &expects {
+                let searched = self.search_all(&expect.segment())?;
+                found.extend(self.exact(&searched.rows, expect).map(Visit::from));
             }
             if found.is_empty() {
                 break;
@@ -537,169 +585,6 @@ impl Connector for MatomoApi {
     }
 }
 
-/// `{base}index.php`, with exactly one slash between; a base that already names
-/// index.php is used as it is.
-fn endpoint_of(base: &reqwest::Url) -> reqwest::Url {
-    let mut url = base.clone();
-    let path = base.path().trim_end_matches('/');
-    if path.ends_with("/index.php") {
-        url.set_path(path);
-    } else {
-        url.set_path(&format!("{path}/index.php"));
-    }
-    url
-}
-
-/// One segment condition, `name<op>value`, with the value encoded so that it reaches
-/// Matomo's SQL unchanged.
-///
-/// Matomo documents segment values as URL-encoded inside the segment, with `,` and `;`
-/// (OR and AND) escaped by a backslash. The whole parameter is then form-encoded by
-/// [`MatomoApi::call`]. On the way in, Matomo decodes the segment once as a whole (then
-/// splits it at unescaped `,`/`;`, dropping the escaping backslash), and then urldecodes
-/// each condition and its value once more. Those two extra decodes only change `%` and
-/// `+` (every other character survives them), so those two are pre-encoded for them:
-/// otherwise an address such as `alice+news@example.com` would be searched as
-/// `alice news@example.com` and silently find nothing.
-fn segment_condition(name: &str, op: &str, value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len() + 8);
-    for c in value.chars() {
-        match c {
-            '%' => escaped.push_str("%2525"),
-            '+' => escaped.push_str("%252B"),
-            ',' | ';' => {
-                escaped.push('\\');
-                escaped.push(c);
-            }
-            c => escaped.push(c),
-        }
-    }
-    let encoded: String = form_urlencoded::byte_serialize(escaped.as_bytes()).collect();
-    format!("{name}{op}{encoded}")
-}
-
-/// The masked-IP range segment (Matomo's default anonymisation: IPv4 a.b.0.0, IPv6 /48).
-fn masked_ip_segment(ip: &str) -> Option<String> {
-    let (low, high) = match ip.trim().parse::<IpAddr>().ok()? {
-        IpAddr::V4(v4) => v4_range(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4_range(v4),
-            None => {
-                let s = v6.segments();
-                let low = Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0);
-                let high = Ipv6Addr::new(s[0], s[1], s[2], 0xffff, 0xffff, 0xffff, 0xffff, 0xffff);
-                (IpAddr::V6(low), IpAddr::V6(high))
-            }
-        },
-    };
-    Some(format!(
-        "{};{}",
-        segment_condition("visitIp", ">=", &low.to_string()),
-        segment_condition("visitIp", "<=", &high.to_string())
-    ))
-}
-
-fn v4_range(v4: Ipv4Addr) -> (IpAddr, IpAddr) {
-    let o = v4.octets();
-    (
-        IpAddr::V4(Ipv4Addr::new(o[0], o[1], 0, 0)),
-        IpAddr::V4(Ipv4Addr::new(o[0], o[1], 255, 255)),
-    )
-}
-
-/// The strong segments `find` stored, checked to be exactly one `userId==` or
-/// `visitorId==` condition each: erase deletes whatever they find, so a segment that
-/// could widen the search (an OR, a range, an IP) is refused.
-fn strong_segments(matches: &Matches) -> Result<Vec<String>, ConnectorError> {
-    let Some(list) = matches.refs.get("segments") else {
-        return Ok(Vec::new());
-    };
-    let list = list.as_array().ok_or_else(malformed)?;
-    let mut segments = Vec::new();
-    for segment in list {
-        let segment = segment.as_str().ok_or_else(malformed)?;
-        let ok = match segment.split_once("==") {
-            Some(("userId", value)) => !value.is_empty() && value.chars().all(is_encoded_char),
-            Some(("visitorId", value)) => is_visitor_id(value),
-            _ => false,
-        };
-        if !ok {
-            return Err(ConnectorError::Permanent(
-                "the matches name a Matomo segment that is not a single user or visitor id".into(),
-            ));
-        }
-        if !segments.iter().any(|s| s == segment) {
-            segments.push(segment.to_string());
-        }
-    }
-    Ok(segments)
-}
-
-/// The characters `segment_condition` can produce for a value: no raw `,` or `;`.
-fn is_encoded_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '%' | '+' | '*' | '-' | '.' | '_')
-}
-
-fn is_visitor_id(v: &str) -> bool {
-    v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Classifies a Matomo error message. The text itself is never passed on: it can quote
-/// the segment, and with it the person's user id.
-fn api_error(method: &str, message: &str) -> ConnectorError {
-    let m = message.to_ascii_lowercase();
-    let any = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
-    if any(&[
-        "token_auth",
-        "access",
-        "permission",
-        "not allowed",
-        "must be logged in",
-        "authenticat",
-    ]) {
-        ConnectorError::Permanent(format!(
-            "Matomo refused {method}: the token is not valid or lacks admin access to the \
-             sites (the GDPR tools need admin access); check token_env / token_file"
-        ))
-    } else if m.contains("segment") {
-        ConnectorError::Permanent(format!(
-            "Matomo rejected the search segment in {method}; the userId and visitorId \
-             segments need Matomo's visitor profile to be enabled"
-        ))
-    } else if any(&["does not exist", "not available", "not activated", "plugin"]) {
-        ConnectorError::Permanent(format!(
-            "Matomo does not offer {method}; check that the PrivacyManager plugin is \
-             activated and Matomo is version 3.5 or later"
-        ))
-    } else if any(&[
-        "timed out",
-        "timeout",
-        "maximum execution time",
-        "took too long",
-        "lock wait",
-        "deadlock",
-        "gone away",
-        "too many connections",
-    ]) {
-        ConnectorError::Temporary(format!(
-            "Matomo could not finish {method} in time or its database was busy"
-        ))
-    } else {
-        ConnectorError::Permanent(format!(
-            "Matomo answered {method} with an error (its message is not shown, as it can \
-             quote personal data)"
-        ))
-    }
-}
-
-fn unexpected(method: &str) -> ConnectorError {
-    ConnectorError::Permanent(format!(
-        "Matomo's answer to {method} is not in the expected format"
-    ))
-}
-
-use matomo_ids::malformed;
-
 fn refuse_weak(matches: &Matches) -> Result<(), ConnectorError> {
     if matches.actionable() {
         Ok(())
@@ -710,170 +595,7 @@ fn refuse_weak(matches: &Matches) -> Result<(), ConnectorError> {
     }
 }
 
-/// Matomo's JSON has ids as numbers or, depending on version and database driver, as
-/// numeric strings.
-fn as_u64(v: &Json) -> Option<u64> {
-    match v {
-        Json::Number(n) => n.as_u64(),
-        Json::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok()
-}
-
-fn format_datetime(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
-    items.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-}
-
 /// Matomo's visitor id for a (stored) user id, as the 16 hex digits segments use.
 fn visitor_id_of(user_id: &str) -> String {
     hex::encode(matomo_ids::visitor_id_bytes(user_id))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// PHP's urldecode: `+` is a space, `%XX` a byte, anything else as is.
-    fn urldecode(s: &str) -> String {
-        form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    }
-
-    /// Matomo's path from the (already form-decoded) segment parameter to the values it
-    /// binds: decode the whole, split at unescaped `;`/`,`, decode each condition, then
-    /// each value.
-    fn matomo_values(segment: &str) -> Vec<String> {
-        let whole = urldecode(segment);
-        let mut operands = Vec::new();
-        let mut current = String::new();
-        let mut backslash = false;
-        for c in whole.chars() {
-            if (c == ';' || c == ',') && !backslash {
-                operands.push(std::mem::take(&mut current));
-            } else {
-                if (c == ';' || c == ',') && backslash {
-                    current.pop();
-                }
-                current.push(c);
-            }
-            backslash = c == '\\';
-        }
-        operands.push(current);
-        operands
-            .iter()
-            .map(|op| {
-                let op = urldecode(op);
-                let at = op.find(['=', '>', '<']).unwrap();
-                let rest = op[at..].trim_start_matches(['=', '>', '<']);
-                urldecode(rest)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn segment_values_survive_matomos_decoding() {
-        for value in [
-            "alice@example.com",
-            "alice+news@example.com",
-            "100%,real;id",
-            "back\\slash, and space",
-            "ünïcode",
-        ] {
-            let segment = segment_condition("userId", "==", value);
-            assert!(!segment[8..].contains([',', ';']), "{segment}");
-            assert_eq!(
-                matomo_values(&segment),
-                vec![value.to_string()],
-                "{segment}"
-            );
-        }
-        // The documented shape for an ordinary address.
-        assert_eq!(
-            segment_condition("userId", "==", "alice@example.com"),
-            "userId==alice%40example.com"
-        );
-    }
-
-    #[test]
-    fn ip_ranges_follow_the_default_mask() {
-        let segment = masked_ip_segment("192.168.77.12").unwrap();
-        assert_eq!(
-            matomo_values(&segment),
-            vec!["192.168.0.0".to_string(), "192.168.255.255".to_string()]
-        );
-        let v6 = masked_ip_segment("2001:db8:abcd:12::1").unwrap();
-        assert_eq!(
-            matomo_values(&v6),
-            vec![
-                "2001:db8:abcd::".to_string(),
-                "2001:db8:abcd:ffff:ffff:ffff:ffff:ffff".to_string()
-            ]
-        );
-        assert_eq!(masked_ip_segment("nope"), None);
-    }
-
-    #[test]
-    fn endpoint_has_exactly_one_slash() {
-        for (base, want) in [
-            ("https://m.example", "https://m.example/index.php"),
-            ("https://m.example/", "https://m.example/index.php"),
-            (
-                "https://m.example/matomo//",
-                "https://m.example/matomo/index.php",
-            ),
-            (
-                "https://m.example/matomo/index.php",
-                "https://m.example/matomo/index.php",
-            ),
-        ] {
-            let url = endpoint_of(&reqwest::Url::parse(base).unwrap());
-            assert_eq!(url.as_str(), want);
-        }
-    }
-
-    #[test]
-    fn stored_segments_must_be_single_strong_conditions() {
-        let with = |segments: Json| Matches {
-            refs: json!({"visits": [], "segments": segments}),
-            ..Matches::default()
-        };
-        assert!(strong_segments(&with(json!(["userId==alice%40example.com"]))).is_ok());
-        assert!(strong_segments(&with(json!(["visitorId==0123456789abcdef"]))).is_ok());
-        for bad in [
-            "userId==a,visitIp>=0.0.0.0",
-            "userId==a;userId!=b",
-            "visitIp>=1.2.0.0",
-            "visitorId==nothex",
-            "userId==",
-        ] {
-            assert!(strong_segments(&with(json!([bad]))).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn error_messages_are_classified_without_their_text() {
-        let e = api_error(
-            "PrivacyManager.findDataSubjects",
-            "The segment condition 'userId==alice@example.com' is not valid.",
-        );
-        assert!(matches!(&e, ConnectorError::Permanent(m) if !m.contains("alice")));
-        assert!(matches!(
-            api_error("X", "You can't access this resource as it requires 'view' access"),
-            ConnectorError::Permanent(m) if m.contains("token")
-        ));
-        assert!(matches!(
-            api_error("X", "Lock wait timeout exceeded"),
-            ConnectorError::Temporary(_)
-        ));
-    }
 }
