@@ -251,8 +251,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    drp_replays (signature_hash) {
-        signature_hash -> Text,
+    drp_replays (replay_key) {
+        replay_key -> Text,
         expires_at -> Timestamp,
     }
 }

@@ -209,17 +209,7 @@ fn register_drp_agent(app: &TestApp, id: &'static str, seed: u8) -> &'static str
             .verifying_key()
             .to_bytes(),
     );
-    app.db(move |c| {
-        dsar_portal::flows::drp_directory::add_agent(
-            c,
-            id,
-            "Agent",
-            &key,
-            "test",
-            dsar_portal::clock::now(),
-        )
-        .expect("agent added")
-    });
+    app.add_drp_agent(id, &key);
     id
 }
 

@@ -93,31 +93,25 @@ pub fn touch_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> Q
         .map(|_| ())
 }
 
-/// Registers a signed body; false when it had been accepted before (a replay).
-pub fn register_signature(
+/// Registers a signed body for one operation (`drp::replay::replay_key`); false when
+/// it had been accepted for that operation before (a replay).
+pub fn register_replay(
     conn: &mut DbConn,
-    signature_hash: &str,
+    replay_key: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let exists = rp::table
-        .find(signature_hash)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
+    let exists = rp::table.find(replay_key).count().get_result::<i64>(conn)? > 0;
     if exists {
         return Ok(false);
     }
     diesel::insert_into(rp::table)
-        .values((
-            rp::signature_hash.eq(signature_hash),
-            rp::expires_at.eq(expires_at),
-        ))
+        .values((rp::replay_key.eq(replay_key), rp::expires_at.eq(expires_at)))
         .execute(conn)?;
     Ok(true)
 }
 
-/// Forgets signatures whose bodies expired long ago: a replay of them fails the
-/// expiry check anyway.
+/// Forgets bodies remembered past their time (`drp::replay::remember_until`): a replay
+/// of them fails the expiry check, or the state of the request it revoked, anyway.
 pub fn forget_replays_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(rp::table.filter(rp::expires_at.lt(before))).execute(conn)
 }
