@@ -247,6 +247,7 @@ diesel::table! {
         callback_claimed_until -> Nullable<Timestamp>,
         callback_error -> Nullable<Text>,
         created_at -> Timestamp,
+        verification_url_enc -> Nullable<Text>,
     }
 }
 

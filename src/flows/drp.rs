@@ -25,7 +25,7 @@ use crate::drp::messages::{
     verify_exercise, verify_pair, verify_revoke, Exercise, ExerciseRequest, PairResponse,
 };
 use crate::drp::replay::{remember_until, replay_key, Operation};
-use crate::drp::status::{status_object, PortalView, StatusObject};
+use crate::drp::status::{needs_user_verification, status_object, PortalView, StatusObject};
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -326,6 +326,7 @@ pub fn exercise(
                 callback_claimed_until: None,
                 callback_error: None,
                 created_at: now,
+                verification_url_enc: None,
             },
         )?;
         let enc = |v: &str| state.cipher.encrypt(AGENT_CONTEXT, v);
@@ -439,6 +440,11 @@ fn build_status(
         })
         .transpose()
         .map_err(AppError::internal)?;
+    let verification_url = if needs_user_verification(status) {
+        Some(super::drp_verification::url_for(state, conn, drp, now)?)
+    } else {
+        None
+    };
     let kept_until = (status == Status::Fulfilled)
         .then(|| (now + Duration::days(state.settings.verification.status_link_days)).date());
     Ok(status_object(&PortalView {
@@ -452,6 +458,7 @@ fn build_status(
         extended: request.extended,
         extension_reason: extension_reason.as_deref(),
         results_url: results_url.as_deref(),
+        verification_url: verification_url.as_deref(),
         record_kept_until: kept_until,
     }))
 }

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 pub const CLAIMS_CONTEXT: &str = "drp_requests.claims";
 pub const RESULTS_CONTEXT: &str = "drp_requests.results_url";
+pub const VERIFICATION_URL_CONTEXT: &str = "drp_requests.verification_url";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ag)]
@@ -133,6 +134,8 @@ pub struct DrpRequestRow {
     pub callback_claimed_until: Option<NaiveDateTime>,
     pub callback_error: Option<String>,
     pub created_at: NaiveDateTime,
+    /// `user_verification_url`, encrypted under [`VERIFICATION_URL_CONTEXT`].
+    pub verification_url_enc: Option<String>,
 }
 
 pub fn insert_request(conn: &mut DbConn, row: &DrpRequestRow) -> QueryResult<()> {
@@ -175,6 +178,13 @@ pub fn mark_revoked(conn: &mut DbConn, request_id: &str) -> QueryResult<()> {
 pub fn set_results_url(conn: &mut DbConn, request_id: &str, enc: &str) -> QueryResult<()> {
     diesel::update(dr::table.find(request_id))
         .set(dr::results_url_enc.eq(enc))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_verification_url(conn: &mut DbConn, request_id: &str, enc: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set(dr::verification_url_enc.eq(enc))
         .execute(conn)
         .map(|_| ())
 }
