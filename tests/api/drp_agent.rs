@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 
-const BUSINESS: &str = "CB_SPEC";
+pub const BUSINESS: &str = "CB_SPEC";
 const AGENT: &str = "AA_SPEC";
 /// OSIRAA's revoke reason, the same for every request it revokes.
 const REVOKE_REASON: &str = "I don't want my account deleted.";
@@ -262,12 +262,32 @@ pub async fn filed(
 /// Opens a `user_verification_url` as §3.02.1 has the agent present it, with
 /// `redirect_to` and `request_id` added; returns the portal's path and the page.
 pub async fn open_verification_url(app: &TestApp, url: &str, request_id: &str) -> (String, String) {
+    let (path, presented) = as_presented(url, request_id);
+    let (status, page) = app.get(&presented).await;
+    assert_eq!(status, 200, "{page}");
+    (path, page)
+}
+
+/// The portal's path of a `user_verification_url`, and that path with the parameters
+/// §3.02.1 has the agent add: `redirect_to` (URL-encoded) and `request_id`.
+fn as_presented(url: &str, request_id: &str) -> (String, String) {
     let path = &url[url.find("/requests/confirm/").expect("the portal's path")..];
     let presented =
         format!("{path}?redirect_to=https%3A%2F%2Fagent.example%2Fdone&request_id={request_id}");
-    let (status, page) = app.get(&presented).await;
-    assert_eq!(status, 200, "{page}");
-    (path.to_owned(), page)
+    (path.to_owned(), presented)
+}
+
+/// Has an agent file a request whose email is not verified, and returns its
+/// `user_verification_url` as the agent presents it (a path on `app`).
+pub async fn waiting_for_the_person(app: &TestApp, email: &str) -> String {
+    let mut agent = SpecAgent::new(AGENT, 71);
+    register(app, &agent);
+    agent.pair(app).await.ok("pairing");
+    let status = filed(app, &agent, "access", email, false).await;
+    let url = status["user_verification_url"]
+        .as_str()
+        .expect("user_verification_url");
+    as_presented(url, &id_of(&status)).1
 }
 
 /// Waits until `n` emails with a verification link reached `to` (the outbox is sent
