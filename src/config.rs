@@ -253,11 +253,30 @@ pub struct RateLimits {
 }
 
 /// The covered-business side of the Data Rights Protocol (DRP 1.0).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DrpSettings {
     /// This business's id in the DRP service directory. The API is off while unset.
     pub business_id: Option<String>,
+    /// Longest accepted window between a signed body's `issued-at` and `expires-at`.
+    /// The spec recommends at most 10 minutes; the reference agent signs 15.
+    pub max_validity_minutes: i64,
+}
+
+impl Default for DrpSettings {
+    fn default() -> Self {
+        DrpSettings {
+            business_id: None,
+            max_validity_minutes: crate::drp::envelope::DEFAULT_MAX_VALIDITY.num_minutes(),
+        }
+    }
+}
+
+impl DrpSettings {
+    /// The validity bound signed bodies are checked against.
+    pub fn max_validity(&self) -> chrono::Duration {
+        chrono::Duration::minutes(self.max_validity_minutes)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -707,6 +726,15 @@ impl Settings {
         if st.session_idle_minutes < 1 || st.session_absolute_hours < 1 {
             bail!("staff.session_idle_minutes and staff.session_absolute_hours must be positive");
         }
+        let range = crate::drp::envelope::MAX_VALIDITY_RANGE_MINUTES;
+        if !range.contains(&self.drp.max_validity_minutes) {
+            bail!(
+                "drp.max_validity_minutes = {} is out of range: it must be between {} and {} (the DRP spec recommends at most 10; the reference agent signs 15)",
+                self.drp.max_validity_minutes,
+                range.start(),
+                range.end()
+            );
+        }
         self.client_ip_source()?;
         Ok(())
     }
@@ -811,6 +839,25 @@ mod tests {
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
         assert!(s.database_url().ends_with("data/dsar-portal.sqlite3"));
         assert!(s.key_sources().generate_missing);
+    }
+
+    #[test]
+    fn drp_validity_window_is_bounded() {
+        let mut s = Settings::default();
+        assert_eq!(
+            s.drp.max_validity_minutes, 15,
+            "the reference agent's window"
+        );
+        for ok in [1, 10, 60] {
+            s.drp.max_validity_minutes = ok;
+            s.check().expect("in range");
+        }
+        for bad in [0, -5, 61, 1440] {
+            s.drp.max_validity_minutes = bad;
+            let err = s.check().expect_err("out of range").to_string();
+            assert!(err.contains("drp.max_validity_minutes"), "{err}");
+            assert!(err.contains("between 1 and 60"), "{err}");
+        }
     }
 
     #[test]

@@ -45,6 +45,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/request_form",
     "pages/submitted",
     "pages/verify_confirm",
+    "pages/drp_confirm",
     "pages/verified",
     "pages/link_problem",
     "pages/error",

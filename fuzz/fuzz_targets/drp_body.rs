@@ -15,7 +15,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use dsar_portal::drp::envelope::{check_claims, open, EnvelopeError, Expected};
+use dsar_portal::drp::envelope::{
+    check_claims, open, EnvelopeError, Expected, DEFAULT_MAX_VALIDITY,
+};
 use dsar_portal::drp::messages::{
     parse_exercise, parse_pair, parse_revoke, verify_exercise, verify_pair, verify_revoke,
 };
@@ -37,7 +39,8 @@ fn seal(key: &SigningKey, json: &[u8]) -> Vec<u8> {
 
 fn refusal_is_sane(e: &EnvelopeError) {
     assert!(matches!(e.status(), 400 | 403), "{e:?}");
-    assert!(e.fatal());
+    // §3.06: only an expired request is discarded for good.
+    assert_eq!(e.fatal(), *e == EnvelopeError::Expired, "{e:?}");
     let body = e.body();
     assert!(body.is_object(), "{body}");
     assert!(!e.to_string().is_empty());
@@ -50,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
         agent_id: AGENT,
         business_id: BUSINESS,
         now: now(),
+        max_validity: DEFAULT_MAX_VALIDITY,
     };
 
     // The input as a body that has not been signed by this key.
@@ -61,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let body = seal(&key, data);
-    let claims_ok = |c| check_claims(c, AGENT, BUSINESS, now()).is_ok();
+    let claims_ok = |c| check_claims(c, &expected).is_ok();
 
     // Pairing.
     let parsed = parse_pair(data);
@@ -90,7 +94,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(&v.message, p);
             assert!(claims_ok(&p.common));
             assert_eq!(v.opened.json(), data);
-            assert_eq!(v.replay_id().len(), 64);
+            assert_eq!(v.signature_hash().len(), 64);
         }
         (Ok(p), Err(e)) => {
             refusal_is_sane(e);

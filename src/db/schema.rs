@@ -247,12 +247,13 @@ diesel::table! {
         callback_claimed_until -> Nullable<Timestamp>,
         callback_error -> Nullable<Text>,
         created_at -> Timestamp,
+        verification_url_enc -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    drp_replays (signature_hash) {
-        signature_hash -> Text,
+    drp_replays (replay_key) {
+        replay_key -> Text,
         expires_at -> Timestamp,
     }
 }

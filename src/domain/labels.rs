@@ -40,6 +40,7 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "agent_email_verified" => key("audit_actions.agent_email_verified"),
         "drp_request_received" => key("audit_actions.drp_request_received"),
         "drp_request_revoked" => key("audit_actions.drp_request_revoked"),
+        "drp_verification_url_issued" => key("audit_actions.drp_verification_url_issued"),
         "consent_renewed" => key("audit_actions.consent_renewed"),
         "drp_agent_added" => key("audit_actions.drp_agent_added"),
         "drp_agent_paired" => key("audit_actions.drp_agent_paired"),

@@ -20,10 +20,16 @@ use super::messages::CommonClaims;
 /// message is valid short (it still cannot outlive its own `expires-at`).
 pub const CLOCK_SKEW: Duration = Duration::seconds(60);
 
-/// The longest validity the spec allows between `issued-at` and `expires-at`: a
-/// captured body is only worth replaying for this long, and replays inside the window
-/// are refused by signature (see [`Opened::replay_id`]).
-pub const MAX_VALIDITY: Duration = Duration::minutes(10);
+/// The longest validity accepted between `issued-at` and `expires-at` unless the
+/// operator sets `drp.max_validity_minutes`. The spec only *recommends* at most ten
+/// minutes (§2.01), and the reference agent, OSIRAA, signs fifteen-minute windows, so
+/// ten would refuse it. A captured body is only worth replaying inside its window, and
+/// replays inside the window are refused by the replay register (see `drp::replay`).
+pub const DEFAULT_MAX_VALIDITY: Duration = Duration::minutes(15);
+/// Bounds of `drp.max_validity_minutes`: a window shorter than a minute leaves no room
+/// for the agent's network and our queue, and one longer than an hour keeps captured
+/// bodies usable for longer than any agent needs.
+pub const MAX_VALIDITY_RANGE_MINUTES: std::ops::RangeInclusive<i64> = 1..=60;
 
 /// A verify key that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,9 +49,9 @@ pub enum KeyError {
 ///
 /// | variant | HTTP | fatal |
 /// |---|---|---|
-/// | `NotBase64`, `TooShort`, `NotJson`, `NotAnObject`, `Field`, `UnsupportedVersion` | 400 | yes |
-/// | `BadSignature`, `AgentMismatch`, `BusinessMismatch`, `Replayed` | 403 | yes |
-/// | `NotYetValid`, `Expired`, `ValidityTooLong` | 400 | yes |
+/// | `NotBase64`, `TooShort`, `NotJson`, `NotAnObject`, `Field`, `UnsupportedVersion` | 400 | no |
+/// | `BadSignature`, `AgentMismatch`, `BusinessMismatch`, `Replayed` | 403 | no |
+/// | `NotYetValid`, `Expired`, `ValidityTooLong` | 400 | only `Expired` |
 ///
 /// 403 is kept for "you are not who you claim to be, or not talking to us"; the
 /// time checks are 400 because the sender is authenticated and the message is merely
@@ -79,8 +85,8 @@ pub enum EnvelopeError {
     NotYetValid,
     #[error("the message has expired (now is past expires-at); sign a new one")]
     Expired,
-    #[error("expires-at must be at most 10 minutes after issued-at")]
-    ValidityTooLong,
+    #[error("expires-at must be at most {max_minutes} minutes after issued-at")]
+    ValidityTooLong { max_minutes: i64 },
     #[error("this signed message was already received; sign a new one for each call")]
     Replayed,
 }
@@ -104,7 +110,7 @@ impl EnvelopeError {
             | EnvelopeError::UnsupportedVersion(_)
             | EnvelopeError::NotYetValid
             | EnvelopeError::Expired
-            | EnvelopeError::ValidityTooLong => 400,
+            | EnvelopeError::ValidityTooLong { .. } => 400,
             EnvelopeError::BadSignature
             | EnvelopeError::AgentMismatch
             | EnvelopeError::BusinessMismatch
@@ -112,11 +118,14 @@ impl EnvelopeError {
         }
     }
 
-    /// Whether sending the same bytes again could ever succeed. None can: a body
-    /// that was refused stays refused, and even a not-yet-valid one is better re-signed
-    /// than retried. The match is exhaustive so a new variant has to decide.
+    /// The spec's `fatal` (§3.06): true only "if the request will move to a
+    /// `denied`/`other` state"; anything else "shall be assumed to be retryable". No
+    /// refusal here touches a request that exists, so only one is fatal: §2.01 asks
+    /// that a request arriving after its `expires-at` be discarded "and respond with a
+    /// `fatal` Error State". The match is exhaustive so a new variant has to decide.
     pub fn fatal(&self) -> bool {
         match self {
+            EnvelopeError::Expired => true,
             EnvelopeError::NotBase64
             | EnvelopeError::TooShort
             | EnvelopeError::BadSignature
@@ -127,9 +136,8 @@ impl EnvelopeError {
             | EnvelopeError::AgentMismatch
             | EnvelopeError::BusinessMismatch
             | EnvelopeError::NotYetValid
-            | EnvelopeError::Expired
-            | EnvelopeError::ValidityTooLong
-            | EnvelopeError::Replayed => true,
+            | EnvelopeError::ValidityTooLong { .. }
+            | EnvelopeError::Replayed => false,
         }
     }
 
@@ -178,11 +186,12 @@ impl Opened {
         self.json
     }
 
-    /// Hex SHA-256 of the signature, for a table of bodies already seen. Keying on the
-    /// signature is sound because `verify_strict` refuses the non-canonical variants
-    /// of a signature, so a captured body cannot be re-sent under a different one;
-    /// hashing keeps the stored value fixed-size and useless as a signature.
-    pub fn replay_id(&self) -> String {
+    /// Hex SHA-256 of the signature: the same for the same body, and different for
+    /// any other, because `verify_strict` refuses the non-canonical variants of a
+    /// signature, so a captured body cannot be re-sent under a different one. Hashing
+    /// keeps the value fixed-size and useless as a signature. The replay register keys
+    /// on it together with the operation (`drp::replay`).
+    pub fn signature_hash(&self) -> String {
         hex::encode(Sha256::digest(self.signature))
     }
 }
@@ -210,26 +219,24 @@ pub fn open(body: &[u8], key: &VerifyingKey) -> Result<Opened, EnvelopeError> {
     })
 }
 
-/// Who we expect a message from, to whom, and when it arrived.
+/// Who we expect a message from, to whom, when it arrived, and the longest validity
+/// window accepted.
 #[derive(Debug, Clone, Copy)]
 pub struct Expected<'a> {
     /// The agent the bearer token (or, when pairing, the path) belongs to.
     pub agent_id: &'a str,
     pub business_id: &'a str,
     pub now: DateTime<Utc>,
+    /// `drp.max_validity_minutes`, [`DEFAULT_MAX_VALIDITY`] unless configured.
+    pub max_validity: Duration,
 }
 
-/// Steps 3 to 6 on claims already parsed, then the 10-minute bound.
-pub fn check_claims(
-    claims: &CommonClaims,
-    agent_id: &str,
-    business_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), EnvelopeError> {
-    check_agent(&claims.agent_id, agent_id)?;
-    check_business(&claims.business_id, business_id)?;
-    check_issued(claims.issued_at, now)?;
-    check_expires(claims.issued_at, claims.expires_at, now)
+/// Steps 3 to 6 on claims already parsed, then the validity bound.
+pub fn check_claims(claims: &CommonClaims, expected: &Expected) -> Result<(), EnvelopeError> {
+    check_agent(&claims.agent_id, expected.agent_id)?;
+    check_business(&claims.business_id, expected.business_id)?;
+    check_issued(claims.issued_at, expected.now)?;
+    check_expires(claims.issued_at, claims.expires_at, expected)
 }
 
 pub(crate) fn check_agent(claimed: &str, expected: &str) -> Result<(), EnvelopeError> {
@@ -264,13 +271,15 @@ pub(crate) fn check_issued(
 pub(crate) fn check_expires(
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    expected: &Expected,
 ) -> Result<(), EnvelopeError> {
-    if now >= expires_at {
+    if expected.now >= expires_at {
         return Err(EnvelopeError::Expired);
     }
-    if expires_at - issued_at > MAX_VALIDITY {
-        return Err(EnvelopeError::ValidityTooLong);
+    if expires_at - issued_at > expected.max_validity {
+        return Err(EnvelopeError::ValidityTooLong {
+            max_minutes: expected.max_validity.num_minutes(),
+        });
     }
     Ok(())
 }
@@ -295,6 +304,16 @@ pub(crate) mod testing {
 
     pub fn now() -> DateTime<Utc> {
         "2026-11-27T13:00:00Z".parse().expect("fixed timestamp")
+    }
+
+    /// From [`AGENT`] to [`BUSINESS`] at [`now`], with the default window.
+    pub fn expected() -> super::Expected<'static> {
+        super::Expected {
+            agent_id: AGENT,
+            business_id: BUSINESS,
+            now: now(),
+            max_validity: super::DEFAULT_MAX_VALIDITY,
+        }
     }
 
     pub fn seal_with(key: &SigningKey, json: &[u8]) -> Vec<u8> {
@@ -363,20 +382,20 @@ mod tests {
         body.extend_from_slice(b"\n");
         let opened = open(&body, &key()).expect("opens");
         assert_eq!(opened.json(), json);
-        assert_eq!(opened.replay_id().len(), 64);
+        assert_eq!(opened.signature_hash().len(), 64);
         assert_eq!(
-            opened.replay_id(),
+            opened.signature_hash(),
             hex::encode(Sha256::digest(opened.signature()))
         );
     }
 
     #[test]
-    fn same_body_same_replay_id_other_body_other_id() {
+    fn same_body_same_signature_hash_other_body_other_hash() {
         let a = open(&seal_with(&signing_key(), b"{\"a\":1}"), &key()).expect("opens");
         let a2 = open(&seal_with(&signing_key(), b"{\"a\":1}"), &key()).expect("opens");
         let b = open(&seal_with(&signing_key(), b"{\"a\":2}"), &key()).expect("opens");
-        assert_eq!(a.replay_id(), a2.replay_id());
-        assert_ne!(a.replay_id(), b.replay_id());
+        assert_eq!(a.signature_hash(), a2.signature_hash());
+        assert_ne!(a.signature_hash(), b.signature_hash());
     }
 
     #[test]
@@ -452,14 +471,20 @@ mod tests {
     #[test]
     fn claims_happy_path() {
         let c = claims("2026-11-27T12:59:30Z", "2026-11-27T13:04:30Z");
-        assert_eq!(check_claims(&c, AGENT, BUSINESS, now()), Ok(()));
+        assert_eq!(check_claims(&c, &expected()), Ok(()));
     }
 
     #[test]
     fn step_3_wrong_agent() {
         let c = claims("2026-11-27T12:59:30Z", "2026-11-27T13:04:30Z");
         assert_eq!(
-            check_claims(&c, "someone-else", BUSINESS, now()),
+            check_claims(
+                &c,
+                &Expected {
+                    agent_id: "someone-else",
+                    ..expected()
+                }
+            ),
             Err(EnvelopeError::AgentMismatch)
         );
     }
@@ -468,7 +493,13 @@ mod tests {
     fn step_4_wrong_business() {
         let c = claims("2026-11-27T12:59:30Z", "2026-11-27T13:04:30Z");
         assert_eq!(
-            check_claims(&c, AGENT, "another-business", now()),
+            check_claims(
+                &c,
+                &Expected {
+                    business_id: "another-business",
+                    ..expected()
+                }
+            ),
             Err(EnvelopeError::BusinessMismatch)
         );
     }
@@ -478,17 +509,30 @@ mod tests {
         // Wrong agent, wrong business and expired: the agent is reported.
         let c = claims("2026-11-27T10:00:00Z", "2026-11-27T10:05:00Z");
         assert_eq!(
-            check_claims(&c, "x", "y", now()),
+            check_claims(
+                &c,
+                &Expected {
+                    agent_id: "x",
+                    business_id: "y",
+                    ..expected()
+                }
+            ),
             Err(EnvelopeError::AgentMismatch)
         );
         assert_eq!(
-            check_claims(&c, AGENT, "y", now()),
+            check_claims(
+                &c,
+                &Expected {
+                    business_id: "y",
+                    ..expected()
+                }
+            ),
             Err(EnvelopeError::BusinessMismatch)
         );
         // In the future beyond skew and with too long a validity: the future wins.
         let c = claims("2026-11-27T13:05:00Z", "2026-11-27T14:00:00Z");
         assert_eq!(
-            check_claims(&c, AGENT, BUSINESS, now()),
+            check_claims(&c, &expected()),
             Err(EnvelopeError::NotYetValid)
         );
     }
@@ -496,12 +540,12 @@ mod tests {
     #[test]
     fn step_5_issued_in_the_future() {
         let within_skew = claims("2026-11-27T13:00:59Z", "2026-11-27T13:05:00Z");
-        assert_eq!(check_claims(&within_skew, AGENT, BUSINESS, now()), Ok(()));
+        assert_eq!(check_claims(&within_skew, &expected()), Ok(()));
         let at_skew = claims("2026-11-27T13:01:00Z", "2026-11-27T13:05:00Z");
-        assert_eq!(check_claims(&at_skew, AGENT, BUSINESS, now()), Ok(()));
+        assert_eq!(check_claims(&at_skew, &expected()), Ok(()));
         let beyond = claims("2026-11-27T13:01:01Z", "2026-11-27T13:05:00Z");
         assert_eq!(
-            check_claims(&beyond, AGENT, BUSINESS, now()),
+            check_claims(&beyond, &expected()),
             Err(EnvelopeError::NotYetValid)
         );
     }
@@ -510,34 +554,53 @@ mod tests {
     fn step_6_expired() {
         let at_expiry = claims("2026-11-27T12:55:00Z", "2026-11-27T13:00:00Z");
         assert_eq!(
-            check_claims(&at_expiry, AGENT, BUSINESS, now()),
+            check_claims(&at_expiry, &expected()),
             Err(EnvelopeError::Expired)
         );
         let just_before = claims("2026-11-27T12:55:00Z", "2026-11-27T13:00:00.001Z");
-        assert_eq!(check_claims(&just_before, AGENT, BUSINESS, now()), Ok(()));
+        assert_eq!(check_claims(&just_before, &expected()), Ok(()));
         // expires-at before issued-at can never be valid.
         let backwards = claims("2026-11-27T12:59:00Z", "2026-11-27T12:58:00Z");
         assert_eq!(
-            check_claims(&backwards, AGENT, BUSINESS, now()),
+            check_claims(&backwards, &expected()),
             Err(EnvelopeError::Expired)
         );
     }
 
     #[test]
-    fn validity_longer_than_ten_minutes() {
-        let exactly_ten = claims("2026-11-27T12:59:00Z", "2026-11-27T13:09:00Z");
-        assert_eq!(check_claims(&exactly_ten, AGENT, BUSINESS, now()), Ok(()));
+    fn validity_up_to_the_configured_maximum() {
+        // OSIRAA's fifteen minutes pass the default.
+        let fifteen = claims("2026-11-27T12:59:00Z", "2026-11-27T13:14:00Z");
+        assert_eq!(check_claims(&fifteen, &expected()), Ok(()));
+        let sixteen = claims("2026-11-27T12:59:00Z", "2026-11-27T13:15:00Z");
+        assert_eq!(
+            check_claims(&sixteen, &expected()),
+            Err(EnvelopeError::ValidityTooLong { max_minutes: 15 })
+        );
+        // A configured maximum moves the bound both ways.
+        let ten = Expected {
+            max_validity: Duration::minutes(10),
+            ..expected()
+        };
         let eleven = claims("2026-11-27T12:59:00Z", "2026-11-27T13:10:00Z");
         assert_eq!(
-            check_claims(&eleven, AGENT, BUSINESS, now()),
-            Err(EnvelopeError::ValidityTooLong)
+            check_claims(&eleven, &ten),
+            Err(EnvelopeError::ValidityTooLong { max_minutes: 10 })
         );
+        let thirty = Expected {
+            max_validity: Duration::minutes(30),
+            ..expected()
+        };
+        assert_eq!(check_claims(&sixteen, &thirty), Ok(()));
+        assert!(EnvelopeError::ValidityTooLong { max_minutes: 30 }
+            .to_string()
+            .contains("30 minutes"));
     }
 
     #[test]
     fn offsets_are_compared_as_instants() {
         let c = claims("2026-11-27T14:59:30+02:00", "2026-11-27T08:04:30-05:00");
-        assert_eq!(check_claims(&c, AGENT, BUSINESS, now()), Ok(()));
+        assert_eq!(check_claims(&c, &expected()), Ok(()));
     }
 
     #[test]
@@ -547,14 +610,19 @@ mod tests {
         assert_eq!(EnvelopeError::AgentMismatch.status(), 403);
         assert_eq!(EnvelopeError::BusinessMismatch.status(), 403);
         assert_eq!(EnvelopeError::Expired.status(), 400);
+        // §3.06: fatal means the request goes to a final state; §2.01 discards an
+        // expired request with a fatal error. Nothing else here ends a request.
         assert!(EnvelopeError::Expired.fatal());
+        assert!(!EnvelopeError::BadSignature.fatal());
+        assert!(!EnvelopeError::Replayed.fatal());
+        assert!(!EnvelopeError::NotYetValid.fatal());
         let body = EnvelopeError::field("email", "not a valid email address").body();
         assert_eq!(
             body,
             serde_json::json!({
                 "code": "400",
                 "message": "email: not a valid email address",
-                "fatal": true
+                "fatal": false
             })
         );
     }

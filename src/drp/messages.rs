@@ -350,11 +350,9 @@ pub struct Verified<T> {
 }
 
 impl<T> Verified<T> {
-    /// See [`Opened::replay_id`]. Record it for every accepted message, and for a
-    /// revoke without common claims keep it for as long as the request exists: such a
-    /// body has no expiry of its own.
-    pub fn replay_id(&self) -> String {
-        self.opened.replay_id()
+    /// See [`Opened::signature_hash`].
+    pub fn signature_hash(&self) -> String {
+        self.opened.signature_hash()
     }
 }
 
@@ -470,7 +468,7 @@ fn checked_common(f: &Fields, expected: &Expected) -> Result<CommonClaims, Envel
     let issued_at = f.req_time("issued-at")?;
     envelope::check_issued(issued_at, expected.now)?;
     let expires_at = f.req_time("expires-at")?;
-    envelope::check_expires(issued_at, expires_at, expected.now)?;
+    envelope::check_expires(issued_at, expires_at, expected)?;
     Ok(CommonClaims {
         agent_id: agent_id.to_owned(),
         business_id: business_id.to_owned(),
@@ -743,14 +741,6 @@ mod tests {
     use crate::drp::envelope::testing::*;
     use serde_json::json;
 
-    fn expected() -> Expected<'static> {
-        Expected {
-            agent_id: AGENT,
-            business_id: BUSINESS,
-            now: now(),
-        }
-    }
-
     /// A valid exercise body, with `changes` applied; a `null` change removes the key.
     fn exercise_json(changes: Value) -> Value {
         let mut body = common();
@@ -901,7 +891,7 @@ mod tests {
             verify(
                 json!({"issued-at": "2026-11-27T12:59:00Z", "expires-at": "2026-11-27T13:30:00Z"})
             ),
-            Err(EnvelopeError::ValidityTooLong)
+            Err(EnvelopeError::ValidityTooLong { max_minutes: 15 })
         );
         let (f, p) = field_error(verify(json!({"issued-at": "2026-11-27T12:59:00"})));
         assert_eq!(f, "issued-at");
@@ -1063,7 +1053,7 @@ mod tests {
         let key = signing_key().verifying_key();
         let ok = verify_pair(&seal(&body), &key, &expected()).expect("valid");
         assert_eq!(ok.message.common.agent_id, AGENT);
-        assert_eq!(ok.replay_id().len(), 64);
+        assert_eq!(ok.signature_hash().len(), 64);
         let wrong_path = Expected {
             agent_id: "another-agent",
             ..expected()
@@ -1166,7 +1156,7 @@ mod tests {
         let json = exercise_json(json!({"agent-id": "someone"}));
         let r = parse_exercise(json.to_string().as_bytes()).expect("reads");
         assert_eq!(
-            envelope::check_claims(&r.common, AGENT, BUSINESS, now()),
+            envelope::check_claims(&r.common, &expected()),
             Err(EnvelopeError::AgentMismatch)
         );
         let r = parse_revoke(br#"{"reason":"x"}"#).expect("reads");

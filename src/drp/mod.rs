@@ -11,14 +11,16 @@
 //! against the verify key of the agent the token (or pairing path) names; (3) the JSON
 //! parses and `agent-id` is that agent; (4) `business-id` is us; (5) `issued-at` is
 //! not in the future, give or take [`envelope::CLOCK_SKEW`]; (6) `expires-at` is
-//! still ahead, and at most ten minutes after `issued-at`. Only then are the request's
-//! own fields read. Everything here is pure — no database, clock or network — so
-//! handlers pass in the key, the expected ids and `now`, and keep the replay table.
+//! still ahead, and at most `drp.max_validity_minutes` (15 by default) after
+//! `issued-at`. Only then are the request's own fields read. Everything here is pure —
+//! no database, clock or network — so handlers pass in the key, the expected ids,
+//! `now` and the window, and keep the replay table under the key [`replay`] computes.
 //! Pairing failures are answered 403 with an empty body; other failures with
 //! [`EnvelopeError::body`].
 
 pub mod envelope;
 pub mod messages;
+pub mod replay;
 pub mod status;
 
 pub use envelope::{

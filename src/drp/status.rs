@@ -78,7 +78,15 @@ pub struct PortalView<'a> {
     pub extended: bool,
     pub extension_reason: Option<&'a str>,
     pub results_url: Option<&'a str>,
+    /// Where the person confirms, given while the request waits for them.
+    pub verification_url: Option<&'a str>,
     pub record_kept_until: Option<NaiveDate>,
+}
+
+/// Whether the portal status is shown as `in_progress`/`need_user_verification`, whose
+/// status MUST carry a `user_verification_url` (§3.02.1).
+pub fn needs_user_verification(status: Status) -> bool {
+    matches!(status, Status::Submitted | Status::AwaitingConsumer)
 }
 
 /// Maps a portal request to its DRP status object.
@@ -147,7 +155,10 @@ pub fn status_object(view: &PortalView) -> StatusObject {
         // The spec requires it for in_progress; past that, a deadline means nothing.
         expected_by: (status == DrpStatus::InProgress).then(|| end_of_day(view.due_on)),
         processing_details: with_extension(details, view),
-        user_verification_url: None,
+        user_verification_url: view
+            .verification_url
+            .filter(|_| reason == Some(Reason::NeedUserVerification))
+            .map(str::to_owned),
         // Start of the day, not its end: the retention job may remove the data at any
         // hour of that day, and the agent should not be promised a moment we may miss.
         expires_at: view
@@ -299,6 +310,7 @@ mod tests {
             extended: false,
             extension_reason: None,
             results_url: None,
+            verification_url: None,
             record_kept_until: None,
         }
     }
@@ -380,6 +392,23 @@ mod tests {
                 "processing_details": "Waiting for the consumer to confirm their email address.",
             })
         );
+    }
+
+    #[test]
+    fn the_verification_url_is_given_exactly_while_the_person_is_needed() {
+        let url = "https://privacy.example/requests/confirm/handle";
+        for status in Status::ALL {
+            let mut v = view(status);
+            v.verification_url = Some(url);
+            let o = status_object(&v);
+            let waiting = o.reason == Some(Reason::NeedUserVerification);
+            assert_eq!(waiting, needs_user_verification(status), "{status}");
+            assert_eq!(
+                o.user_verification_url.as_deref(),
+                waiting.then_some(url),
+                "{status}"
+            );
+        }
     }
 
     #[test]

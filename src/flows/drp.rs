@@ -24,13 +24,17 @@ use crate::drp::envelope::{parse_verify_key, EnvelopeError, Expected};
 use crate::drp::messages::{
     verify_exercise, verify_pair, verify_revoke, Exercise, ExerciseRequest, PairResponse,
 };
-use crate::drp::status::{status_object, PortalView, StatusObject};
+use crate::drp::replay::{remember_until, replay_key, Operation};
+use crate::drp::status::{needs_user_verification, status_object, PortalView, StatusObject};
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::json;
 
 /// A refusal in the protocol's terms: the HTTP status and `{code, message, fatal}`.
+/// `fatal` follows §3.06: true only when the request moves to a final state because
+/// of it; every refusal built here leaves requests as they were, so only an expired
+/// exercise (which §2.01 discards with a fatal error) is fatal.
 #[derive(Debug)]
 pub struct Refusal {
     pub status: u16,
@@ -56,17 +60,17 @@ impl From<EnvelopeError> for Refusal {
 
 pub type Outcome<T> = Result<Result<T, Refusal>, AppError>;
 
-/// Signatures are remembered this long past their body's expiry (clock skew margin).
-const REPLAY_MARGIN_MINUTES: i64 = 60;
-/// A revoke body may carry no expiry of its own: its signature is remembered this long.
-const UNDATED_REPLAY_DAYS: i64 = 800;
-
 fn actor(agent: &AgentRow) -> String {
     format!("drp_agent:{}", agent.id)
 }
 
 fn utc(now: NaiveDateTime) -> DateTime<Utc> {
     DateTime::from_naive_utc_and_offset(now, Utc)
+}
+
+/// Until when an accepted body is remembered (see `drp::replay::remember_until`).
+fn replay_until(expires_at: Option<DateTime<Utc>>, now: NaiveDateTime) -> NaiveDateTime {
+    remember_until(expires_at, utc(now)).naive_utc()
 }
 
 fn business_id(state: &AppState) -> Result<&str, AppError> {
@@ -99,6 +103,7 @@ fn signed_by<T>(
         agent_id: &agent.id,
         business_id: business_id(state)?,
         now: utc(now),
+        max_validity: state.settings.drp.max_validity(),
     };
     Ok(verify(&directory_key(agent)?, &expected).map_err(Refusal::from))
 }
@@ -117,7 +122,7 @@ pub fn pair(
     write_tx(conn, |conn| {
         let Some(agent) = rows::find_agent(conn, agent_id)?.filter(|a| a.disabled_at.is_none())
         else {
-            return Ok(Err(Refusal::new(403, "unknown or disabled agent", true)));
+            return Ok(Err(Refusal::new(403, "unknown or disabled agent", false)));
         };
         // The agent was found by the URL's id, so the body must name that same agent.
         let verified = match signed_by(state, &agent, now, |key, expected| {
@@ -126,9 +131,9 @@ pub fn pair(
             Ok(v) => v,
             Err(r) => return Ok(Err(r)),
         };
-        let until = verified.message.common.expires_at.naive_utc()
-            + Duration::minutes(REPLAY_MARGIN_MINUTES);
-        if !rows::register_signature(conn, &verified.replay_id(), until)? {
+        let until = replay_until(Some(verified.message.common.expires_at), now);
+        let key = replay_key(Operation::Pair, &agent.id, &verified.opened);
+        if !rows::register_replay(conn, &key, until)? {
             return Ok(Err(EnvelopeError::Replayed.into()));
         }
         let token = tokens::generate();
@@ -206,21 +211,21 @@ fn intake_of(
         return Err(Refusal::new(
             400,
             "this business does not take requests under that regime",
-            true,
+            false,
         ));
     };
     let Some(email) = req.claims.email.as_deref() else {
         return Err(Refusal::new(
             400,
             "email: this business verifies by email, so the email claim is required",
-            true,
+            false,
         ));
     };
     let email =
-        EmailAddress::parse(email).map_err(|m| Refusal::new(400, format!("email: {m}"), true))?;
+        EmailAddress::parse(email).map_err(|m| Refusal::new(400, format!("email: {m}"), false))?;
     let name = match req.claims.name.as_deref() {
         Some(n) => {
-            Some(PersonName::parse(n).map_err(|m| Refusal::new(400, format!("name: {m}"), true))?)
+            Some(PersonName::parse(n).map_err(|m| Refusal::new(400, format!("name: {m}"), false))?)
         }
         None => None,
     };
@@ -266,11 +271,11 @@ pub fn exercise(
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
     };
-    let replay_id = verified.replay_id();
+    let key = replay_key(Operation::Exercise, &agent.id, &verified.opened);
+    let signature_hash = verified.signature_hash();
     let req = verified.message;
     let request_id = write_tx(conn, |conn| -> Result<Result<String, Refusal>, AppError> {
-        let until = req.common.expires_at.naive_utc() + Duration::minutes(REPLAY_MARGIN_MINUTES);
-        if !rows::register_signature(conn, &replay_id, until)? {
+        if !rows::register_replay(conn, &key, replay_until(Some(req.common.expires_at), now))? {
             return Ok(Err(EnvelopeError::Replayed.into()));
         }
         // A new signed body for an agent-request-id already filed is a retry: answer
@@ -294,7 +299,9 @@ pub fn exercise(
             gpc: false,
             email_attested: req.claims.email_verified == Some(true),
         };
-        let submission_key = format!("drp:{replay_id}");
+        // The signature alone: a body filed before the replay register was keyed by
+        // operation still finds the request it made.
+        let submission_key = format!("drp:{signature_hash}");
         submit_filing(state, conn, &intake, &filing, &submission_key, now)?;
         let row = requests::find_by_submission_key(conn, &tokens::hash(&submission_key))?
             .ok_or_else(|| {
@@ -319,6 +326,7 @@ pub fn exercise(
                 callback_claimed_until: None,
                 callback_error: None,
                 created_at: now,
+                verification_url_enc: None,
             },
         )?;
         let enc = |v: &str| state.cipher.encrypt(AGENT_CONTEXT, v);
@@ -378,7 +386,7 @@ pub fn status_of(
         return Ok(Err(Refusal::new(
             403,
             "this request belongs to another agent",
-            true,
+            false,
         )));
     }
     let request = requests::find(conn, request_id)?;
@@ -432,6 +440,11 @@ fn build_status(
         })
         .transpose()
         .map_err(AppError::internal)?;
+    let verification_url = if needs_user_verification(status) {
+        Some(super::drp_verification::url_for(state, conn, drp, now)?)
+    } else {
+        None
+    };
     let kept_until = (status == Status::Fulfilled)
         .then(|| (now + Duration::days(state.settings.verification.status_link_days)).date());
     Ok(status_object(&PortalView {
@@ -445,6 +458,7 @@ fn build_status(
         extended: request.extended,
         extension_reason: extension_reason.as_deref(),
         results_url: results_url.as_deref(),
+        verification_url: verification_url.as_deref(),
         record_kept_until: kept_until,
     }))
 }
@@ -462,13 +476,10 @@ pub fn revoke(
         verify_revoke(body, key, expected)
     })? {
         Ok(v) => v,
-        Err(r) => return Ok(Err(r)),
+        // Even a stale revoke leaves the request as it was: retryable, never fatal.
+        Err(r) => return Ok(Err(Refusal { fatal: false, ..r })),
     };
-    let replay_id = verified.replay_id();
-    let until = match &verified.message.common {
-        Some(c) => c.expires_at.naive_utc() + Duration::minutes(REPLAY_MARGIN_MINUTES),
-        None => now + Duration::days(UNDATED_REPLAY_DAYS),
-    };
+    let until = replay_until(verified.message.common.as_ref().map(|c| c.expires_at), now);
     let done = write_tx(conn, |conn| -> Result<Result<(), Refusal>, AppError> {
         let Some(drp) = rows::find_request(conn, request_id)? else {
             return Ok(Err(Refusal::new(404, "no such request", false)));
@@ -477,19 +488,29 @@ pub fn revoke(
             return Ok(Err(Refusal::new(
                 403,
                 "this request belongs to another agent",
-                true,
+                false,
             )));
         }
-        if !rows::register_signature(conn, &replay_id, until)? {
+        // Bound to this request: OSIRAA revokes every request with one fixed body.
+        let operation = Operation::Revoke {
+            request_id: &drp.request_id,
+        };
+        if !rows::register_replay(
+            conn,
+            &replay_key(operation, &agent.id, &verified.opened),
+            until,
+        )? {
             return Ok(Err(EnvelopeError::Replayed.into()));
         }
         let request = requests::find(conn, request_id)?;
         let open = Status::parse(&request.status).is_some_and(Status::is_open);
         if !open {
+            // Already final: nothing moves, so not fatal. Withdrawn and the other
+            // closed states never reopen, so remembering the body changes nothing.
             return Ok(Err(Refusal::new(
                 409,
                 format!("the request is already closed ({})", request.status),
-                true,
+                false,
             )));
         }
         super::handling::withdraw_as(state, conn, request_id, &actor(agent), now)?;

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod connector_runs;
 pub mod drp;
 pub mod drp_directory;
+pub mod drp_verification;
 pub mod emails;
 pub mod expiry;
 pub mod handling;

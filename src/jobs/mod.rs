@@ -125,7 +125,7 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         retention::purge_expired(state, conn, now, 200),
     );
     report(
-        "forgot expired DRP signatures",
+        "forgot DRP bodies past their replay window",
         crate::db::models::drp::forget_replays_before(conn, now).map_err(Into::into),
     );
     report(

@@ -74,6 +74,7 @@ pub fn purge_expired(
                 .set((
                     drp_requests::claims_enc.eq(state.cipher.encrypt(CLAIMS_CONTEXT, "{}")),
                     drp_requests::results_url_enc.eq(None::<String>),
+                    drp_requests::verification_url_enc.eq(None::<String>),
                 ))
                 .execute(conn)?;
             // Queued messages hold the address; anything still unsent is moot by now.

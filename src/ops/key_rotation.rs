@@ -109,6 +109,12 @@ pub const ENCRYPTED_COLUMNS: &[Column] = &[
         "results_url_enc",
         "drp_requests.results_url",
     ),
+    col(
+        "drp_requests",
+        "request_id",
+        "verification_url_enc",
+        "drp_requests.verification_url",
+    ),
 ];
 
 #[derive(Debug, Clone)]

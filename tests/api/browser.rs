@@ -52,8 +52,13 @@ async fn browser_suite_flows_accessibility_and_phone_width() {
         s.organisation.name = "Northwind Outfitters".into();
         s.organisation.logo_file = Some(logo);
         s.organisation.primary_colour = "#1f5f5b".into();
+        s.drp.business_id = Some(crate::drp_agent::BUSINESS.into());
     })
     .await;
+    // A request a DRP agent filed that waits for the person: its confirmation page is
+    // one of the pages the suite visits.
+    let drp_email = "drp-person@consumer.example";
+    let drp_confirm = crate::drp_agent::waiting_for_the_person(&app, drp_email).await;
     let screenshots = std::env::var("DSAR_SCREENSHOTS_DIR")
         .map(|d| project().join(d))
         .unwrap_or_else(|_| project().join("target/screenshots"));
@@ -67,6 +72,8 @@ async fn browser_suite_flows_accessibility_and_phone_width() {
         app.data_dir.join("mail").display().to_string(),
         admin_email,
         admin_password,
+        drp_confirm,
+        drp_email.to_owned(),
     ];
     let output = actix_web::rt::task::spawn_blocking(move || {
         Command::new("node")

@@ -138,3 +138,26 @@ async fn audit_verify_passes_and_fails_after_tampering() {
     })
     .await;
 }
+
+/// `check-config` (like every start) refuses a DRP validity window out of range, and
+/// says which setting and what range.
+#[test]
+fn check_config_refuses_an_out_of_range_drp_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for value in ["0", "61"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dsar-portal"))
+            .arg("check-config")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DSAR_DATA_DIR", dir.path())
+            .env("DSAR_DRP__MAX_VALIDITY_MINUTES", value)
+            .output()
+            .expect("run dsar-portal");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{value} is refused");
+        assert!(
+            text.contains("drp.max_validity_minutes") && text.contains("between 1 and 60"),
+            "{value}: {text}"
+        );
+    }
+}

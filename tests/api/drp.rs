@@ -3,7 +3,8 @@
 //! A test agent (an Ed25519 key registered in the directory) pairs with the running
 //! portal, files every kind of exercise, reads statuses, receives status callbacks on a
 //! real local HTTP listener and revokes; every refusal the spec defines is checked for
-//! its status and `{code, message, fatal}` body, and never a 5xx.
+//! its status and `{code, message, fatal}` body, and never a 5xx. `fatal` is true only
+//! for an expired exercise (§2.01, §3.06): no other refusal ends a request.
 
 use crate::helpers::*;
 use base64::engine::general_purpose::STANDARD;
@@ -113,19 +114,7 @@ async fn drp_app(backend: &Backend) -> TestApp {
 }
 
 fn register(app: &TestApp, agent: &Agent) {
-    let key = agent.verify_key();
-    let id = agent.id;
-    app.db(move |c| {
-        dsar_portal::flows::drp_directory::add_agent(
-            c,
-            id,
-            &format!("Agent {id}"),
-            &key,
-            "test",
-            dsar_portal::clock::now(),
-        )
-        .expect("agent added")
-    });
+    app.add_drp_agent(agent.id, &agent.verify_key());
 }
 
 /// Sends one DRP call; returns (status, body text).
@@ -464,7 +453,7 @@ async fn an_agent_pairs_files_every_exercise_follows_and_revokes() {
             )
             .await,
             403,
-            Some(true),
+            Some(false),
         );
         callback_for(&received, &deletion, "revoked").await;
         // A closed request cannot be revoked.
@@ -538,19 +527,19 @@ async fn every_failure_is_answered_as_the_spec_says() {
             )
             .await,
             403,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "another agent's token for this request",
             status_of(&app, Some(&token_b), &id_a).await,
             403,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "A's body with B's token",
             exercise(&app, &token_b, a.body(fields())).await,
             403,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "another agent revokes",
@@ -563,7 +552,7 @@ async fn every_failure_is_answered_as_the_spec_says() {
             )
             .await,
             403,
-            Some(true),
+            Some(false),
         );
 
         let now = Utc::now();
@@ -585,15 +574,15 @@ async fn every_failure_is_answered_as_the_spec_says() {
             Some(true),
         );
         assert_refusal(
-            "valid for more than ten minutes",
+            "valid for longer than the default fifteen minutes",
             exercise(
                 &app,
                 &token_a,
-                timed(now - Duration::seconds(5), now + Duration::minutes(11)),
+                timed(now - Duration::seconds(5), now + Duration::minutes(16)),
             )
             .await,
             400,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "issued in the future",
@@ -604,7 +593,7 @@ async fn every_failure_is_answered_as_the_spec_says() {
             )
             .await,
             400,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "wrong business",
@@ -621,7 +610,7 @@ async fn every_failure_is_answered_as_the_spec_says() {
             )
             .await,
             403,
-            Some(true),
+            Some(false),
         );
 
         let once = a.body(exercise_fields("deletion", "replay@example.com", true));
@@ -634,14 +623,14 @@ async fn every_failure_is_answered_as_the_spec_says() {
             "replayed exercise",
             exercise(&app, &token_a, once).await,
             403,
-            Some(true),
+            Some(false),
         );
 
         assert_refusal(
             "malformed base64",
             exercise(&app, &token_a, "this is not base64 at all!".into()).await,
             400,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "too short",
@@ -713,13 +702,13 @@ async fn every_failure_is_answered_as_the_spec_says() {
             )
             .await,
             403,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "garbage bearer",
             exercise(&app, "not-a-token", a.body(fields())).await,
             403,
-            Some(true),
+            Some(false),
         );
         let mut forged = token_a.clone().into_bytes();
         forged[0] = if forged[0] == b'A' { b'B' } else { b'A' };
@@ -728,15 +717,15 @@ async fn every_failure_is_answered_as_the_spec_says() {
             "unknown bearer",
             exercise(&app, &forged, a.body(fields())).await,
             403,
-            Some(true),
+            Some(false),
         );
         assert_refusal(
             "status without bearer",
             status_of(&app, None, &id_a).await,
             403,
-            Some(true),
+            Some(false),
         );
-        assert_bare_403(
+        assert_refusal(
             "agent information with another agent's token",
             call(
                 &app,
@@ -746,10 +735,14 @@ async fn every_failure_is_answered_as_the_spec_says() {
                 None,
             )
             .await,
+            403,
+            Some(false),
         );
-        assert_bare_403(
+        assert_refusal(
             "agent information without a token",
             call(&app, Method::GET, &format!("/v1/agent/{AGENT}"), None, None).await,
+            403,
+            Some(false),
         );
 
         // Pairing failures: a bare 403.
@@ -867,9 +860,9 @@ async fn every_failure_is_answered_as_the_spec_says() {
             "disabled agent files",
             exercise(&app, &token_b, b.body(fields())).await,
             403,
-            Some(true),
+            Some(false),
         );
-        assert_bare_403(
+        assert_refusal(
             "disabled agent's information",
             call(
                 &app,
@@ -879,6 +872,8 @@ async fn every_failure_is_answered_as_the_spec_says() {
                 None,
             )
             .await,
+            403,
+            Some(false),
         );
         assert_bare_403(
             "disabled agent pairs",
@@ -932,7 +927,10 @@ async fn the_api_is_off_without_a_business_id() {
         // Agents are programs: the protocol's error object, never an HTML page.
         let error: Value = serde_json::from_str(&body).expect("a JSON error object");
         assert_eq!(error["code"], "404", "{body}");
-        assert_eq!(error["fatal"], true, "{body}");
+        assert_eq!(
+            error["fatal"], false,
+            "nothing moves to a final state: {body}"
+        );
     }
 }
 

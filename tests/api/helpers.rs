@@ -297,6 +297,22 @@ impl TestApp {
         }
     }
 
+    /// Adds a DRP agent to the directory, as the operator does with `agents add`.
+    pub fn add_drp_agent(&self, id: &str, verify_key: &str) {
+        let (id, key) = (id.to_owned(), verify_key.to_owned());
+        self.db(move |c| {
+            dsar_portal::flows::drp_directory::add_agent(
+                c,
+                &id,
+                &format!("Agent {id}"),
+                &key,
+                "test",
+                dsar_portal::clock::now(),
+            )
+            .expect("agent added")
+        });
+    }
+
     /// Runs blocking database code against the app's own pool.
     pub fn db<T>(&self, f: impl FnOnce(&mut dsar_portal::db::DbConn) -> T) -> T {
         let mut conn = self.state.pool.get().expect("connection");

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod connector_flow;
 mod drp;
+mod drp_agent;
 mod intake_form;
 mod key_rotation;
 mod links;

@@ -42,23 +42,48 @@ const ROUTE_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// (METHOD, path) of every `.route("path", web::method()…)` in a routes file.
+/// The first `web::<method>()` in `chunk`, upper-cased.
+fn first_method(chunk: &str) -> Option<String> {
+    ["get", "post", "delete", "put", "patch", "head"]
+        .iter()
+        .filter_map(|m| chunk.find(&format!("web::{m}()")).map(|i| (i, *m)))
+        .min()
+        .map(|(_, m)| m.to_uppercase())
+}
+
+/// (METHOD, path) of every `.route("path", web::method()…)` in a routes file, and of
+/// every `.route(web::method()…)` of a `web::resource("path")`, under the file's
+/// `web::scope("prefix")` when it has one (the DRP endpoints).
 fn registered(src: &str) -> Vec<(String, String)> {
     let flat = src.split_whitespace().collect::<Vec<_>>().join(" ");
-    flat.split(".route(")
+    let mut routes: Vec<(String, String)> = flat
+        .split(".route(")
         .skip(1)
         .filter_map(|chunk| {
             let chunk = chunk.trim_start();
             let path = chunk.strip_prefix('"')?.split('"').next()?.to_string();
             // The route's own method is the first `web::<method>()` after its path.
-            let method = ["get", "post", "delete", "put", "patch", "head"]
-                .iter()
-                .filter_map(|m| chunk.find(&format!("web::{m}()")).map(|i| (i, *m)))
-                .min()?
-                .1;
-            Some((method.to_uppercase(), path))
+            Some((first_method(chunk)?, path))
         })
-        .collect()
+        .collect();
+    let scope = flat
+        .split("web::scope(\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("");
+    for chunk in flat.split("web::resource(\"").skip(1) {
+        let Some((path, rest)) = chunk.split_once('"') else {
+            continue;
+        };
+        // Up to the next resource; a `.route(` of this one starts with its method.
+        for route in rest.split(".route(").skip(1) {
+            let route = route.trim_start();
+            if let Some(method) = first_method(route).filter(|_| route.starts_with("web::")) {
+                routes.push((method, format!("{scope}{path}")));
+            }
+        }
+    }
+    routes
 }
 
 fn all_routes() -> Vec<(String, String)> {
@@ -209,17 +234,7 @@ fn register_drp_agent(app: &TestApp, id: &'static str, seed: u8) -> &'static str
             .verifying_key()
             .to_bytes(),
     );
-    app.db(move |c| {
-        dsar_portal::flows::drp_directory::add_agent(
-            c,
-            id,
-            "Agent",
-            &key,
-            "test",
-            dsar_portal::clock::now(),
-        )
-        .expect("agent added")
-    });
+    app.add_drp_agent(id, &key);
     id
 }
 
@@ -270,6 +285,7 @@ enum Guard {
 /// test fails when a route is added to the route files without being listed here.
 const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/requests", Guard::PublicForm),
+    ("POST", "/requests/confirm/{handle}", Guard::PublicForm),
     ("POST", "/confirm-agent/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}/resend", Guard::PublicForm),
@@ -330,6 +346,7 @@ async fn every_state_changing_route_needs_the_csrf_token_and_our_origin() {
         let version_before = app.request_field(&request_id, "version");
         let fill = |p: &str| {
             p.replace("{token}", &"A".repeat(43))
+                .replace("{handle}", &"A".repeat(43))
                 .replace("{doc}", &doc)
                 .replace("{op}", "enable")
                 .replace("{name}", "nosuch")
@@ -902,6 +919,7 @@ async fn link_guessing_is_rate_limited_across_link_routes() {
             "/confirm-agent/",
             "/download/",
             "/api/v1/status/",
+            "/requests/confirm/",
         ];
         for i in 0..LIMIT as usize {
             let guess = dsar_portal::crypto::tokens::generate().secret;
@@ -942,6 +960,7 @@ async fn malformed_tokens_are_a_clean_404_on_every_link_route() {
             "/confirm-agent/",
             "/download/",
             "/api/v1/status/",
+            "/requests/confirm/",
         ] {
             for shape in &shapes {
                 let path = format!("{route}{shape}");

@@ -12,6 +12,7 @@ use crate::agent_web::{agent_fields, agent_submit, confirm_link, PDF};
 use crate::connector_flow::{
     alices_checked_access_request, find_and_export, seeded_store, take_download,
 };
+use crate::drp_agent::{filed, id_of, open_verification_url, register, takes_drp, SpecAgent};
 use crate::helpers::*;
 use crate::manual_entry::{days_ago, enter, phone_request};
 use diesel::prelude::*;
@@ -486,6 +487,29 @@ async fn a_translation_reaches_an_agents_request_and_its_decisions() {
     // The confirmation with its acknowledgement, the question, the extension and the
     // refusal reach the person and the agent.
     check_emails(&app, 7).await;
+}
+
+/// The page a DRP agent sends the person to (`user_verification_url`), its answer and
+/// the email it sends.
+#[actix_web::test]
+async fn a_translation_reaches_the_drp_confirmation_page() {
+    let (app, _templates) = spawn_in_pseudo_language_with(takes_drp).await;
+    let mut agent = SpecAgent::new("AA_XX", 61);
+    register(&app, &agent);
+    agent.pair(&app).await.ok("pairing");
+    let status = filed(&app, &agent, "access", "jane@example.com", false).await;
+    let url = status["user_verification_url"]
+        .as_str()
+        .expect("user_verification_url");
+    let (path, html) = open_verification_url(&app, url, &id_of(&status)).await;
+    let confirm = page("DRP confirmation page", (200, html), 200);
+    page(
+        "DRP confirmation sent",
+        app.post_with_csrf(&confirm, &path).await,
+        200,
+    );
+    // The first email link, and the one the button sent.
+    check_emails(&app, 2).await;
 }
 
 /// An access request fulfilled with a package from a real (MariaDB) analytics store:

@@ -1,6 +1,7 @@
 // The browser suite: every flow against one running portal, in one headless Chromium.
 //
 //   node tests/browser/suite.mjs <base-url> <mail-dir> <admin-email> <admin-one-time-password>
+//        [<drp-confirmation-path> <its-person's-email>]
 //
 // SCREENSHOTS_DIR, when set, receives PNGs of the main pages at desktop and phone width.
 // Exits 0 when every flow passed and every audited page had no axe violation.
@@ -8,15 +9,16 @@
 import { audited, flow, launch } from "./lib/browser.mjs";
 import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
+import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 
-const [base, mail, adminEmail, adminPassword] = process.argv.slice(2);
+const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
 if (!base || !mail || !adminEmail || !adminPassword) {
   console.error("usage: suite.mjs <base-url> <mail-dir> <admin-email> <admin-password>");
   process.exit(2);
 }
-const env = { base, mail, adminEmail, adminPassword };
+const env = { base, mail, adminEmail, adminPassword, drpConfirm, drpEmail };
 const timings = [];
 const started = Date.now();
 const browser = await launch();
@@ -35,6 +37,11 @@ try {
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
   );
+  if (drpConfirm) {
+    await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>
+      drpConfirmation(browser, env),
+    );
+  }
 } catch (e) {
   console.error(`FAIL ${e.stack || e}`);
   // Where each open page stood, to see what the browser saw.

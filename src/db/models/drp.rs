@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 pub const CLAIMS_CONTEXT: &str = "drp_requests.claims";
 pub const RESULTS_CONTEXT: &str = "drp_requests.results_url";
+pub const VERIFICATION_URL_CONTEXT: &str = "drp_requests.verification_url";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ag)]
@@ -93,31 +94,25 @@ pub fn touch_token(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> Q
         .map(|_| ())
 }
 
-/// Registers a signed body; false when it had been accepted before (a replay).
-pub fn register_signature(
+/// Registers a signed body for one operation (`drp::replay::replay_key`); false when
+/// it had been accepted for that operation before (a replay).
+pub fn register_replay(
     conn: &mut DbConn,
-    signature_hash: &str,
+    replay_key: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let exists = rp::table
-        .find(signature_hash)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
+    let exists = rp::table.find(replay_key).count().get_result::<i64>(conn)? > 0;
     if exists {
         return Ok(false);
     }
     diesel::insert_into(rp::table)
-        .values((
-            rp::signature_hash.eq(signature_hash),
-            rp::expires_at.eq(expires_at),
-        ))
+        .values((rp::replay_key.eq(replay_key), rp::expires_at.eq(expires_at)))
         .execute(conn)?;
     Ok(true)
 }
 
-/// Forgets signatures whose bodies expired long ago: a replay of them fails the
-/// expiry check anyway.
+/// Forgets bodies remembered past their time (`drp::replay::remember_until`): a replay
+/// of them fails the expiry check, or the state of the request it revoked, anyway.
 pub fn forget_replays_before(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(rp::table.filter(rp::expires_at.lt(before))).execute(conn)
 }
@@ -139,6 +134,8 @@ pub struct DrpRequestRow {
     pub callback_claimed_until: Option<NaiveDateTime>,
     pub callback_error: Option<String>,
     pub created_at: NaiveDateTime,
+    /// `user_verification_url`, encrypted under [`VERIFICATION_URL_CONTEXT`].
+    pub verification_url_enc: Option<String>,
 }
 
 pub fn insert_request(conn: &mut DbConn, row: &DrpRequestRow) -> QueryResult<()> {
@@ -181,6 +178,13 @@ pub fn mark_revoked(conn: &mut DbConn, request_id: &str) -> QueryResult<()> {
 pub fn set_results_url(conn: &mut DbConn, request_id: &str, enc: &str) -> QueryResult<()> {
     diesel::update(dr::table.find(request_id))
         .set(dr::results_url_enc.eq(enc))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_verification_url(conn: &mut DbConn, request_id: &str, enc: &str) -> QueryResult<()> {
+    diesel::update(dr::table.find(request_id))
+        .set(dr::verification_url_enc.eq(enc))
         .execute(conn)
         .map(|_| ())
 }

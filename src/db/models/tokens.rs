@@ -13,6 +13,9 @@ pub enum Purpose {
     Download,
     /// The consumer's link to confirm or refuse an agent's authority.
     ConfirmAgent,
+    /// The handle of a DRP `user_verification_url`: opens a page that sends the
+    /// person a fresh email link. Not single-use; it expires with the request's wait.
+    DrpVerification,
 }
 
 impl Purpose {
@@ -22,6 +25,7 @@ impl Purpose {
             Purpose::Status => "status",
             Purpose::Download => "download",
             Purpose::ConfirmAgent => "confirm_agent",
+            Purpose::DrpVerification => "drp_verification",
         }
     }
 }

@@ -3,6 +3,10 @@
 //! Thin handlers: they read the body and the bearer token, call `flows::drp`, and answer
 //! with the protocol's JSON: a status object, or `{code, message, fatal}`.
 
+mod error;
+
+pub use error::DrpError;
+
 use crate::db::models::drp::AgentRow;
 use crate::drp::status::StatusObject;
 use crate::error::AppError;
@@ -13,14 +17,43 @@ use crate::web::{limit, with_conn};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+/// Every path under `/v1/` belongs to DRP: a path no endpoint serves and a method an
+/// endpoint does not take are answered in the protocol's JSON too, not by the portal's
+/// HTML 404 (actix's own answer to a wrong method on a known path is that same 404).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/agent/{agent_id}", web::post().to(pair))
-        .route("/v1/agent/{agent_id}", web::get().to(agent_info))
-        .route("/v1/data-rights-request", web::post().to(exercise))
-        // Before DRP 0.9.3 the exercise URL had a trailing slash; agents may still use it.
-        .route("/v1/data-rights-request/", web::post().to(exercise))
-        .route("/v1/data-rights-request/{id}", web::get().to(status))
-        .route("/v1/data-rights-request/{id}", web::delete().to(revoke));
+    let wrong_method = |allow: &'static str| {
+        web::to(move || async move { Err::<HttpResponse, _>(DrpError::MethodNotAllowed { allow }) })
+    };
+    cfg.service(
+        web::scope("/v1")
+            .service(
+                web::resource("/agent/{agent_id}")
+                    .route(web::post().to(pair))
+                    .route(web::get().to(agent_info))
+                    .default_service(wrong_method("GET, POST")),
+            )
+            .service(
+                web::resource("/data-rights-request")
+                    .route(web::post().to(exercise))
+                    .default_service(wrong_method("POST")),
+            )
+            // Before DRP 0.9.3 the exercise URL had a trailing slash; agents may still
+            // use it.
+            .service(
+                web::resource("/data-rights-request/")
+                    .route(web::post().to(exercise))
+                    .default_service(wrong_method("POST")),
+            )
+            .service(
+                web::resource("/data-rights-request/{id}")
+                    .route(web::get().to(status))
+                    .route(web::delete().to(revoke))
+                    .default_service(wrong_method("GET, DELETE")),
+            )
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(DrpError::NoSuchEndpoint)
+            })),
+    );
 }
 
 fn json(status: u16, body: &impl serde::Serialize) -> HttpResponse {
@@ -36,55 +69,30 @@ fn refused(r: &Refusal) -> HttpResponse {
     )
 }
 
+/// A missing or wrong bearer token. No request changes, so not fatal (§3.06).
 fn forbidden(message: &str) -> HttpResponse {
-    json(403, &crate::drp::status::error_body(403, message, true))
+    json(403, &crate::drp::status::error_body(403, message, false))
 }
 
-/// The API is off until the business has a DRP id.
-fn enabled(state: &AppState) -> Result<(), AppError> {
+/// The API is off until the business has a DRP id; calls are rate limited.
+fn admitted(state: &AppState, req: &HttpRequest) -> Result<(), DrpError> {
     state
         .settings
         .drp
         .business_id
         .as_ref()
-        .map(|_| ())
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    limit(state, req, Bucket::Drp)?;
+    Ok(())
 }
 
-/// A portal error on a DRP endpoint (the API off, a rate limit, the database down),
-/// answered like the protocol's own refusals: `{code, message, fatal}` in English, with
-/// the status and `Retry-After` of the error. Never an HTML page: agents are programs.
-#[derive(Debug)]
-pub struct DrpError(AppError);
-
-impl std::fmt::Display for DrpError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl From<AppError> for DrpError {
-    fn from(e: AppError) -> Self {
-        DrpError(e)
-    }
-}
-
-impl actix_web::ResponseError for DrpError {
-    fn status_code(&self) -> StatusCode {
-        self.0.status_code()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code().as_u16();
-        // Worth retrying: the limit passes, the database comes back.
-        let fatal = !matches!(
-            self.0,
-            AppError::TooManyRequests { .. } | AppError::Unavailable | AppError::Internal(_)
-        );
-        let message = self.0.public_message().to_string();
-        self.0
-            .response_builder()
-            .json(crate::drp::status::error_body(status, &message, fatal))
+/// The signed body, read here rather than by actix's `Bytes` extractor, whose refusals
+/// (too large, unreadable) would reach the agent as the portal's HTML error page.
+async fn read_body(payload: web::Payload) -> Result<web::Bytes, DrpError> {
+    match payload.to_bytes_limited(crate::web::MAX_BODY).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(DrpError::Unreadable),
+        Err(_) => Err(DrpError::TooLarge),
     }
 }
 
@@ -115,10 +123,10 @@ async fn pair(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
-    enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
+    admitted(&state, &req)?;
+    let body = read_body(payload).await?;
     let agent_id = path.into_inner();
     let outcome = with_conn(&state, move |state, conn| {
         drp::pair(state, conn, &agent_id, &body, crate::clock::now())
@@ -140,16 +148,19 @@ async fn agent_info(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrpError> {
-    enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
+    admitted(&state, &req)?;
+    // §2.06.1 asks for a 403; only a pairing refusal has an empty body (§2.05.1), so
+    // this one carries the error object like every other.
     match agent_of(&state, &req).await? {
         Some(agent) if agent.id == *path => Ok(json(200, &serde_json::json!({}))),
-        _ => Ok(HttpResponse::Forbidden().finish()),
+        _ => Ok(forbidden(
+            "missing, unknown or revoked bearer token, or one of another agent",
+        )),
     }
 }
 
-/// The common shape of the bearer-token endpoints: API on, rate limit, the token's
-/// agent (403 without one), then the flow, answered as a status object or a refusal.
+/// The common shape of the bearer-token endpoints, once admitted: the token's agent
+/// (403 without one), then the flow, answered as a status object or a refusal.
 async fn as_agent<F>(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -160,8 +171,6 @@ where
         + Send
         + 'static,
 {
-    enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
     let Some(agent) = agent_of(&state, &req).await? else {
         return Ok(forbidden("missing, unknown or revoked bearer token"));
     };
@@ -175,8 +184,10 @@ where
 async fn exercise(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
+    admitted(&state, &req)?;
+    let body = read_body(payload).await?;
     as_agent(state, req, move |state, conn, agent| {
         drp::exercise(state, conn, agent, &body, crate::clock::now())
     })
@@ -188,6 +199,7 @@ async fn status(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrpError> {
+    admitted(&state, &req)?;
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {
         drp::status_of(state, conn, agent, &id, crate::clock::now())
@@ -199,8 +211,10 @@ async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
+    admitted(&state, &req)?;
+    let body = read_body(payload).await?;
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {
         drp::revoke(state, conn, agent, &id, &body, crate::clock::now())

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod confirm_agent;
 pub mod download;
+pub mod drp_confirm;
 pub mod gpc;
 pub mod home;
 pub mod intake;
@@ -18,6 +19,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/opt-out", web::get().to(intake::opt_out_shortcut))
         .route("/requests/new", web::get().to(intake::new_request))
         .route("/requests", web::post().to(intake::submit))
+        .route(
+            "/requests/confirm/{handle}",
+            web::get().to(drp_confirm::show),
+        )
+        .route(
+            "/requests/confirm/{handle}",
+            web::post().to(drp_confirm::send),
+        )
         .route("/confirm-agent/{token}", web::get().to(confirm_agent::show))
         .route(
             "/confirm-agent/{token}",
