@@ -457,8 +457,13 @@ pub struct StaffSettings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     /// Failed logins before the account locks; each further failure doubles the lock (max 1 h).
+    /// A browser that logged in to the account before is not held by this lock.
     pub lockout_after: i64,
-    /// Email for the admin account created on first start (default: organisation.contact_email).
+    /// Failed logins from one client address (any account) before that client is held,
+    /// with the same doubling; applies to known browsers too.
+    pub client_lockout_after: i64,
+    /// Login of the admin account created on first start (default: `admin@` the domain
+    /// of organisation.contact_email; never the public contact address itself).
     pub first_admin_email: Option<String>,
     /// Days before a due date when the assignee (or every handler) is reminded.
     pub reminder_days: Vec<i64>,
@@ -475,6 +480,7 @@ impl Default for StaffSettings {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             lockout_after: 5,
+            client_lockout_after: 10,
             first_admin_email: None,
             reminder_days: vec![7, 2],
             retention_months: 24,

@@ -119,11 +119,7 @@ impl Application {
         let mut report = report;
         report.first_admin = {
             let s = &state.settings;
-            let email = s
-                .staff
-                .first_admin_email
-                .clone()
-                .unwrap_or_else(|| s.organisation.contact_email.clone());
+            let email = staff::accounts::first_admin_email(s);
             let mut conn = state.pool.get()?;
             staff::accounts::ensure_first_admin(&mut conn, &state.hasher, &email, clock::now())
                 .map_err(|e| {

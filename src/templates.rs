@@ -36,6 +36,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/staff/queue",
     "pages/staff/request",
     "pages/staff/accounts",
+    "pages/staff/sessions",
     "pages/staff/audit",
     "pages/staff/metrics",
     "pages/staff/agents",

@@ -61,6 +61,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        staff_id -> Text,
+        started_at -> Timestamp,
+        seen_at -> Timestamp,
+        client -> Text,
+        password_failures -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_throttle (client_key) {
+        client_key -> Text,
+        failures -> BigInt,
+        locked_until -> Nullable<Timestamp>,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     request_pauses (id) {
         id -> Text,
         request_id -> Text,
@@ -273,6 +294,7 @@ diesel::joinable!(requests -> staff (assignee_id));
 diesel::joinable!(request_pauses -> requests (request_id));
 diesel::joinable!(notes -> requests (request_id));
 diesel::joinable!(notes -> staff (staff_id));
+diesel::joinable!(staff_sessions -> staff (staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
@@ -282,6 +304,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     outbox,
     staff,
+    staff_sessions,
+    login_throttle,
     request_pauses,
     notes,
     reminders,

@@ -128,6 +128,20 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         "forgot DRP bodies past their replay window",
         crate::db::models::drp::forget_replays_before(conn, now).map_err(Into::into),
     );
+    let cfg = &state.settings.staff;
+    report(
+        "removed expired staff sessions",
+        crate::db::models::staff_sessions::delete_expired(
+            conn,
+            now - chrono::Duration::minutes(cfg.session_idle_minutes),
+            now - chrono::Duration::hours(cfg.session_absolute_hours),
+        )
+        .map_err(Into::into),
+    );
+    report(
+        "forgot old login failures",
+        crate::staff::throttle::forget_stale(conn, now).map_err(Into::into),
+    );
     report(
         "deleted expired access packages",
         crate::db::models::exports::delete_expired(conn, now).map_err(Into::into),
@@ -180,7 +194,7 @@ fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
         if last_housekeeping.is_none_or(|t| t.elapsed() >= housekeeping_every) {
             last_housekeeping = Some(Instant::now());
             // Every periodic pass (expiry, reminders, digests, retention, packages, DRP
-            // replays); it postpones itself when the database is unavailable.
+            // replays, expired staff sessions, old login failures); it postpones itself when the database is unavailable.
             housekeeping(state);
         }
         if sent >= send_mail::BATCH {

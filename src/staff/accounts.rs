@@ -4,6 +4,7 @@
 use super::password::{self, Hasher};
 use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::staff::{self, StaffRow};
+use crate::db::models::staff_sessions;
 use crate::db::{write_tx, DbConn};
 use crate::domain::roles::Role;
 use crate::error::AppError;
@@ -11,7 +12,7 @@ use crate::i18n::msg;
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
 
-fn audit_staff(
+pub(crate) fn audit_staff(
     conn: &mut DbConn,
     actor: &str,
     action: &str,
@@ -102,6 +103,20 @@ pub fn create(
     })
 }
 
+/// The first administrator's login: `staff.first_admin_email`, or `admin@` the
+/// contact address's domain. The contact address is printed on every page, so as a
+/// login it would hand strangers the account to aim their guesses at.
+pub fn first_admin_email(settings: &crate::config::Settings) -> String {
+    match &settings.staff.first_admin_email {
+        Some(e) => e.clone(),
+        None => {
+            let contact = &settings.organisation.contact_email;
+            let domain = contact.rsplit_once('@').map_or("localhost", |(_, d)| d);
+            format!("admin@{domain}")
+        }
+    }
+}
+
 /// On first start with no account at all: an admin with a one-time password.
 pub fn ensure_first_admin(
     conn: &mut DbConn,
@@ -131,6 +146,8 @@ pub fn set_disabled(
     write_tx(conn, |conn| {
         let row = by_email(conn, email)?;
         staff::set_disabled(conn, &row.id, disabled)?;
+        // A change of standing ends every session: re-enabling revives none of them.
+        staff_sessions::delete_of_staff(conn, &row.id, None)?;
         let action = if disabled {
             "staff_disabled"
         } else {
@@ -155,6 +172,7 @@ pub fn reset_password(
     let hash = hasher.hash(&password).map_err(AppError::internal)?;
     write_tx(conn, |conn| {
         staff::set_password(conn, &row.id, &hash, generated.is_some())?;
+        staff_sessions::delete_of_staff(conn, &row.id, None)?;
         audit_staff(
             conn,
             actor,
@@ -166,19 +184,23 @@ pub fn reset_password(
     })
 }
 
-/// The holder changes their own password (required after a generated one).
+/// The holder changes their own password (required after a generated one), from the
+/// session `session_id`. The current password is checked like a login
+/// (`login::check_current`); a change ends every session of the account, and the
+/// caller starts a new one.
+#[allow(clippy::too_many_arguments)]
 pub fn change_own_password(
     conn: &mut DbConn,
     hasher: &Hasher,
     staff_id: &str,
+    session_id: &str,
     current: &str,
     new: &str,
+    attempt: &super::login::Attempt,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let row = staff::find(conn, staff_id)?.ok_or(AppError::NotFound)?;
-    if !hasher.verify(current, Some(&row.password_hash)) {
-        return Err(AppError::BadRequest(msg("errors.current_password_wrong")));
-    }
+    super::login::check_current(conn, hasher, &row, session_id, current, attempt, now)?;
     password::check_new(new, &row.email).map_err(AppError::BadRequest)?;
     if new == current {
         return Err(AppError::BadRequest(msg("errors.password_unchanged")));
@@ -186,6 +208,7 @@ pub fn change_own_password(
     let hash = hasher.hash(new).map_err(AppError::internal)?;
     write_tx(conn, |conn| {
         staff::set_password(conn, &row.id, &hash, false)?;
+        staff_sessions::delete_of_staff(conn, &row.id, None)?;
         audit_staff(
             conn,
             &format!("staff:{}", row.id),
@@ -197,11 +220,26 @@ pub fn change_own_password(
     })
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum LoginFailure {
-    /// Wrong email or password, disabled or locked: one message for all, so the page
-    /// reveals nothing about which accounts exist.
-    Refused,
+/// An administrator (or the CLI) ends every session of an account; audited with how
+/// many were open.
+pub fn end_sessions(
+    conn: &mut DbConn,
+    email: &str,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    write_tx(conn, |conn| {
+        let row = by_email(conn, email)?;
+        let ended = staff_sessions::delete_of_staff(conn, &row.id, None)?;
+        audit_staff(
+            conn,
+            actor,
+            "staff_sessions_ended",
+            json!({"staff_id": row.id, "sessions": ended}),
+            now,
+        )?;
+        Ok(ended)
+    })
 }
 
 /// Lock length after `failures` consecutive failures: none below the threshold, then
@@ -212,51 +250,6 @@ pub fn lock_for(failures: i64, threshold: i64) -> Option<Duration> {
     }
     let exp = (failures - threshold).clamp(0, 6);
     Some(Duration::minutes((1i64 << exp).min(60)))
-}
-
-pub fn login(
-    conn: &mut DbConn,
-    hasher: &Hasher,
-    email: &str,
-    password: &str,
-    lockout_after: i64,
-    now: NaiveDateTime,
-) -> Result<Result<StaffRow, LoginFailure>, AppError> {
-    let row = staff::find_by_email(conn, email)?;
-    // Always pay for one Argon2 verification, account or not.
-    let ok = hasher.verify(password, row.as_ref().map(|r| r.password_hash.as_str()));
-    let Some(row) = row else {
-        return Ok(Err(LoginFailure::Refused));
-    };
-    let locked = row.locked_until.is_some_and(|t| t > now);
-    if row.disabled || locked {
-        return Ok(Err(LoginFailure::Refused));
-    }
-    write_tx(conn, |conn| {
-        if ok {
-            staff::record_login(conn, &row.id, now)?;
-            audit_staff(
-                conn,
-                &format!("staff:{}", row.id),
-                "staff_login",
-                json!({}),
-                now,
-            )?;
-            Ok(Ok(row))
-        } else {
-            let failures = row.failed_logins + 1;
-            let until = lock_for(failures, lockout_after).map(|d| now + d);
-            staff::record_failure(conn, &row.id, failures, until)?;
-            audit_staff(
-                conn,
-                "system",
-                "staff_login_failed",
-                json!({"staff_id": row.id, "failures": failures, "locked": until.is_some()}),
-                now,
-            )?;
-            Ok(Err(LoginFailure::Refused))
-        }
-    })
 }
 
 #[cfg(test)]

@@ -1,17 +1,23 @@
-//! The logged-in staff member, read from the session on every staff request, with idle
-//! and absolute timeouts and the role check.
+//! The logged-in staff member. The session cookie (encrypted by actix-session) holds a
+//! random secret; the server keeps its SHA-256 in `staff_sessions` with the start and
+//! last-seen times. Every staff request looks the row up, so deleting it (logout, a
+//! password change or reset, a disable, an administrator, "end my other sessions")
+//! ends the session on every instance, and the timeouts run on the server's clock,
+//! whatever an old cookie says.
 
-use crate::db::models::staff;
+use crate::db::models::{staff, staff_sessions};
 use crate::domain::roles::Role;
 use crate::error::AppError;
 use crate::i18n::msg;
 use crate::state::AppState;
 use actix_session::Session;
 use actix_web::web;
+use chrono::Duration;
 
-const ID: &str = "staff_id";
-const LOGIN_AT: &str = "staff_login_at";
-const SEEN_AT: &str = "staff_seen_at";
+const SECRET: &str = "staff_session";
+/// `seen_at` is rewritten at most this often: enough for an idle limit in minutes,
+/// without a database write on every page.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
 
 #[derive(Debug, Clone)]
 pub struct CurrentStaff {
@@ -20,6 +26,8 @@ pub struct CurrentStaff {
     pub role: Role,
     pub must_change_password: bool,
     pub digest_opt_in: bool,
+    /// The public id of this session's `staff_sessions` row.
+    pub session_id: String,
 }
 
 impl CurrentStaff {
@@ -45,23 +53,62 @@ impl CurrentStaff {
     }
 }
 
-/// Starts a session for `staff_id`: a fresh session id (no fixation) and fresh clocks.
-pub fn start(session: &Session, staff_id: &str) -> Result<(), AppError> {
+/// Starts a session for `staff_id`: a fresh cookie session (no fixation), a new secret
+/// and its row. `client` is the browser in short (`client_label`).
+pub async fn start(
+    state: &web::Data<AppState>,
+    session: &Session,
+    staff_id: &str,
+    client: String,
+) -> Result<(), AppError> {
     session.renew();
-    let now = chrono::Utc::now().timestamp();
-    let store = |k: &str, v: serde_json::Value| {
-        session
-            .insert(k, v)
-            .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))
+    let token = crate::crypto::tokens::generate();
+    let now = crate::clock::now();
+    let row = staff_sessions::SessionRow {
+        id: crate::clock::new_id(),
+        token_hash: token.hash,
+        staff_id: staff_id.to_string(),
+        started_at: now,
+        seen_at: now,
+        client,
+        password_failures: 0,
     };
-    store(ID, staff_id.into())?;
-    store(LOGIN_AT, now.into())?;
-    store(SEEN_AT, now.into())?;
-    Ok(())
+    crate::web::with_conn(state, move |_, conn| {
+        Ok(staff_sessions::insert(conn, &row)?)
+    })
+    .await?;
+    session
+        .insert(SECRET, token.secret)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("session: {e}")))
 }
 
-pub fn end(session: &Session) {
+/// The row behind this cookie session, if the cookie carries a well-formed secret.
+fn secret_hash(session: &Session) -> Option<String> {
+    let secret = session.get::<String>(SECRET).ok().flatten()?;
+    crate::crypto::tokens::hash_presented(&secret)
+}
+
+/// Ends this session: its row and the cookie. Audited as a logout when there was one.
+pub async fn end(state: &web::Data<AppState>, session: &Session) -> Result<(), AppError> {
+    let hash = secret_hash(session);
     session.purge();
+    let Some(hash) = hash else { return Ok(()) };
+    crate::web::with_conn(state, move |_, conn| {
+        crate::db::write_tx(conn, |conn| {
+            if let Some(row) = staff_sessions::find_by_hash(conn, &hash)? {
+                staff_sessions::delete(conn, &row.id)?;
+                super::accounts::audit_staff(
+                    conn,
+                    &format!("staff:{}", row.staff_id),
+                    "staff_logout",
+                    serde_json::json!({}),
+                    crate::clock::now(),
+                )?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// The staff member behind this session, or `LoginRequired`. An account that must
@@ -71,27 +118,37 @@ pub async fn current(
     session: &Session,
     allow_pending: bool,
 ) -> Result<CurrentStaff, AppError> {
-    let id = session
-        .get::<String>(ID)
-        .ok()
-        .flatten()
-        .ok_or(AppError::LoginRequired)?;
-    let login_at = session.get::<i64>(LOGIN_AT).ok().flatten().unwrap_or(0);
-    let seen_at = session.get::<i64>(SEEN_AT).ok().flatten().unwrap_or(0);
-    let now = chrono::Utc::now().timestamp();
-    let cfg = &state.settings.staff;
-    if now - seen_at > cfg.session_idle_minutes * 60
-        || now - login_at > cfg.session_absolute_hours * 3600
-    {
-        end(session);
-        return Err(AppError::LoginRequired);
-    }
-    let row = crate::web::with_conn(state, move |_, conn| Ok(staff::find(conn, &id)?)).await?;
-    let Some(row) = row.filter(|r| !r.disabled) else {
-        end(session);
+    let Some(hash) = secret_hash(session) else {
         return Err(AppError::LoginRequired);
     };
-    let _ = session.insert(SEEN_AT, now);
+    let cfg = &state.settings.staff;
+    let (idle, absolute) = (
+        Duration::minutes(cfg.session_idle_minutes),
+        Duration::hours(cfg.session_absolute_hours),
+    );
+    let found = crate::web::with_conn(state, move |_, conn| {
+        let now = crate::clock::now();
+        let Some(s) = staff_sessions::find_by_hash(conn, &hash)? else {
+            return Ok(None);
+        };
+        if now - s.seen_at > idle || now - s.started_at > absolute {
+            staff_sessions::delete(conn, &s.id)?;
+            return Ok(None);
+        }
+        let Some(row) = staff::find(conn, &s.staff_id)?.filter(|r| !r.disabled) else {
+            staff_sessions::delete(conn, &s.id)?;
+            return Ok(None);
+        };
+        if now - s.seen_at >= TOUCH_EVERY {
+            staff_sessions::touch(conn, &s.id, now)?;
+        }
+        Ok(Some((s.id, row)))
+    })
+    .await?;
+    let Some((session_id, row)) = found else {
+        session.purge();
+        return Err(AppError::LoginRequired);
+    };
     let role = Role::parse(&row.role).ok_or(AppError::LoginRequired)?;
     if row.must_change_password && !allow_pending {
         return Err(AppError::PasswordChangeRequired);
@@ -102,5 +159,52 @@ pub async fn current(
         role,
         must_change_password: row.must_change_password,
         digest_opt_in: row.digest_opt_in,
+        session_id,
     })
+}
+
+/// The browser and system named in a `User-Agent`, in short ("Firefox · Linux"), or
+/// None when neither is recognised. Only this summary is stored.
+pub fn client_label(user_agent: &str) -> Option<String> {
+    const BROWSERS: &[(&str, &str)] = &[
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ];
+    const SYSTEMS: &[(&str, &str)] = &[
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ];
+    let find = |list: &[(&str, &'static str)]| {
+        list.iter()
+            .find(|(needle, _)| user_agent.contains(needle))
+            .map(|(_, name)| *name)
+    };
+    match (find(BROWSERS), find(SYSTEMS)) {
+        (Some(b), Some(s)) => Some(format!("{b} · {s}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_label;
+
+    #[test]
+    fn user_agents_are_shortened_to_browser_and_system() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(client_label(firefox).as_deref(), Some("Firefox · Linux"));
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0";
+        assert_eq!(client_label(edge).as_deref(), Some("Edge · Windows"));
+        assert_eq!(client_label("curl/8.5"), None);
+    }
 }

@@ -485,6 +485,15 @@ pub fn new_client() -> reqwest::Client {
 impl TestApp {
     /// Creates an account with a known password and logs it in.
     pub async fn staff(&self, role: &str) -> Staff {
+        self.staff_with_jar(role).await.0
+    }
+
+    /// Like `staff`, with the browser's cookie jar, so a test can copy the session
+    /// cookie out of it (to replay it as an attacker who captured it would).
+    pub async fn staff_with_jar(
+        &self,
+        role: &str,
+    ) -> (Staff, std::sync::Arc<reqwest::cookie::Jar>) {
         let email = format!("{role}-{}@staff.example", &uuid_simple()[20..]);
         let state = self.state.clone();
         let e = email.clone();
@@ -501,8 +510,9 @@ impl TestApp {
             )
             .expect("create staff")
         });
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let staff = Staff {
-            client: new_client(),
+            client: crate::session_helpers::client_with_jar(jar.clone()),
             email: email.clone(),
             id: row.id,
             base: self.address.clone(),
@@ -515,7 +525,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, 303, "login");
-        staff
+        (staff, jar)
     }
 
     /// The id of the one request a test filed.

@@ -296,6 +296,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/staff/login", Guard::PublicForm),
     ("POST", "/staff/logout", Guard::StaffForm),
     ("POST", "/staff/password", Guard::StaffForm),
+    ("POST", "/staff/sessions/end", Guard::StaffForm),
     ("POST", "/staff/digest", Guard::StaffForm),
     ("POST", "/staff/requests/new", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/action", Guard::StaffForm),
@@ -517,6 +518,7 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     // (method, path, auditor, handler)
     ("GET", "/staff", true, true),
     ("GET", "/staff/password", true, true),
+    ("GET", "/staff/sessions", true, true),
     ("GET", "/staff/requests/new", false, true),
     ("GET", "/staff/requests/{id}", true, true),
     ("GET", "/staff/requests/{id}/documents/{doc}", true, true),
@@ -527,6 +529,7 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     ("GET", "/staff/metrics.csv", true, true),
     ("POST", "/staff/digest", true, true),
     ("POST", "/staff/password", true, true),
+    ("POST", "/staff/sessions/end", true, true),
     ("POST", "/staff/requests/new", false, true),
     ("POST", "/staff/requests/{id}/action", false, true),
     ("POST", "/staff/requests/{id}/run", false, true),

@@ -284,6 +284,7 @@ async fn a_translation_reaches_every_page_error_and_email() {
         ("queue", "/staff"),
         ("request", request_page.as_str()),
         ("accounts", "/staff/accounts"),
+        ("sessions", "/staff/sessions"),
         ("audit", "/staff/audit"),
         ("metrics", "/staff/metrics"),
         ("agents", "/staff/agents"),

@@ -1,4 +1,5 @@
-//! `/staff/accounts`: administrators add, disable, enable and reset staff accounts.
+//! `/staff/accounts`: administrators add, disable, enable and reset staff accounts,
+//! and end an account's sessions.
 
 use super::{page, redirect, Form};
 use crate::db::models::staff;
@@ -120,6 +121,7 @@ pub async fn change(
                     },
                 )
             }
+            "sessions" => accounts::end_sessions(conn, &target.email, &actor, now).map(|_| None),
             _ => Err(AppError::NotFound),
         }
     })

@@ -2,13 +2,46 @@
 
 use super::{page, redirect, Form};
 use crate::error::AppError;
-use crate::staff::{accounts, session};
+use crate::staff::login::Attempt;
+use crate::staff::{accounts, device, session, throttle};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{csrf, limit, render, with_conn};
 use actix_session::Session;
+use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
+
+/// Who is trying to log in or to prove their password: the client's key and the
+/// account its known-device cookie vouches for, if any.
+fn attempt(state: &AppState, req: &HttpRequest) -> Attempt {
+    let key = throttle::client_key(&state.indexer, crate::web::client_ip(req, state));
+    let known = req
+        .cookie(device::COOKIE)
+        .and_then(|c| device::verify(&state.indexer, c.value(), crate::clock::now()));
+    Attempt::new(key, known, &state.settings.staff)
+}
+
+/// The browser in short for the sessions page (`staff_sessions.client`).
+fn client_of(req: &HttpRequest) -> String {
+    req.headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(session::client_label)
+        .unwrap_or_default()
+}
+
+/// The known-device cookie for `staff_id`, renewed at each successful login.
+fn device_cookie(state: &AppState, staff_id: &str) -> Cookie<'static> {
+    let value = device::issue(&state.indexer, staff_id, crate::clock::now());
+    Cookie::build(device::COOKIE, value)
+        .path("/staff")
+        .http_only(true)
+        .secure(state.settings.uses_tls())
+        .same_site(SameSite::Strict)
+        .max_age(time::Duration::days(device::VALID_DAYS))
+        .finish()
+}
 
 pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
     render(
@@ -29,26 +62,30 @@ pub async fn submit(
     let email = form.text("email");
     let password = form.text("password");
     let e = email.clone();
+    let who = attempt(&state, &req);
     let outcome = with_conn(&state, move |state, conn| {
-        accounts::login(
+        crate::staff::login::login(
             conn,
             &state.hasher,
             &e,
             &password,
-            state.settings.staff.lockout_after,
+            &who,
             crate::clock::now(),
         )
     })
     .await?;
     match outcome {
         Ok(row) => {
-            session::start(&session, &row.id)?;
+            session::start(&state, &session, &row.id, client_of(&req)).await?;
             tracing::info!(staff_id = %row.id, "staff login");
-            Ok(redirect(if row.must_change_password {
+            let mut resp = redirect(if row.must_change_password {
                 "/staff/password"
             } else {
                 "/staff"
-            }))
+            });
+            resp.add_cookie(&device_cookie(&state, &row.id))
+                .map_err(|e| AppError::internal(anyhow::anyhow!("cookie: {e}")))?;
+            Ok(resp)
         }
         Err(_) => {
             let mut resp = render(
@@ -71,7 +108,7 @@ pub async fn logout(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     Form::parse(&req, &session, &state, &body)?;
-    session::end(&session);
+    session::end(&state, &session).await?;
     Ok(redirect("/staff/login"))
 }
 
@@ -108,23 +145,32 @@ pub async fn password_submit(
                            "error": state.templates.phrase("staff_password.differ", &[])}),
         );
     }
-    let id = me.id.clone();
+    let (id, session_id) = (me.id.clone(), me.session_id.clone());
+    let who = attempt(&state, &req);
     let result = with_conn(&state, move |state, conn| {
         accounts::change_own_password(
             conn,
             &state.hasher,
             &id,
+            &session_id,
             &current,
             &new,
+            &who,
             crate::clock::now(),
         )
     })
     .await;
     match result {
         Ok(()) => {
-            // A new session id after a credential change, like at login.
-            session::start(&session, &me.id)?;
+            // The change ended every session of the account; this browser gets a new
+            // one (and a new cookie session id), like at login.
+            session::start(&state, &session, &me.id, client_of(&req)).await?;
             Ok(redirect("/staff"))
+        }
+        Err(AppError::LoginRequired) => {
+            // Too many wrong answers in this session: it was ended on the server.
+            session.purge();
+            Err(AppError::LoginRequired)
         }
         Err(AppError::BadRequest(refusal)) => {
             let mut resp = page(

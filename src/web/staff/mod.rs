@@ -11,6 +11,7 @@ pub mod manual_entry;
 pub mod metrics;
 pub mod queue;
 pub mod request_page;
+pub mod sessions;
 
 use crate::error::AppError;
 use crate::staff::session::CurrentStaff;
@@ -26,6 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/logout", web::post().to(login::logout))
         .route("/staff/password", web::get().to(login::password_form))
         .route("/staff/password", web::post().to(login::password_submit))
+        .route("/staff/sessions", web::get().to(sessions::list))
+        .route("/staff/sessions/end", web::post().to(sessions::end))
         .route("/staff", web::get().to(queue::show))
         .route("/staff/digest", web::post().to(queue::toggle_digest))
         // Before `/staff/requests/{id}`, which would otherwise take "new" for an id.

@@ -95,6 +95,7 @@ export async function staffWorkToClosure(browser, env, filed, agentReference) {
   await audit(page, "staff-request-agent");
   for (const [path, name] of [
     ["/staff/accounts", "staff-accounts"],
+    ["/staff/sessions", "staff-sessions"],
     ["/staff/audit", "staff-audit"],
     ["/staff/metrics", "staff-metrics"],
     ["/staff/agents", "staff-agents"],
