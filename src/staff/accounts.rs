@@ -214,17 +214,22 @@ pub fn lock_for(failures: i64, threshold: i64) -> Option<Duration> {
     Some(Duration::minutes((1i64 << exp).min(60)))
 }
 
-pub fn login(
+/// The first half of a login: the account behind `email`, if any. The connection is
+/// given back before the Argon2 verification, which takes tens of milliseconds and
+/// 19 MiB (`staff::hash_pool`); `finish_login` records the outcome.
+pub fn login_candidate(conn: &mut DbConn, email: &str) -> Result<Option<StaffRow>, AppError> {
+    Ok(staff::find_by_email(conn, email)?)
+}
+
+/// The second half of a login, after `verified` was decided against `row`'s hash (or the
+/// dummy hash, without a row): success or a counted failure, recorded and audited.
+pub fn finish_login(
     conn: &mut DbConn,
-    hasher: &Hasher,
-    email: &str,
-    password: &str,
+    row: Option<StaffRow>,
+    verified: bool,
     lockout_after: i64,
     now: NaiveDateTime,
 ) -> Result<Result<StaffRow, LoginFailure>, AppError> {
-    let row = staff::find_by_email(conn, email)?;
-    // Always pay for one Argon2 verification, account or not.
-    let ok = hasher.verify(password, row.as_ref().map(|r| r.password_hash.as_str()));
     let Some(row) = row else {
         return Ok(Err(LoginFailure::Refused));
     };
@@ -233,7 +238,7 @@ pub fn login(
         return Ok(Err(LoginFailure::Refused));
     }
     write_tx(conn, |conn| {
-        if ok {
+        if verified {
             staff::record_login(conn, &row.id, now)?;
             audit_staff(
                 conn,

@@ -2,5 +2,6 @@
 //! admin pages), login with lockout, and the logged-in session.
 
 pub mod accounts;
+pub mod hash_pool;
 pub mod password;
 pub mod session;

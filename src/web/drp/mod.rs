@@ -9,18 +9,35 @@ use crate::error::AppError;
 use crate::flows::drp::{self, Refusal};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
-use crate::web::{limit, with_conn};
+use crate::web::with_conn;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/agent/{agent_id}", web::post().to(pair))
-        .route("/v1/agent/{agent_id}", web::get().to(agent_info))
-        .route("/v1/data-rights-request", web::post().to(exercise))
+    // One budget per client for every DRP call, checked before any body is read.
+    let limited = || crate::web::limit_first::limited::<DrpError, _>(Bucket::Drp);
+    cfg.route("/v1/agent/{agent_id}", web::post().to(pair).wrap(limited()))
+        .route(
+            "/v1/agent/{agent_id}",
+            web::get().to(agent_info).wrap(limited()),
+        )
+        .route(
+            "/v1/data-rights-request",
+            web::post().to(exercise).wrap(limited()),
+        )
         // Before DRP 0.9.3 the exercise URL had a trailing slash; agents may still use it.
-        .route("/v1/data-rights-request/", web::post().to(exercise))
-        .route("/v1/data-rights-request/{id}", web::get().to(status))
-        .route("/v1/data-rights-request/{id}", web::delete().to(revoke));
+        .route(
+            "/v1/data-rights-request/",
+            web::post().to(exercise).wrap(limited()),
+        )
+        .route(
+            "/v1/data-rights-request/{id}",
+            web::get().to(status).wrap(limited()),
+        )
+        .route(
+            "/v1/data-rights-request/{id}",
+            web::delete().to(revoke).wrap(limited()),
+        );
 }
 
 fn json(status: u16, body: &impl serde::Serialize) -> HttpResponse {
@@ -113,12 +130,10 @@ async fn agent_of(
 
 async fn pair(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, DrpError> {
     enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
     let agent_id = path.into_inner();
     let outcome = with_conn(&state, move |state, conn| {
         drp::pair(state, conn, &agent_id, &body, crate::clock::now())
@@ -141,7 +156,6 @@ async fn agent_info(
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrpError> {
     enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
     match agent_of(&state, &req).await? {
         Some(agent) if agent.id == *path => Ok(json(200, &serde_json::json!({}))),
         _ => Ok(HttpResponse::Forbidden().finish()),
@@ -161,7 +175,6 @@ where
         + 'static,
 {
     enabled(&state)?;
-    limit(&state, &req, Bucket::Drp)?;
     let Some(agent) = agent_of(&state, &req).await? else {
         return Ok(forbidden("missing, unknown or revoked bearer token"));
     };

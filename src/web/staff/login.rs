@@ -4,8 +4,7 @@ use super::{page, redirect, Form};
 use crate::error::AppError;
 use crate::staff::{accounts, session};
 use crate::state::AppState;
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -24,17 +23,21 @@ pub async fn submit(
     session: Session,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::Login)?;
     let form = Form::parse(&req, &session, &state, &body)?;
     let email = form.text("email");
     let password = form.text("password");
+    // Three steps so that no database connection waits on Argon2: read the account,
+    // verify on the hashing pool (always, against a dummy hash without an account),
+    // then record the outcome.
     let e = email.clone();
+    let row = with_conn(&state, move |_, conn| accounts::login_candidate(conn, &e)).await?;
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    let verified = state.hash_pool.verify(password, stored).await?;
     let outcome = with_conn(&state, move |state, conn| {
-        accounts::login(
+        accounts::finish_login(
             conn,
-            &state.hasher,
-            &e,
-            &password,
+            row,
+            verified,
             state.settings.staff.lockout_after,
             crate::clock::now(),
         )
