@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod limits;
+pub use limits::Limits;
+
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +67,8 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// How many proxies in front of the portal append to that header.
     pub trusted_proxies: u32,
+    /// What one client, and everyone at once, may hold of the server.
+    pub limits: Limits,
 }
 
 /// Who may read `/metrics`. With a token, any client presenting it as a bearer token;
@@ -323,6 +328,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             client_ip_header: None,
             trusted_proxies: 1,
+            limits: Limits::default(),
         }
     }
 }
@@ -630,6 +636,7 @@ impl Settings {
                 self.bind
             )
         })?;
+        self.limits.check()?;
         if !["text", "json"].contains(&self.log_format.as_str()) {
             bail!("log_format must be \"text\" or \"json\"");
         }

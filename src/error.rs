@@ -32,6 +32,12 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// A request body that did not arrive in time (408; the connection is closed).
+    #[error("request body timed out")]
+    BodyTimeout,
+    /// Every password-hashing thread and queue slot is taken (503, retry in seconds).
+    #[error("too busy")]
+    Busy,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
     /// Staff pages without a valid session: sent to the login page.
@@ -57,6 +63,8 @@ impl AppError {
             AppError::NotFound => msg("errors.not_found"),
             AppError::TooManyRequests { .. } => msg("errors.too_many_requests"),
             AppError::Unavailable => msg("errors.unavailable"),
+            AppError::BodyTimeout => msg("errors.body_timeout"),
+            AppError::Busy => msg("errors.busy"),
             AppError::Internal(_) => msg("errors.internal"),
             AppError::LoginRequired => msg("errors.login_required"),
             AppError::PasswordChangeRequired => msg("errors.password_change_required"),
@@ -80,6 +88,14 @@ impl AppError {
             AppError::Unavailable => {
                 resp.insert_header((header::RETRY_AFTER, "30"));
             }
+            // A hashing slot frees within tens of milliseconds.
+            AppError::Busy => {
+                resp.insert_header((header::RETRY_AFTER, "2"));
+            }
+            // The rest of the body may still be on its way: nothing else can follow it.
+            AppError::BodyTimeout => {
+                resp.force_close();
+            }
             _ => {}
         }
         resp
@@ -94,7 +110,8 @@ impl AppError {
             AppError::Conflict(_) => crate::i18n::key("errors.titles.conflict"),
             AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
             AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
-            AppError::Unavailable => crate::i18n::key("errors.titles.unavailable"),
+            AppError::Unavailable | AppError::Busy => crate::i18n::key("errors.titles.unavailable"),
+            AppError::BodyTimeout => crate::i18n::key("errors.titles.body_timeout"),
             AppError::Internal(_) | AppError::LoginRequired | AppError::PasswordChangeRequired => {
                 crate::i18n::key("errors.titles.internal")
             }
@@ -139,7 +156,8 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::LoginRequired | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
         }
@@ -226,6 +244,8 @@ impl ResponseError for ApiError {
             AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
+            AppError::BodyTimeout => "body_timeout",
+            AppError::Busy => "busy",
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };

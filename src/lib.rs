@@ -129,6 +129,10 @@ impl Application {
         let data = aw::Data::from(state.clone());
         let ops = aw::Data::new(web::ops::Ops::new(&state.settings)?);
         let session_key = Key::from(&keys.session);
+        // actix's default: one HTTP worker per core.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let max_connections = state.settings.limits.max_connections;
+        web::fd_limit::raise(max_connections);
         let server = HttpServer::new(move || {
             let session =
                 SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
@@ -143,6 +147,10 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(ops.clone())
                 .app_data(aw::PayloadConfig::new(web::MAX_BODY))
+                // Innermost: bodies get a deadline, and one address a bounded number of
+                // requests in progress, before any handler or extractor runs.
+                .wrap(actix_web::middleware::from_fn(web::body_deadline::bound))
+                .wrap(actix_web::middleware::from_fn(web::client_slots::hold))
                 // Paths carry secret tokens: log the route pattern, never the path.
                 .wrap(
                     actix_web::middleware::Logger::new("%{route}xi %s %Dms")
@@ -161,6 +169,8 @@ impl Application {
                     Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
                 }))
         })
+        .workers(workers)
+        .max_connections(max_connections.div_ceil(workers))
         .listen(listener)?
         .shutdown_timeout(10)
         .run();

@@ -23,7 +23,11 @@ pub struct AppState {
     pub public_url: String,
     /// Domain for Message-IDs, from the From address.
     pub mail_domain: String,
-    pub hasher: crate::staff::password::Hasher,
+    pub hasher: std::sync::Arc<crate::staff::password::Hasher>,
+    /// Where logins hash: a few threads and a bounded queue (`staff::hash_pool`).
+    pub hash_pool: crate::staff::hash_pool::HashPool,
+    /// Requests in progress per client address (`web::client_slots`).
+    pub client_slots: crate::web::client_slots::ClientSlots,
     pub connectors: crate::connectors::registry::Registry,
     /// Runs intakes in shared transactions (group commit); see `db::group_commit`.
     pub writer: crate::db::group_commit::GroupWriter,
@@ -46,6 +50,7 @@ impl AppState {
             .rsplit_once('@')
             .map(|(_, d)| d.trim_end_matches('>').to_string())
             .unwrap_or_else(|| "localhost".into());
+        let hasher = std::sync::Arc::new(crate::staff::password::Hasher::new(&settings.staff)?);
         Ok(AppState {
             backend: Backend::from_url(&settings.database_url()),
             writer: crate::db::group_commit::GroupWriter::start(pool.clone())?,
@@ -63,7 +68,13 @@ impl AppState {
             client_ip: settings.client_ip_source()?,
             public_url: settings.public_url(),
             mail_domain,
-            hasher: crate::staff::password::Hasher::new(&settings.staff)?,
+            hasher: hasher.clone(),
+            hash_pool: crate::staff::hash_pool::HashPool::start(
+                hasher,
+                settings.limits.hash_threads(),
+                settings.limits.password_hash_queue,
+            )?,
+            client_slots: Default::default(),
             connectors: crate::connectors::registry::build(&settings),
             branding,
             settings,

@@ -86,17 +86,24 @@ fn count_failure(
     }
 }
 
-pub fn login(
+/// The account behind `email`, if any: the first step of a login. The caller gives the
+/// connection back before the Argon2 verification (tens of milliseconds and 19 MiB, run
+/// on `staff::hash_pool`), then records the outcome with [`finish`].
+pub fn candidate(conn: &mut DbConn, email: &str) -> Result<Option<StaffRow>, AppError> {
+    Ok(staff::find_by_email(conn, email)?)
+}
+
+/// The last step of a login, once `ok` was decided against `row`'s hash (or the dummy
+/// hash, without a row): success, or a failure counted against the account and the
+/// client, each recorded and audited. A held attempt is refused even with the right
+/// password.
+pub fn finish(
     conn: &mut DbConn,
-    hasher: &Hasher,
-    email: &str,
-    password: &str,
+    row: Option<StaffRow>,
+    ok: bool,
     attempt: &Attempt,
     now: NaiveDateTime,
 ) -> Result<Result<StaffRow, LoginFailure>, AppError> {
-    let row = staff::find_by_email(conn, email)?;
-    // Always pay for one Argon2 verification, account or not, held or not.
-    let ok = hasher.verify(password, row.as_ref().map(|r| r.password_hash.as_str()));
     write_tx(conn, |conn| {
         let held = attempt.held(conn, row.as_ref(), now)?;
         match row.as_ref() {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod device;
+pub mod hash_pool;
 pub mod login;
 pub mod password;
 pub mod session;

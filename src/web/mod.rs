@@ -1,12 +1,16 @@
 //! HTTP layer: thin handlers that parse, call a flow, and render.
 
 pub mod api;
+pub mod body_deadline;
 pub mod client_ip;
+pub mod client_slots;
 pub mod csrf;
 pub mod drp;
 pub mod error_pages;
+pub mod fd_limit;
 pub mod form;
 pub mod headers;
+pub mod limit_first;
 pub mod multipart;
 pub mod ops;
 pub mod public;

@@ -410,20 +410,29 @@ impl Staff {
         action: &str,
         fields: &[(&str, &str)],
     ) -> (u16, String) {
+        let r = self.post_response(page_path, action, fields).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// `post`, answering the whole response (for its headers).
+    pub async fn post_response(
+        &self,
+        page_path: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let (_, page) = self.get(page_path).await;
         let csrf = hidden(&page, "csrf_token");
         let mut all = vec![("csrf_token", csrf.as_str())];
         all.extend_from_slice(fields);
-        let r = self
-            .client
+        self.client
             .post(format!("{}{action}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(encode(&all))
             .send()
             .await
-            .expect("POST");
-        let status = r.status().as_u16();
-        (status, r.text().await.expect("body"))
+            .expect("POST")
     }
 
     /// Runs an action on a request page with the version the page shows.

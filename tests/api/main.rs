@@ -9,6 +9,7 @@ mod audit_and_encryption;
 mod backup;
 mod browser;
 mod cli;
+mod connections;
 mod connector_flow;
 mod drp;
 mod drp_agent;

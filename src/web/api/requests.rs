@@ -6,8 +6,7 @@ use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
 use crate::i18n::{english, msg};
 use crate::state::AppState;
-use crate::web::rate_limit::Bucket;
-use crate::web::{limit, with_conn, with_writer};
+use crate::web::{with_conn, with_writer};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -18,7 +17,6 @@ pub async fn create(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req, Bucket::Intake)?;
     let is_json = req
         .headers()
         .get("content-type")
@@ -91,10 +89,8 @@ pub async fn create(
 
 pub async fn status(
     state: web::Data<AppState>,
-    req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     match with_conn(&state, move |state, conn| view(conn, &state.templates, &token, crate::clock::now())).await? {
         StatusLookup::Found(v) => Ok(HttpResponse::Ok().json(json!({

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::flows::drp::{self, Refusal};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
-use crate::web::{limit, with_conn};
+use crate::web::with_conn;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -21,6 +21,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 /// endpoint does not take are answered in the protocol's JSON too, not by the portal's
 /// HTML 404 (actix's own answer to a wrong method on a known path is that same 404).
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // One budget per client for every DRP call, checked before any body is read.
+    let limited = || crate::web::limit_first::limited::<DrpError, _>(Bucket::Drp);
     let wrong_method = |allow: &'static str| {
         web::to(move || async move { Err::<HttpResponse, _>(DrpError::MethodNotAllowed { allow }) })
     };
@@ -28,26 +30,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/v1")
             .service(
                 web::resource("/agent/{agent_id}")
-                    .route(web::post().to(pair))
-                    .route(web::get().to(agent_info))
+                    .route(web::post().to(pair).wrap(limited()))
+                    .route(web::get().to(agent_info).wrap(limited()))
                     .default_service(wrong_method("GET, POST")),
             )
             .service(
                 web::resource("/data-rights-request")
-                    .route(web::post().to(exercise))
+                    .route(web::post().to(exercise).wrap(limited()))
                     .default_service(wrong_method("POST")),
             )
             // Before DRP 0.9.3 the exercise URL had a trailing slash; agents may still
             // use it.
             .service(
                 web::resource("/data-rights-request/")
-                    .route(web::post().to(exercise))
+                    .route(web::post().to(exercise).wrap(limited()))
                     .default_service(wrong_method("POST")),
             )
             .service(
                 web::resource("/data-rights-request/{id}")
-                    .route(web::get().to(status))
-                    .route(web::delete().to(revoke))
+                    .route(web::get().to(status).wrap(limited()))
+                    .route(web::delete().to(revoke).wrap(limited()))
                     .default_service(wrong_method("GET, DELETE")),
             )
             .default_service(web::to(|| async {
@@ -74,15 +76,15 @@ fn forbidden(message: &str) -> HttpResponse {
     json(403, &crate::drp::status::error_body(403, message, false))
 }
 
-/// The API is off until the business has a DRP id; calls are rate limited.
-fn admitted(state: &AppState, req: &HttpRequest) -> Result<(), DrpError> {
+/// The API is off until the business has a DRP id. (Calls are rate limited by the
+/// routes' middleware, before any body is read.)
+fn admitted(state: &AppState) -> Result<(), DrpError> {
     state
         .settings
         .drp
         .business_id
         .as_ref()
         .ok_or(AppError::NotFound)?;
-    limit(state, req, Bucket::Drp)?;
     Ok(())
 }
 
@@ -121,11 +123,10 @@ async fn agent_of(
 
 async fn pair(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
-    admitted(&state, &req)?;
+    admitted(&state)?;
     let body = read_body(payload).await?;
     let agent_id = path.into_inner();
     let outcome = with_conn(&state, move |state, conn| {
@@ -148,7 +149,7 @@ async fn agent_info(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrpError> {
-    admitted(&state, &req)?;
+    admitted(&state)?;
     // §2.06.1 asks for a 403; only a pairing refusal has an empty body (§2.05.1), so
     // this one carries the error object like every other.
     match agent_of(&state, &req).await? {
@@ -186,7 +187,7 @@ async fn exercise(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
-    admitted(&state, &req)?;
+    admitted(&state)?;
     let body = read_body(payload).await?;
     as_agent(state, req, move |state, conn, agent| {
         drp::exercise(state, conn, agent, &body, crate::clock::now())
@@ -199,7 +200,7 @@ async fn status(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, DrpError> {
-    admitted(&state, &req)?;
+    admitted(&state)?;
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {
         drp::status_of(state, conn, agent, &id, crate::clock::now())
@@ -213,7 +214,7 @@ async fn revoke(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, DrpError> {
-    admitted(&state, &req)?;
+    admitted(&state)?;
     let body = read_body(payload).await?;
     let id = path.into_inner();
     as_agent(state, req, move |state, conn, agent| {

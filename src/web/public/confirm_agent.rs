@@ -7,8 +7,7 @@ use crate::flows::agents::{self, ConfirmationLink};
 use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -19,11 +18,9 @@ fn link_gone() -> AppError {
 
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
     session: Session,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     let t = token.clone();
     let link = with_conn(&state, move |state, conn| {
@@ -59,7 +56,6 @@ pub async fn answer(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let form = Form::parse(&req, &session, &state, &body)?;
     let confirms = match form.get("decision") {
         Some("confirm") => true,

@@ -6,19 +6,16 @@ use crate::flows::package::{self, Download};
 use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::public::verify::{problem_page, Problem};
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
     session: Session,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     let t = token.clone();
     let found = with_conn(&state, move |_, conn| {
@@ -64,7 +61,6 @@ pub async fn take(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     Form::parse(&req, &session, &state, &body)?;
     let token = token.into_inner();
     let t = token.clone();

@@ -7,8 +7,7 @@ use crate::error::AppError;
 use crate::flows::drp_verification;
 use crate::state::AppState;
 use crate::web::form::Form;
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -25,12 +24,10 @@ pub struct AgentParams {
 
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
     session: Session,
     handle: web::Path<String>,
     params: Result<web::Query<AgentParams>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     // A query that does not parse names no request this handle could be checked for.
     let request_id = params
         .map_err(|_| AppError::NotFound)?
@@ -63,7 +60,6 @@ pub async fn send(
     handle: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     Form::parse(&req, &session, &state, &body)?;
     let handle = handle.into_inner();
     with_conn(&state, move |state, conn| {

@@ -14,10 +14,9 @@ use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::multipart::{self, MultipartForm};
-use crate::web::rate_limit::Bucket;
 use crate::web::shown_errors::ShownErrors;
 use crate::web::MAX_BODY;
-use crate::web::{csrf, limit, render, with_writer};
+use crate::web::{csrf, render, with_writer};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::HttpMessage;
@@ -237,7 +236,6 @@ pub async fn submit(
     session: Session,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::Intake)?;
     let mut form = read_fields(&req, &session, &state, payload).await?;
     let upload = match &mut form {
         Fields::Multipart(m) => m.take_file(),

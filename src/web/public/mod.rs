@@ -13,34 +13,68 @@ pub mod verify;
 
 use actix_web::web;
 
+/// Link routes share one budget per client (guessing across routes counts once), and
+/// every limit runs before a body is read (`web::limit_first`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::error::AppError;
+    use crate::web::limit_first::limited;
+    let links = || limited::<AppError, _>(Bucket::TokenPages);
+    let submissions = || limited::<AppError, _>(Bucket::Intake);
+    use crate::web::rate_limit::Bucket;
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(home::health))
         .route("/opt-out", web::get().to(intake::opt_out_shortcut))
         .route("/requests/new", web::get().to(intake::new_request))
-        .route("/requests", web::post().to(intake::submit))
         .route(
-            "/requests/confirm/{handle}",
-            web::get().to(drp_confirm::show),
+            "/requests",
+            web::post().to(intake::submit).wrap(submissions()),
         )
         .route(
             "/requests/confirm/{handle}",
-            web::post().to(drp_confirm::send),
+            web::get().to(drp_confirm::show).wrap(links()),
         )
-        .route("/confirm-agent/{token}", web::get().to(confirm_agent::show))
+        .route(
+            "/requests/confirm/{handle}",
+            web::post().to(drp_confirm::send).wrap(links()),
+        )
         .route(
             "/confirm-agent/{token}",
-            web::post().to(confirm_agent::answer),
+            web::get().to(confirm_agent::show).wrap(links()),
         )
-        .route("/verify/{token}", web::get().to(verify::show))
-        .route("/verify/{token}", web::post().to(verify::confirm))
-        .route("/verify/{token}/resend", web::post().to(verify::resend))
-        .route("/status/{token}", web::get().to(status::show))
-        .route("/status/{token}/resend", web::post().to(status::resend))
-        .route("/status/{token}/withdraw", web::post().to(status::withdraw))
-        .route("/status/{token}/appeal", web::post().to(status::appeal))
-        .route("/download/{token}", web::get().to(download::show))
-        .route("/download/{token}", web::post().to(download::take))
+        .route(
+            "/confirm-agent/{token}",
+            web::post().to(confirm_agent::answer).wrap(links()),
+        )
+        .route("/verify/{token}", web::get().to(verify::show).wrap(links()))
+        .route(
+            "/verify/{token}",
+            web::post().to(verify::confirm).wrap(links()),
+        )
+        .route(
+            "/verify/{token}/resend",
+            web::post().to(verify::resend).wrap(links()),
+        )
+        .route("/status/{token}", web::get().to(status::show).wrap(links()))
+        .route(
+            "/status/{token}/resend",
+            web::post().to(status::resend).wrap(links()),
+        )
+        .route(
+            "/status/{token}/withdraw",
+            web::post().to(status::withdraw).wrap(links()),
+        )
+        .route(
+            "/status/{token}/appeal",
+            web::post().to(status::appeal).wrap(links()),
+        )
+        .route(
+            "/download/{token}",
+            web::get().to(download::show).wrap(links()),
+        )
+        .route(
+            "/download/{token}",
+            web::post().to(download::take).wrap(links()),
+        )
         .route("/.well-known/gpc.json", web::get().to(gpc::well_known))
         .route("/static/{file}", web::get().to(assets::serve));
 }

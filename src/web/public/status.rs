@@ -6,19 +6,16 @@ use crate::error::AppError;
 use crate::flows::status::{view, StatusLookup};
 use crate::i18n::msg;
 use crate::state::AppState;
-use crate::web::rate_limit::Bucket;
-use crate::web::{limit, render, with_conn};
+use crate::web::{render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
     session: Session,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     let t = token.clone();
     let found = with_conn(&state, move |state, conn| {
@@ -64,7 +61,6 @@ async fn request_behind(
     token: &str,
     body: &[u8],
 ) -> Result<(String, crate::web::form::Form), AppError> {
-    limit(state, req, Bucket::TokenPages)?;
     let form = crate::web::form::Form::parse(req, session, state, body)?;
     let t = token.to_string();
     match with_conn(state, move |state, conn| {

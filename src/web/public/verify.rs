@@ -6,19 +6,16 @@ use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
 use crate::state::AppState;
 use crate::web::form::Form;
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 pub async fn show(
     state: web::Data<AppState>,
-    req: HttpRequest,
     session: Session,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     let token = token.into_inner();
     let t = token.clone();
     let link = with_conn(&state, move |_, conn| {
@@ -43,7 +40,6 @@ pub async fn confirm(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     Form::parse(&req, &session, &state, &body)?;
     let token = token.into_inner();
     let t = token.clone();
@@ -93,7 +89,6 @@ pub async fn resend_link(
     body: web::Bytes,
     purpose: Purpose,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::TokenPages)?;
     Form::parse(&req, &session, &state, &body)?;
     with_conn(&state, move |state, conn| {
         verification::resend(state, conn, purpose, &token, crate::clock::now())

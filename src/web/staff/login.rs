@@ -5,8 +5,7 @@ use crate::error::AppError;
 use crate::staff::login::Attempt;
 use crate::staff::{accounts, device, session, throttle};
 use crate::state::AppState;
-use crate::web::rate_limit::Bucket;
-use crate::web::{csrf, limit, render, with_conn};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -57,21 +56,22 @@ pub async fn submit(
     session: Session,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Bucket::Login)?;
     let form = Form::parse(&req, &session, &state, &body)?;
     let email = form.text("email");
     let password = form.text("password");
+    // Three steps so that no database connection waits on Argon2: read the account,
+    // verify on the hashing pool (always, against a dummy hash without an account),
+    // then record the outcome.
     let e = email.clone();
     let who = attempt(&state, &req);
-    let outcome = with_conn(&state, move |state, conn| {
-        crate::staff::login::login(
-            conn,
-            &state.hasher,
-            &e,
-            &password,
-            &who,
-            crate::clock::now(),
-        )
+    let row = with_conn(&state, move |_, conn| {
+        crate::staff::login::candidate(conn, &e)
+    })
+    .await?;
+    let stored = row.as_ref().map(|r| r.password_hash.clone());
+    let verified = state.hash_pool.verify(password, stored).await?;
+    let outcome = with_conn(&state, move |_, conn| {
+        crate::staff::login::finish(conn, row, verified, &who, crate::clock::now())
     })
     .await?;
     match outcome {

@@ -22,8 +22,16 @@ use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::error::AppError;
+    use crate::web::limit_first::limited;
+    use crate::web::rate_limit::Bucket;
     cfg.route("/staff/login", web::get().to(login::show))
-        .route("/staff/login", web::post().to(login::submit))
+        .route(
+            "/staff/login",
+            web::post()
+                .to(login::submit)
+                .wrap(limited::<AppError, _>(Bucket::Login)),
+        )
         .route("/staff/logout", web::post().to(login::logout))
         .route("/staff/password", web::get().to(login::password_form))
         .route("/staff/password", web::post().to(login::password_submit))
