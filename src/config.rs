@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod uploads;
+pub use uploads::UploadSettings;
+
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +67,8 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// How many proxies in front of the portal append to that header.
     pub trusted_proxies: u32,
+    /// Bounds on documents stored before anyone is verified.
+    pub uploads: UploadSettings,
 }
 
 /// Who may read `/metrics`. With a token, any client presenting it as a bearer token;
@@ -184,6 +189,12 @@ pub struct MailSettings {
     pub from: String,
     /// Without SMTP, messages are written as `.eml` files under `{data_dir}/mail/`.
     pub smtp: Option<SmtpSettings>,
+    /// `.eml` files (no SMTP) hold live links: they are deleted this many days after
+    /// they were written.
+    pub eml_keep_days: i64,
+    /// Days a sent message keeps its body in the outbox; 0 clears it once sent. After
+    /// that only the template, the masked recipient, the message id and `sent_at` stay.
+    pub keep_sent_bodies_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -304,6 +315,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             client_ip_header: None,
             trusted_proxies: 1,
+            uploads: UploadSettings::default(),
         }
     }
 }
@@ -518,6 +530,8 @@ impl Default for MailSettings {
         MailSettings {
             from: "Privacy Team <privacy@example.com>".into(),
             smtp: None,
+            eml_keep_days: 7,
+            keep_sent_bodies_days: 0,
         }
     }
 }
@@ -648,6 +662,11 @@ impl Settings {
             }
         }
         lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
+        if self.mail.eml_keep_days < 1 || self.mail.keep_sent_bodies_days < 0 {
+            bail!(
+                "mail.eml_keep_days must be positive and mail.keep_sent_bodies_days not negative"
+            );
+        }
         for c in &self.connectors {
             if !["matomo_db", "matomo_api", "webhook"].contains(&c.kind.as_str()) {
                 bail!(

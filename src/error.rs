@@ -32,6 +32,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// Room for something kept before anyone is verified has run out (503): refused
+    /// whole, so a flood of unverified filings cannot fill the disk.
+    #[error("{0}")]
+    StorageFull(Message),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
     /// Staff pages without a valid session: sent to the login page.
@@ -53,7 +57,8 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::TooLarge(m) => m.clone(),
+            | AppError::TooLarge(m)
+            | AppError::StorageFull(m) => m.clone(),
             AppError::NotFound => msg("errors.not_found"),
             AppError::TooManyRequests { .. } => msg("errors.too_many_requests"),
             AppError::Unavailable => msg("errors.unavailable"),
@@ -80,6 +85,10 @@ impl AppError {
             AppError::Unavailable => {
                 resp.insert_header((header::RETRY_AFTER, "30"));
             }
+            // Room comes back only as requests are verified or close unverified.
+            AppError::StorageFull(_) => {
+                resp.insert_header((header::RETRY_AFTER, "3600"));
+            }
             _ => {}
         }
         resp
@@ -94,7 +103,9 @@ impl AppError {
             AppError::Conflict(_) => crate::i18n::key("errors.titles.conflict"),
             AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
             AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
-            AppError::Unavailable => crate::i18n::key("errors.titles.unavailable"),
+            AppError::Unavailable | AppError::StorageFull(_) => {
+                crate::i18n::key("errors.titles.unavailable")
+            }
             AppError::Internal(_) | AppError::LoginRequired | AppError::PasswordChangeRequired => {
                 crate::i18n::key("errors.titles.internal")
             }
@@ -139,7 +150,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::StorageFull(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::LoginRequired | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
         }
@@ -226,6 +237,7 @@ impl ResponseError for ApiError {
             AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
+            AppError::StorageFull(_) => "storage_full",
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };

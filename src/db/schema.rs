@@ -140,6 +140,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        body_cleared_at -> Nullable<Timestamp>,
     }
 }
 
