@@ -15,6 +15,7 @@ pub mod error;
 pub mod flows;
 pub mod i18n;
 pub mod jobs;
+pub mod json_body;
 pub mod mail;
 pub mod ops;
 pub mod package;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agent_web;
+mod api_input;
 mod api_json;
 mod audit_and_encryption;
 mod backup;

@@ -5,6 +5,7 @@ use crate::error::{ApiError, AppError};
 use crate::flows::intake::{submit, Source};
 use crate::flows::status::{view, StatusLookup};
 use crate::i18n::{english, msg};
+use crate::json_body::{parse_object, read_as, Problem};
 use crate::state::AppState;
 use crate::web::rate_limit::Bucket;
 use crate::web::{limit, with_conn, with_writer};
@@ -44,15 +45,15 @@ pub async fn create(
             _ => return Err(AppError::BadRequest(msg("errors.idempotency_key_invalid")).into()),
         },
     };
-    let bad = |e: serde_json::Error| {
-        AppError::BadRequest(msg("errors.body_not_request").with("problem", e))
+    // Problems are described without the values sent (they are personal data, and the
+    // error reaches actix's debug log); a key given twice is refused, not overwritten.
+    let bad = |p: Problem| match p {
+        Problem::NotAnObject => AppError::BadRequest(msg("errors.body_not_object")),
+        Problem::Json(problem) => {
+            AppError::BadRequest(msg("errors.body_not_request").with("problem", problem))
+        }
     };
-    // Only a JSON object is a request (serde would also accept an array for a struct).
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(bad)?;
-    if !value.is_object() {
-        return Err(AppError::BadRequest(msg("errors.body_not_object")).into());
-    }
-    let raw: RawIntake = serde_json::from_value(value).map_err(bad)?;
+    let raw: RawIntake = parse_object(&body).and_then(read_as).map_err(bad)?;
     let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
         Ok(v) => v,
         Err(errors) => {
