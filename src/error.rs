@@ -25,6 +25,10 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(Message),
+    /// Well-formed but not acceptable as sent (422): an `Idempotency-Key` sent again
+    /// with a different body.
+    #[error("{0}")]
+    Unprocessable(Message),
     /// A body or upload over its limit (413).
     #[error("{0}")]
     TooLarge(Message),
@@ -57,6 +61,7 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
+            | AppError::Unprocessable(m)
             | AppError::TooLarge(m)
             | AppError::StorageFull(m) => m.clone(),
             AppError::NotFound => msg("errors.not_found"),
@@ -101,6 +106,7 @@ impl AppError {
             AppError::Forbidden(_) => crate::i18n::key("errors.titles.forbidden"),
             AppError::NotFound => crate::i18n::key("errors.titles.not_found"),
             AppError::Conflict(_) => crate::i18n::key("errors.titles.conflict"),
+            AppError::Unprocessable(_) => crate::i18n::key("errors.titles.unprocessable"),
             AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
             AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
             AppError::Unavailable | AppError::StorageFull(_) => {
@@ -148,6 +154,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable | AppError::StorageFull(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -234,6 +241,7 @@ impl ResponseError for ApiError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Unprocessable(_) => "unprocessable",
             AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",

@@ -44,6 +44,31 @@ pub fn read_as<T: DeserializeOwned>(map: Map<String, Value>) -> Result<T, Proble
     })
 }
 
+/// `map` as compact JSON with the keys of every object sorted: two bodies that differ
+/// only in key order or spacing give the same text (what an `Idempotency-Key` is bound
+/// to). Sorted here rather than trusting `Map`'s order, which a `preserve_order` feature
+/// switched on by any dependency would change.
+pub fn canonical(map: &Map<String, Value>) -> String {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let fields: Vec<String> = entries
+        .into_iter()
+        .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), canonical_value(v)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+fn canonical_value(v: &Value) -> String {
+    match v {
+        Value::Object(m) => canonical(m),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical_value).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Not JSON, or not of the expected shape: the description holds no value.
@@ -175,6 +200,20 @@ impl<'de> Visitor<'de> for UniqueVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_text_ignores_key_order_and_spacing_only() {
+        let parse = |s: &str| parse_object(s.as_bytes()).expect("object");
+        let a = parse(r#"{"b":{"y":1,"x":[2,{"q":"\u00e9","p":null}]},"a":"s"}"#);
+        let b = parse(r#"{ "a" : "s", "b" : { "x" : [2, {"p":null, "q":"é"}], "y" : 1 } }"#);
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(
+            canonical(&a),
+            r#"{"a":"s","b":{"x":[2,{"p":null,"q":"é"}],"y":1}}"#
+        );
+        let c = parse(r#"{"a":"s","b":{"x":[{"p":null,"q":"é"},2],"y":1}}"#);
+        assert_ne!(canonical(&a), canonical(&c), "array order counts");
+    }
 
     #[test]
     fn duplicate_keys_are_refused_at_any_depth() {

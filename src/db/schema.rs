@@ -41,6 +41,7 @@ diesel::table! {
         responded_at -> Nullable<Timestamp>,
         appeal_of -> Nullable<Text>,
         purged_at -> Nullable<Timestamp>,
+        submission_body -> Nullable<Text>,
     }
 }
 

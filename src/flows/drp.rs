@@ -293,6 +293,7 @@ pub fn exercise(
             source: Source::Drp,
             gpc: false,
             email_attested: req.claims.email_verified == Some(true),
+            body_digest: None,
         };
         let submission_key = format!("drp:{replay_id}");
         submit_filing(state, conn, &intake, &filing, &submission_key, now)?;
