@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod connector_flow;
 mod drp;
+mod email_domains;
 mod files_at_rest;
 mod intake_form;
 mod key_rotation;
