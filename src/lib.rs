@@ -142,7 +142,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let session =
                 SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
-                    .cookie_name("dsar_session".into())
+                    .cookie_name(session_cookie_name(tls).into())
                     .cookie_secure(tls)
                     .cookie_http_only(true)
                     .cookie_same_site(SameSite::Strict)
@@ -199,6 +199,18 @@ impl Application {
             w.stop();
         }
         result
+    }
+}
+
+/// Under https the session cookie takes the `__Host-` prefix: browsers then accept it
+/// only if it is Secure, for Path=/ and without a Domain (as actix-session sets it), so
+/// a sibling subdomain or a plain-http page cannot plant or overwrite it. Over plain
+/// http (a local trial) a Secure cookie would not be kept, so the prefix cannot be used.
+pub fn session_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-dsar_session"
+    } else {
+        "dsar_session"
     }
 }
 

@@ -14,6 +14,7 @@ mod connector_flow;
 mod drp;
 mod email_domains;
 mod files_at_rest;
+mod http_edges;
 mod intake_form;
 mod key_rotation;
 mod links;
