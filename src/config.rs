@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 mod limits;
 pub use limits::Limits;
+mod uploads;
+pub use uploads::UploadSettings;
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
@@ -69,6 +71,8 @@ pub struct Settings {
     pub trusted_proxies: u32,
     /// What one client, and everyone at once, may hold of the server.
     pub limits: Limits,
+    /// Bounds on documents stored before anyone is verified.
+    pub uploads: UploadSettings,
 }
 
 /// Who may read `/metrics`. With a token, any client presenting it as a bearer token;
@@ -189,6 +193,12 @@ pub struct MailSettings {
     pub from: String,
     /// Without SMTP, messages are written as `.eml` files under `{data_dir}/mail/`.
     pub smtp: Option<SmtpSettings>,
+    /// `.eml` files (no SMTP) hold live links: they are deleted this many days after
+    /// they were written.
+    pub eml_keep_days: i64,
+    /// Days a sent message keeps its body in the outbox; 0 clears it once sent. After
+    /// that only the template, the masked recipient, the message id and `sent_at` stay.
+    pub keep_sent_bodies_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -329,6 +339,7 @@ impl Default for Settings {
             client_ip_header: None,
             trusted_proxies: 1,
             limits: Limits::default(),
+            uploads: UploadSettings::default(),
         }
     }
 }
@@ -549,6 +560,8 @@ impl Default for MailSettings {
         MailSettings {
             from: "Privacy Team <privacy@example.com>".into(),
             smtp: None,
+            eml_keep_days: 7,
+            keep_sent_bodies_days: 0,
         }
     }
 }
@@ -680,6 +693,11 @@ impl Settings {
             }
         }
         lettre::message::Mailbox::from_str_checked(&self.mail.from)?;
+        if self.mail.eml_keep_days < 1 || self.mail.keep_sent_bodies_days < 0 {
+            bail!(
+                "mail.eml_keep_days must be positive and mail.keep_sent_bodies_days not negative"
+            );
+        }
         for c in &self.connectors {
             if !["matomo_db", "matomo_api", "webhook"].contains(&c.kind.as_str()) {
                 bail!(

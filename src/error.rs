@@ -25,6 +25,10 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(Message),
+    /// Well-formed but not acceptable as sent (422): an `Idempotency-Key` sent again
+    /// with a different body.
+    #[error("{0}")]
+    Unprocessable(Message),
     /// A body or upload over its limit (413).
     #[error("{0}")]
     TooLarge(Message),
@@ -38,6 +42,10 @@ pub enum AppError {
     /// Every password-hashing thread and queue slot is taken (503, retry in seconds).
     #[error("too busy")]
     Busy,
+    /// Room for something kept before anyone is verified has run out (503): refused
+    /// whole, so a flood of unverified filings cannot fill the disk.
+    #[error("{0}")]
+    StorageFull(Message),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
     /// Staff pages without a valid session: sent to the login page.
@@ -59,7 +67,9 @@ impl AppError {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
-            | AppError::TooLarge(m) => m.clone(),
+            | AppError::Unprocessable(m)
+            | AppError::TooLarge(m)
+            | AppError::StorageFull(m) => m.clone(),
             AppError::NotFound => msg("errors.not_found"),
             AppError::TooManyRequests { .. } => msg("errors.too_many_requests"),
             AppError::Unavailable => msg("errors.unavailable"),
@@ -96,6 +106,10 @@ impl AppError {
             AppError::BodyTimeout => {
                 resp.force_close();
             }
+            // Room comes back only as requests are verified or close unverified.
+            AppError::StorageFull(_) => {
+                resp.insert_header((header::RETRY_AFTER, "3600"));
+            }
             _ => {}
         }
         resp
@@ -108,9 +122,12 @@ impl AppError {
             AppError::Forbidden(_) => crate::i18n::key("errors.titles.forbidden"),
             AppError::NotFound => crate::i18n::key("errors.titles.not_found"),
             AppError::Conflict(_) => crate::i18n::key("errors.titles.conflict"),
+            AppError::Unprocessable(_) => crate::i18n::key("errors.titles.unprocessable"),
             AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
             AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
-            AppError::Unavailable | AppError::Busy => crate::i18n::key("errors.titles.unavailable"),
+            AppError::Unavailable | AppError::Busy | AppError::StorageFull(_) => {
+                crate::i18n::key("errors.titles.unavailable")
+            }
             AppError::BodyTimeout => crate::i18n::key("errors.titles.body_timeout"),
             AppError::Internal(_) | AppError::LoginRequired | AppError::PasswordChangeRequired => {
                 crate::i18n::key("errors.titles.internal")
@@ -154,9 +171,12 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy | AppError::StorageFull(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::LoginRequired | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
@@ -241,11 +261,13 @@ impl ResponseError for ApiError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::Unprocessable(_) => "unprocessable",
             AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable => "unavailable",
             AppError::BodyTimeout => "body_timeout",
             AppError::Busy => "busy",
+            AppError::StorageFull(_) => "storage_full",
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };

@@ -15,9 +15,11 @@ pub mod error;
 pub mod flows;
 pub mod i18n;
 pub mod jobs;
+pub mod json_body;
 pub mod mail;
 pub mod ops;
 pub mod package;
+pub mod private_fs;
 pub mod sensitive;
 pub mod staff;
 pub mod state;
@@ -57,21 +59,18 @@ pub struct Application {
 }
 
 /// Creates the data folder, owner-only: it holds the database, keys and outgoing mail.
+/// One that already exists readable by others is brought to 0700, loudly: a local
+/// account could otherwise read the database or a live link in an `.eml` file.
 pub fn ensure_data_dir(settings: &config::Settings) -> anyhow::Result<()> {
-    if !settings.data_dir.exists() {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&settings.data_dir)
-            .with_context(|| {
-                format!(
-                    "cannot create the data folder {}",
-                    settings.data_dir.display()
-                )
-            })?;
+    let dir = &settings.data_dir;
+    if dir.exists() && private_fs::readable_by_others(dir) {
+        tracing::warn!(
+            data_dir = %dir.display(),
+            "the data folder was readable by other accounts on this machine; it is now owner-only (0700)"
+        );
     }
-    Ok(())
+    private_fs::ensure_dir(dir)
+        .with_context(|| format!("cannot create the data folder {}", dir.display()))
 }
 
 /// Opens the database pool and applies migrations (used by `serve` and `migrate`).
@@ -79,11 +78,9 @@ pub fn prepare_database(settings: &config::Settings) -> anyhow::Result<(db::DbPo
     ensure_data_dir(settings)?;
     let url = settings.database_url();
     if db::Backend::from_url(&url) == db::Backend::Sqlite {
-        if let Some(parent) = std::path::Path::new(url.trim_start_matches("sqlite://")).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
+        let path = std::path::Path::new(url.trim_start_matches("sqlite://"));
+        if !url.contains(":memory:") {
+            private_fs::prepare_sqlite_file(path)?;
         }
     }
     let pool = db::build_pool(&url, settings.database_pool_size)?;
@@ -98,6 +95,15 @@ impl Application {
         let (keys, keys_created) = crypto::Keys::load(&settings.key_sources())?;
         let (pool, migrations_applied) = prepare_database(&settings)?;
         let mailer = mail::Mailer::from_settings(&settings)?;
+        if settings.mail.smtp.is_none() && settings.uses_tls() {
+            // A public portal writing mail to files: each holds live links until
+            // housekeeping deletes it.
+            tracing::warn!(
+                mail_dir = %settings.mail_dir().display(),
+                keep_days = settings.mail.eml_keep_days,
+                "no SMTP server is set: emails are written as .eml files holding live verification, status and download links; they are deleted after mail.eml_keep_days"
+            );
+        }
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let local = listener.local_addr()?;
@@ -136,7 +142,7 @@ impl Application {
         let server = HttpServer::new(move || {
             let session =
                 SessionMiddleware::builder(CookieSessionStore::default(), session_key.clone())
-                    .cookie_name("dsar_session".into())
+                    .cookie_name(session_cookie_name(tls).into())
                     .cookie_secure(tls)
                     .cookie_http_only(true)
                     .cookie_same_site(SameSite::Strict)
@@ -199,6 +205,18 @@ impl Application {
             w.stop();
         }
         result
+    }
+}
+
+/// Under https the session cookie takes the `__Host-` prefix: browsers then accept it
+/// only if it is Secure, for Path=/ and without a Domain (as actix-session sets it), so
+/// a sibling subdomain or a plain-http page cannot plant or overwrite it. Over plain
+/// http (a local trial) a Secure cookie would not be kept, so the prefix cannot be used.
+pub fn session_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-dsar_session"
+    } else {
+        "dsar_session"
     }
 }
 

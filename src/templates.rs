@@ -29,6 +29,7 @@ macro_rules! embedded {
 const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/layout",
     "partials/staff_layout",
+    "partials/email_domain",
     "exports/report",
     "pages/download",
     "pages/staff/login",

@@ -167,8 +167,7 @@ fn load_or_create<const N: usize>(
         bail!("key file {} does not exist", path.display());
     }
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        crate::private_fs::ensure_dir(dir)?;
     }
     let key = create_key(path)?;
     created.push(path.to_path_buf());

@@ -41,6 +41,7 @@ diesel::table! {
         responded_at -> Nullable<Timestamp>,
         appeal_of -> Nullable<Text>,
         purged_at -> Nullable<Timestamp>,
+        submission_body -> Nullable<Text>,
     }
 }
 
@@ -161,6 +162,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        body_cleared_at -> Nullable<Timestamp>,
     }
 }
 

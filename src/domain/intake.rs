@@ -40,8 +40,8 @@ pub struct IdentifierRule {
     pub required: bool,
 }
 
-/// An email address: valid syntax, at most 254 characters, kept as typed (trimmed) for
-/// sending, with a normalised form (lower case) for the blind index.
+/// An email address: valid syntax, at most 254 characters, a domain mail can be
+/// delivered to (`email_domain::check`), kept as typed (trimmed) for sending, with a normalised form (lower case) for the blind index.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
@@ -55,6 +55,13 @@ impl EmailAddress {
             return Err(msg("intake.email_too_long").with("max", MAX_EMAIL));
         }
         if has_control(s) || !s.validate_email() {
+            return Err(msg("intake.email_invalid"));
+        }
+        let domain = s.rsplit_once('@').map_or("", |(_, d)| d);
+        super::email_domain::check(domain)?;
+        // What the mailer builds from it must be an address too (lettre checks the
+        // local part by its own rules): accepted here means deliverable there.
+        if s.parse::<lettre::Address>().is_err() {
             return Err(msg("intake.email_invalid"));
         }
         Ok(EmailAddress(s.to_string()))

@@ -5,6 +5,7 @@ pub mod agent_filing;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;
+pub mod email_domain;
 pub mod intake;
 pub mod kinds;
 pub mod labels;

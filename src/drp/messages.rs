@@ -436,11 +436,11 @@ pub fn verify_revoke(
 }
 
 fn parse_object(json: &[u8]) -> Result<Map<String, Value>, EnvelopeError> {
-    match serde_json::from_slice::<Value>(json) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(EnvelopeError::NotAnObject),
-        Err(e) => Err(EnvelopeError::NotJson(e.to_string())),
-    }
+    // The portal's one reader of JSON bodies: no value quoted, no key given twice.
+    crate::json_body::parse_object(json).map_err(|p| match p {
+        crate::json_body::Problem::NotAnObject => EnvelopeError::NotAnObject,
+        crate::json_body::Problem::Json(problem) => EnvelopeError::NotJson(problem),
+    })
 }
 
 const COMMON_KEYS: [&str; 4] = ["agent-id", "business-id", "issued-at", "expires-at"];

@@ -65,6 +65,17 @@ pub fn store_filing(
         },
     )?;
     let doc = &filing.document;
+    // Stored before anyone is verified: bounded overall, so floods of filings from
+    // many addresses cannot fill the disk (the transaction rolls back, nothing stays).
+    let held = documents::unverified_bytes(conn)?;
+    let size = i64::try_from(doc.bytes.len()).unwrap_or(i64::MAX);
+    if held.saturating_add(size) > state.settings.uploads.unverified_total_bytes() {
+        tracing::warn!(
+            held_bytes = held,
+            "an agent's document was refused: uploads.unverified_total_mb is reached"
+        );
+        return Err(AppError::StorageFull(msg("errors.uploads_full")));
+    }
     let sha256 = hex::encode(Sha256::digest(&doc.bytes));
     let id = crate::clock::new_id();
     documents::insert(
@@ -74,7 +85,7 @@ pub fn store_filing(
             request_id: request_id.to_string(),
             purpose: PURPOSE_AGENT_AUTHORITY.into(),
             media_type: doc.kind.media_type().into(),
-            size_bytes: doc.bytes.len() as i64,
+            size_bytes: size,
             sha256: sha256.clone(),
             content_enc: Some(state.cipher.encrypt(
                 CONTENT_CONTEXT,

@@ -298,6 +298,7 @@ pub fn exercise(
             source: Source::Drp,
             gpc: false,
             email_attested: req.claims.email_verified == Some(true),
+            body_digest: None,
         };
         // The signature alone: a body filed before the replay register was keyed by
         // operation still finds the request it made.

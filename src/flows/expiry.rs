@@ -3,6 +3,7 @@
 use super::actors;
 use super::emails;
 use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::documents;
 use crate::db::models::requests;
 use crate::db::models::tokens::{self as token_rows, Purpose};
 use crate::db::{write_tx, DbConn};
@@ -36,6 +37,9 @@ pub fn close_unverified(
                 return Ok(false);
             }
             token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
+            // Nobody proved anything: an agent's document goes with the request instead
+            // of waiting out the retention period.
+            let documents_deleted = documents::delete_contents(conn, &request.id, now)?;
             audit::append(
                 conn,
                 NewEvent {
@@ -44,7 +48,10 @@ pub fn close_unverified(
                     action: "closed_unverified",
                     from_status: Some(from.as_str()),
                     to_status: Some(next.as_str()),
-                    detail: json!({"after_days": state.settings.verification.close_unverified_after_days}),
+                    detail: json!({
+                        "after_days": state.settings.verification.close_unverified_after_days,
+                        "documents_deleted": documents_deleted,
+                    }),
                     consumer_visible: true,
                 },
                 now,

@@ -751,6 +751,7 @@ pub fn appeal(
             responded_at: None,
             appeal_of: Some(original.id.clone()),
             purged_at: None,
+            submission_body: None,
         };
         requests::insert(conn, &row)?;
         // The same person: copy their identities (re-encrypted under fresh nonces).

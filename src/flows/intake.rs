@@ -105,6 +105,7 @@ pub fn submit(
         source,
         gpc,
         email_attested: false,
+        body_digest: None,
     };
     submit_filing(state, conn, intake, &filing, submission_key, now)
 }
@@ -118,6 +119,10 @@ pub struct Filing<'a> {
     /// A DRP agent attests that it verified the consumer's email (`email_verified`), so
     /// the portal does not send its own link; staff still decide on identity.
     pub email_attested: bool,
+    /// For a client's own idempotency key (JSON API): the keyed digest of the canonical
+    /// body it came with (`web::api::requests::body_digest`). None where the key is
+    /// ours (form token, DRP replay id), so no body can differ under it.
+    pub body_digest: Option<&'a str>,
 }
 
 /// `submit` for any filing: the agent and their document are stored with the request,
@@ -150,6 +155,17 @@ pub(super) fn file(
     let key_hash = tokens::hash(submission_key);
     write_tx(conn, |conn| {
         if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
+            // A client's key answers a retry of its own body only: another body under
+            // it is someone else's request (or a bug), and answering with this one would
+            // hand them its reference and drop theirs. A row stored without a digest
+            // (before digests were kept) cannot prove the body is the same: refused too.
+            if let Some(digest) = filing.body_digest {
+                if existing.submission_body.as_deref() != Some(digest) {
+                    return Err(AppError::Unprocessable(msg(
+                        "errors.idempotency_key_reused",
+                    )));
+                }
+            }
             return summary(&existing, false);
         }
         let regime = intake.jurisdiction.regime();
@@ -193,6 +209,7 @@ pub(super) fn file(
             responded_at: None,
             appeal_of: None,
             purged_at: None,
+            submission_body: filing.body_digest.map(str::to_owned),
         };
         requests::insert(conn, &row)?;
         identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;

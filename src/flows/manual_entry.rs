@@ -101,6 +101,7 @@ pub fn enter(
         source: entered.channel,
         gpc: false,
         email_attested: !entered.verify_by_email,
+        body_digest: None,
     };
     intake::file(
         state,

@@ -146,6 +146,27 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         "deleted expired access packages",
         crate::db::models::exports::delete_expired(conn, now).map_err(Into::into),
     );
+    let mail = &state.settings.mail;
+    report(
+        "cleared the bodies of sent emails",
+        crate::mail::sent_bodies::clear_sent_before(
+            conn,
+            &state.cipher,
+            now - chrono::Duration::days(mail.keep_sent_bodies_days),
+            now,
+            500,
+        )
+        .map_err(crate::error::AppError::internal),
+    );
+    if mail.smtp.is_none() {
+        let cutoff = std::time::SystemTime::now()
+            - Duration::from_secs(u64::try_from(mail.eml_keep_days).unwrap_or(0) * 86_400);
+        report(
+            "deleted expired .eml files",
+            crate::mail::transport::expire_eml(&state.settings.mail_dir(), cutoff)
+                .map_err(crate::error::AppError::internal),
+        );
+    }
 }
 
 fn run_connectors(state: &AppState, stop: &AtomicBool) {

@@ -9,7 +9,7 @@ use crate::db::models::drp::CLAIMS_CONTEXT;
 use crate::db::models::notes;
 use crate::db::models::request_agents::AGENT_CONTEXT;
 use crate::db::schema::{
-    connector_runs, documents, drp_requests, exports, outbox, request_agents, request_identities,
+    connector_runs, drp_requests, exports, outbox, request_agents, request_identities,
     request_pauses, requests as r, tokens,
 };
 use crate::db::{write_tx, DbConn};
@@ -62,14 +62,7 @@ pub fn purge_expired(
                     request_agents::registration_number_enc.eq(None::<String>),
                 ))
                 .execute(conn)?;
-            let documents_removed =
-                diesel::update(documents::table.filter(documents::request_id.eq(id)))
-                    .filter(documents::content_enc.is_not_null())
-                    .set((
-                        documents::content_enc.eq(None::<String>),
-                        documents::deleted_at.eq(now),
-                    ))
-                    .execute(conn)?;
+            let documents_removed = crate::db::models::documents::delete_contents(conn, id, now)?;
             diesel::update(drp_requests::table.find(id))
                 .set((
                     drp_requests::claims_enc.eq(state.cipher.encrypt(CLAIMS_CONTEXT, "{}")),

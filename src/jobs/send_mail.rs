@@ -6,6 +6,7 @@ use crate::db::models::outbox;
 use crate::db::queued_write;
 use crate::error::AppError;
 use crate::mail::outbox::decode;
+use crate::mail::sent_bodies;
 use crate::mail::Mailer;
 use crate::state::AppState;
 use chrono::Duration;
@@ -36,13 +37,25 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
             continue;
         };
         let result = decode(&state.cipher, &row)
-            .and_then(|m| m.to_mime(&state.settings.mail.from))
+            .and_then(|m| m.to_mime(&state.settings.mail.from).map(|mime| (m, mime)))
             .map_err(|_| ("message could not be decoded or built", true))
-            .and_then(|mime| mailer.send(&mime).map_err(|f| (f.class, f.permanent)));
+            .and_then(|(m, mime)| {
+                mailer
+                    .send(&mime)
+                    .map(|()| m)
+                    .map_err(|f| (f.class, f.permanent))
+            });
         match result {
-            Ok(()) => {
+            Ok(message) => {
+                let keep_body = state.settings.mail.keep_sent_bodies_days > 0;
                 queued_write(&mut conn, |c| {
-                    outbox::mark_sent(c, &row.id, crate::clock::now())
+                    let now = crate::clock::now();
+                    outbox::mark_sent(c, &row.id, now)?;
+                    // Sent: the live links in the body are no longer needed here.
+                    if !keep_body {
+                        sent_bodies::clear(c, &state.cipher, &row.id, &message, now)?;
+                    }
+                    Ok::<(), diesel::result::Error>(())
                 })?;
                 sent += 1;
                 tracing::info!(outbox_id = %row.id, template = %row.template, "email sent");

@@ -2,6 +2,7 @@
 
 pub mod message;
 pub mod outbox;
+pub mod sent_bodies;
 pub mod transport;
 
 pub use message::EmailMessage;

@@ -27,7 +27,7 @@ impl Mailer {
         match &settings.mail.smtp {
             None => {
                 let dir = settings.mail_dir();
-                std::fs::create_dir_all(&dir)
+                crate::private_fs::ensure_dir(&dir)
                     .with_context(|| format!("cannot create mail folder {}", dir.display()))?;
                 Ok(Mailer::Files(dir))
             }
@@ -72,8 +72,28 @@ impl Mailer {
 fn write_eml(dir: &std::path::Path, message: &lettre::Message) -> std::io::Result<()> {
     let name = uuid::Uuid::now_v7().to_string();
     let partial = dir.join(format!(".{name}.eml.partial"));
-    std::fs::write(&partial, message.formatted())?;
+    crate::private_fs::write_new(&partial, &message.formatted())?;
     std::fs::rename(&partial, dir.join(format!("{name}.eml")))
+}
+
+/// Deletes `.eml` files (and abandoned partial ones) last written before `cutoff`:
+/// they hold live verification, status and download links. Returns how many went.
+pub fn expire_eml(dir: &std::path::Path, cutoff: std::time::SystemTime) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.ends_with(".eml") || name.ends_with(".eml.partial")) {
+            continue;
+        }
+        let modified = entry.metadata()?.modified()?;
+        if modified < cutoff {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn smtp_transport(smtp: &SmtpSettings) -> anyhow::Result<SmtpTransport> {

@@ -8,10 +8,13 @@
 //! If the template fails, the plain page is written in the portal's language: an error
 //! path must not depend on the template engine working.
 //!
-//! A form body over its limit is refused by actix's `Bytes` extractor before any handler
-//! runs, with an English text of its own; it gets the portal's page too.
+//! A body over its limit is refused by actix's `Bytes` extractor before any handler
+//! runs, with an English text of its own. A person's form gets the portal's page; a
+//! program's body gets its API's error: the JSON API's `{error, message}` under `/api/`,
+//! DRP's `{code, message, fatal}` under `/v1/` (an HTML page there broke clients that
+//! read every answer as JSON).
 
-use crate::error::{plain_error_page, AppError};
+use crate::error::{plain_error_page, ApiError, AppError};
 use crate::i18n::msg;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -19,7 +22,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{web, ResponseError};
 use serde_json::json;
 
 pub async fn localise(
@@ -27,6 +30,9 @@ pub async fn localise(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let res = next.call(req).await?;
+    if let Some(answer) = program_refusal(&res) {
+        return Ok(res.into_response(answer).map_into_boxed_body());
+    }
     let state = res.request().app_data::<web::Data<AppState>>();
     let page = match (state, res.response().error()) {
         (Some(state), Some(error)) => match error.as_error::<AppError>() {
@@ -57,6 +63,40 @@ fn is_redirect(e: &AppError) -> bool {
         e,
         AppError::LoginRequired | AppError::PasswordChangeRequired
     )
+}
+
+/// Who reads the answers under a path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    People,
+    JsonApi,
+    Drp,
+}
+
+fn reader(path: &str) -> Reader {
+    if path.starts_with("/api/") {
+        Reader::JsonApi
+    } else if path.starts_with("/v1/") {
+        Reader::Drp
+    } else {
+        Reader::People
+    }
+}
+
+/// A body the extractor refused on a program's path, answered as that API's error.
+fn program_refusal<B>(res: &ServiceResponse<B>) -> Option<actix_web::HttpResponse> {
+    let p = res.response().error()?.as_error::<PayloadError>()?;
+    let refusal = match p {
+        PayloadError::Overflow => {
+            AppError::TooLarge(msg("errors.body_too_large").with("max", super::MAX_BODY / 1024))
+        }
+        _ => AppError::BadRequest(msg("errors.body_unreadable")),
+    };
+    match reader(res.request().path()) {
+        Reader::People => None,
+        Reader::JsonApi => Some(ApiError(refusal).error_response()),
+        Reader::Drp => Some(super::drp::DrpError::from(refusal).error_response()),
+    }
 }
 
 /// A body the extractor refused, as the refusal the portal words itself.

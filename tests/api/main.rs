@@ -4,6 +4,7 @@
 mod helpers;
 
 mod agent_web;
+mod api_input;
 mod api_json;
 mod audit_and_encryption;
 mod backup;
@@ -13,6 +14,9 @@ mod connections;
 mod connector_flow;
 mod drp;
 mod drp_agent;
+mod email_domains;
+mod files_at_rest;
+mod http_edges;
 mod intake_form;
 mod key_rotation;
 mod links;
@@ -35,5 +39,6 @@ mod staff_sessions;
 mod staff_throttle;
 mod staff_work;
 mod translation;
+mod upload_bounds;
 mod webhook;
 mod webhook_callback;

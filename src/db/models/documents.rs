@@ -90,3 +90,30 @@ pub fn record_review(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Bytes of documents still held for open requests nobody has verified: what the
+/// `uploads.unverified_total_mb` cap bounds.
+pub fn unverified_bytes(conn: &mut DbConn) -> QueryResult<i64> {
+    use crate::db::schema::requests as r;
+    let sizes: Vec<i64> = d::table
+        .inner_join(r::table)
+        .filter(r::verified_at.is_null())
+        .filter(r::closed_at.is_null())
+        .filter(d::content_enc.is_not_null())
+        .select(d::size_bytes)
+        .load(conn)?;
+    Ok(sizes.iter().sum())
+}
+
+/// Removes the content of every document of a request, keeping the row (its hash,
+/// size and review) as the record that there was one; returns how many were removed.
+pub fn delete_contents(
+    conn: &mut DbConn,
+    request_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(d::table.filter(d::request_id.eq(request_id)))
+        .filter(d::content_enc.is_not_null())
+        .set((d::content_enc.eq(None::<String>), d::deleted_at.eq(now)))
+        .execute(conn)
+}

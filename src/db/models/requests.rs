@@ -48,6 +48,9 @@ pub struct RequestRow {
     pub appeal_of: Option<String>,
     /// Set when retention removed the personal data; the record fields remain (§7101).
     pub purged_at: Option<NaiveDateTime>,
+    /// Keyed digest of the canonical body a client's `Idempotency-Key` came with (JSON
+    /// API only): the same key with another body is refused, not answered with this.
+    pub submission_body: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {

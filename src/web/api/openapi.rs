@@ -26,14 +26,14 @@ pub fn spec() -> Value {
                     "parameters": [{
                         "name": "Idempotency-Key", "in": "header", "required": false,
                         "schema": {"type": "string", "maxLength": 200},
-                        "description": "Retrying with the same key returns the request created the first time."
+                        "description": "Retrying with the same key and the same body (key order and spacing aside) returns the request created the first time; another body under a used key is refused with 422."
                     }],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewRequest"}}}},
                     "responses": {
                         "202": {"description": "Accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
                         "400": {"description": "Malformed body", "content": {"application/json": {"schema": error}}},
                         "415": {"description": "Not JSON", "content": {"application/json": {"schema": error}}},
-                        "422": {"description": "Validation failed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ValidationError"}}}},
+                        "422": {"description": "Validation failed (with errors per field), or the Idempotency-Key was used with another body", "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/ValidationError"}, error]}}}},
                         "429": {"description": "Rate limited", "content": {"application/json": {"schema": error}}},
                         "503": {"description": "Temporarily unavailable", "content": {"application/json": {"schema": error}}}
                     }

@@ -2,9 +2,10 @@
 
 use crate::domain::intake::{validate, RawIntake};
 use crate::error::{ApiError, AppError};
-use crate::flows::intake::{submit, Source};
+use crate::flows::intake::{submit_filing, Filing, Source};
 use crate::flows::status::{view, StatusLookup};
 use crate::i18n::{english, msg};
+use crate::json_body::{canonical, parse_object, read_as, Problem};
 use crate::state::AppState;
 use crate::web::{with_conn, with_writer};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -42,15 +43,23 @@ pub async fn create(
             _ => return Err(AppError::BadRequest(msg("errors.idempotency_key_invalid")).into()),
         },
     };
-    let bad = |e: serde_json::Error| {
-        AppError::BadRequest(msg("errors.body_not_request").with("problem", e))
+    // Problems are described without the values sent (they are personal data, and the
+    // error reaches actix's debug log); a key given twice is refused, not overwritten.
+    let bad = |p: Problem| match p {
+        Problem::NotAnObject => AppError::BadRequest(msg("errors.body_not_object")),
+        Problem::Json(problem) => {
+            AppError::BadRequest(msg("errors.body_not_request").with("problem", problem))
+        }
     };
-    // Only a JSON object is a request (serde would also accept an array for a struct).
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(bad)?;
-    if !value.is_object() {
-        return Err(AppError::BadRequest(msg("errors.body_not_object")).into());
-    }
-    let raw: RawIntake = serde_json::from_value(value).map_err(bad)?;
+    let object = parse_object(&body).map_err(bad)?;
+    // A client's key is bound to its body: a retry of the same body (in any key order
+    // or spacing) gets the first answer, another body under the key is refused. Keyed
+    // digest, because the body holds personal data and the database must not let it be
+    // guessed back.
+    let digest = key
+        .as_ref()
+        .map(|_| state.indexer.index("api_body", &canonical(&object)));
+    let raw: RawIntake = read_as(object).map_err(bad)?;
     let valid = match validate(&raw, &state.settings.jurisdictions, &state.identifier_rules) {
         Ok(v) => v,
         Err(errors) => {
@@ -67,15 +76,14 @@ pub async fn create(
     };
     let key = key.unwrap_or_else(|| crate::crypto::tokens::random_id(16));
     let done = with_writer(&state, move |state, conn| {
-        submit(
-            state,
-            conn,
-            &valid,
-            Source::Api,
-            false,
-            &key,
-            crate::clock::now(),
-        )
+        let filing = Filing {
+            agent: None,
+            source: Source::Api,
+            gpc: false,
+            email_attested: false,
+            body_digest: digest.as_deref(),
+        };
+        submit_filing(state, conn, &valid, &filing, &key, crate::clock::now())
     })
     .await?;
     Ok(HttpResponse::Accepted().json(json!({

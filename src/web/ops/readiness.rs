@@ -157,7 +157,7 @@ fn check_mail(settings: &crate::config::Settings) -> Result<(), String> {
             let probe = settings
                 .mail_dir()
                 .join(format!(".readyz-{}.probe", crate::clock::new_id()));
-            std::fs::write(&probe, b"").map_err(|e| format!("mail folder: {e}"))?;
+            crate::private_fs::write_new(&probe, b"").map_err(|e| format!("mail folder: {e}"))?;
             std::fs::remove_file(&probe).map_err(|e| format!("mail folder: {e}"))
         }
         Some(smtp) => {

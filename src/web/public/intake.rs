@@ -363,6 +363,7 @@ pub async fn submit(
             source: Source::Web,
             gpc,
             email_attested: false,
+            body_digest: None,
         };
         submit_filing(
             state,

@@ -12,7 +12,7 @@ use crate::domain::decisions::{self, VerificationLevel};
 use crate::domain::documents::DocumentType;
 use crate::domain::intake::RequestDetails;
 use crate::domain::state::{Event, Status};
-use crate::domain::{deadlines, labels};
+use crate::domain::{deadlines, email_domain, labels};
 use crate::drp::{Address, IdentityClaims};
 use crate::error::AppError;
 use crate::flows::agents::{self, AgentView};
@@ -49,7 +49,8 @@ pub async fn show(
             .into_iter()
             .map(|i| -> Result<_, AppError> {
                 let value = state.cipher.decrypt(identities::VALUE_CONTEXT, &i.value_enc).map_err(AppError::internal)?;
-                Ok(json!({"kind": identity_label(state, &i.kind), "value": value}))
+                let domain = (i.kind == "email").then(|| email_domain::shown(&value)).flatten();
+                Ok(json!({"kind": identity_label(state, &i.kind), "value": value, "domain": domain_view(domain)}))
             })
             .collect::<Result<_, _>>()?;
         let details: RequestDetails = match &row.details_enc {
@@ -217,6 +218,7 @@ fn agent_context(a: &AgentView) -> Value {
         "name": a.name,
         // A DRP agent has no email of its own on the request (stored empty).
         "email": Some(a.email.as_str()).filter(|e| !e.is_empty()),
+        "email_domain": domain_view(email_domain::shown(&a.email)),
         "organisation": a.organisation,
         "registration_number": a.registration_number,
         "confirmation": confirmation,
@@ -224,6 +226,15 @@ fn agent_context(a: &AgentView) -> Value {
         "confirmed_at": a.confirmed_at.map(|t| t.format("%Y-%m-%d").to_string()),
         "drp_agent_id": a.drp_agent_id,
     })
+}
+
+/// An international domain as staff see it beside the address: its ASCII form, and
+/// whether its letters mix scripts (a look-alike of another domain).
+fn domain_view(shown: Option<email_domain::Shown>) -> Value {
+    shown.map_or(
+        Value::Null,
+        |d| json!({"ascii": d.ascii, "mixed_scripts": d.mixed_scripts}),
+    )
 }
 
 /// What staff read for a stored identity's kind: the email and name the form asks
