@@ -44,7 +44,8 @@ async fn an_oversized_body_to_a_program_is_answered_in_json() {
     assert!(kind.starts_with("application/json"), "{kind}: {body}");
     let v: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(v["code"], "413", "{v}");
-    assert_eq!(v["fatal"], true, "{v}");
+    // No request moves to a final state, so not fatal (DRP 1.0 §3.06).
+    assert_eq!(v["fatal"], false, "{v}");
 
     // A person's form still gets the portal's page.
     let (status, kind, _) = post_big(&app, "/staff/login").await;
