@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod agent_notice;
 mod agent_web;
 mod api_input;
 mod api_json;
@@ -32,6 +33,7 @@ mod smtp;
 mod staff_access;
 mod staff_work;
 mod translation;
+mod translation_agents;
 mod upload_bounds;
 mod webhook;
 mod webhook_callback;
