@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod active_pdf;
 mod agent_notice;
 mod agent_web;
 mod api_input;

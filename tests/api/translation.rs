@@ -169,6 +169,8 @@ const SUPPLIED: &[&str] = &[
     crate::agent_web::CONSUMER_NAME,
     crate::agent_web::AGENT_NAME,
     crate::agent_web::AGENT_ORG,
+    // The name of the file the agent sent, quoted when it is refused.
+    "poa.pdf",
     // What staff wrote in the test.
     "Which account?",
     "Many systems.",

@@ -1,6 +1,6 @@
 //! The pseudo-language run (see `translation`) over what an agent's filing adds: the
-//! notice the person gets when they are not asked, and the staff page that says whose
-//! email was proved.
+//! refusal of a PDF with active content, the notice the person gets when they are not
+//! asked, and the staff page that says whose email was proved.
 
 use crate::agent_web::{agent_fields, agent_submit, PDF};
 use crate::helpers::*;
@@ -35,6 +35,17 @@ pub(crate) async fn agent_files_and_verifies(app: &TestApp, authority: &str) {
 #[actix_web::test]
 async fn a_translation_reaches_the_notice_of_an_agents_filing() {
     let (app, _templates) = spawn_in_pseudo_language().await;
+    page(
+        "agent's form with a scripted PDF",
+        agent_submit(
+            &app,
+            "access",
+            &agent_fields("access", "power_of_attorney"),
+            Some(("poa.pdf", crate::active_pdf::SCRIPTED_PDF)),
+        )
+        .await,
+        422,
+    );
     agent_files_and_verifies(&app, "power_of_attorney").await;
     let handler = app.staff("handler").await;
     let id = app.only_request_id();
