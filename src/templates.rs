@@ -73,6 +73,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/agent_confirmation.html",
     "emails/agent_confirmed.html",
     "emails/agent_refused.html",
+    "emails/agent_filed_notice.html",
 );
 
 const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
@@ -112,6 +113,8 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/agent_confirmed.txt",
     "emails/agent_refused.subject",
     "emails/agent_refused.txt",
+    "emails/agent_filed_notice.subject",
+    "emails/agent_filed_notice.txt",
 );
 
 pub struct Templates {

@@ -10,6 +10,7 @@
 /// Largest document accepted: a multi-page scan at a readable resolution fits easily.
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
+use super::pdf_active_content::Finding;
 use crate::i18n::{key, msg, Message};
 
 /// Longest file name kept; longer names are cut (they are only shown to staff).
@@ -214,6 +215,11 @@ pub enum UploadProblem {
         filename: String,
         kind: DocumentType,
     },
+    /// A PDF with active content, or one we cannot inspect (see `pdf_active_content`).
+    UnsafePdf {
+        filename: String,
+        finding: Finding,
+    },
 }
 
 impl UploadProblem {
@@ -240,6 +246,10 @@ impl UploadProblem {
                 msg("upload.incomplete").with_label("kind", kind.noun_key()),
                 filename,
             ),
+            UploadProblem::UnsafePdf { filename, finding } => match finding {
+                Finding::ActiveContent => shown(msg("upload.pdf_active_content"), filename),
+                Finding::Uninspectable => shown(msg("upload.pdf_uninspectable"), filename),
+            },
         }
     }
 }
@@ -272,7 +282,7 @@ fn extension_of(filename: &str) -> Option<String> {
 }
 
 /// Checks an uploaded document: not empty, not too large, a complete PDF, PNG or JPEG
-/// by its content, and, when its name has an extension, of the kind that extension
+/// by its content, a PDF without active content, and, when its name has an extension, of the kind that extension
 /// says. A name without an extension claims nothing, so the content decides alone.
 ///
 /// `filename` should already be cleaned with [`clean_filename`]; it is quoted in the
@@ -312,6 +322,13 @@ pub fn check_upload(filename: &str, bytes: &[u8]) -> Result<DocumentType, Upload
         }
     }
     match content {
+        // Staff open these files: a PDF that could run something is refused whole.
+        Content::Complete(DocumentType::Pdf) => super::pdf_active_content::check(bytes)
+            .map(|()| DocumentType::Pdf)
+            .map_err(|finding| UploadProblem::UnsafePdf {
+                filename: filename.to_string(),
+                finding,
+            }),
         Content::Complete(t) => Ok(t),
         Content::Truncated(kind) => Err(UploadProblem::Incomplete {
             filename: filename.to_string(),

@@ -56,6 +56,7 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "staff_password_change_failed" => key("audit_actions.staff_password_change_failed"),
         "staff_password_changed" => key("audit_actions.staff_password_changed"),
         "staff_password_reset" => key("audit_actions.staff_password_reset"),
+        "consumer_told_of_agent" => key("audit_actions.consumer_told_of_agent"),
         _ => return None,
     })
 }

@@ -11,5 +11,6 @@ pub mod kinds;
 pub mod labels;
 pub mod metrics;
 pub mod pauses;
+pub mod pdf_active_content;
 pub mod roles;
 pub mod state;

@@ -122,6 +122,12 @@ pub fn consumer_must_confirm(conn: &mut DbConn, request_id: &str) -> Result<bool
         .is_some_and(|a| a.consumer_confirmation == confirmation::PENDING))
 }
 
+/// True when an agent filed this request through the web form (not DRP).
+pub fn web_agent_filed(conn: &mut DbConn, request_id: &str) -> Result<bool, AppError> {
+    Ok(request_agents::find(conn, request_id)?
+        .is_some_and(|a| a.authority != Authority::Drp.as_str()))
+}
+
 /// The web agent's email, when an agent filed this request through the form.
 pub fn web_agent_email(
     state: &AppState,
@@ -153,6 +159,19 @@ pub struct AgentView {
     pub consumer_confirmation: String,
     pub confirmed_at: Option<NaiveDateTime>,
     pub drp_agent_id: Option<String>,
+}
+
+impl AgentView {
+    /// A web agent whose filing goes ahead without the consumer's confirmation.
+    pub fn consumer_not_asked(&self) -> bool {
+        consumer_not_asked(&self.authority, &self.consumer_confirmation)
+    }
+}
+
+/// The consumer is never asked to confirm a power of attorney or an opt-out (see
+/// `store_filing`); DRP agents are registered with the business, not self-declared.
+fn consumer_not_asked(authority: &str, consumer_confirmation: &str) -> bool {
+    authority != Authority::Drp.as_str() && consumer_confirmation == confirmation::NOT_REQUIRED
 }
 
 pub fn view(
@@ -201,24 +220,87 @@ pub fn ask_consumer(
         now + Duration::days(days),
         now,
     )?;
-    let consumer = emails::subject_email(state, conn, &request.id)?;
-    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
-    emails::queue(
+    let extra = json!({
+        "confirm_url": format!("{}/confirm-agent/{secret}", state.public_url),
+        "days": days,
+    });
+    email_consumer_about(
         state,
         conn,
-        &request.id,
+        request,
+        &agent,
         "agent_confirmation",
-        &consumer,
-        json!({
-            "reference": request.reference,
-            "kind_label": state.templates.label(kind.label_key()),
-            "agent_name": agent.name,
-            "agent_organisation": agent.organisation,
-            "confirm_url": format!("{}/confirm-agent/{secret}", state.public_url),
-            "days": days,
-        }),
+        extra,
         now,
     )
+}
+
+/// Emails the consumer `template` about the agent who filed `request`: the reference,
+/// the kind and who the agent is, plus the `extra` fields that template needs.
+fn email_consumer_about(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    agent: &AgentView,
+    template: &str,
+    mut extra: serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let consumer = emails::subject_email(state, conn, &request.id)?;
+    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+    if let serde_json::Value::Object(map) = &mut extra {
+        map.insert("reference".into(), json!(request.reference));
+        map.insert(
+            "kind_label".into(),
+            json!(state.templates.label(kind.label_key())),
+        );
+        map.insert("agent_name".into(), json!(agent.name));
+        map.insert("agent_organisation".into(), json!(agent.organisation));
+    }
+    emails::queue(state, conn, &request.id, template, &consumer, extra, now)
+}
+
+/// Tells the consumer that a web agent filed for them when nobody asks them to confirm
+/// (a power of attorney, where the law forbids asking, or an opt-out): without this the
+/// person would never hear of a request made in their name until its outcome. Called
+/// where such a request becomes real; does nothing when the consumer is asked instead.
+pub fn tell_consumer_if_not_asked(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let Some(row) = request_agents::find(conn, &request.id)? else {
+        return Ok(());
+    };
+    if !consumer_not_asked(&row.authority, &row.consumer_confirmation) {
+        return Ok(());
+    }
+    let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
+    let extra = json!({"authority_label": agent.authority_label});
+    email_consumer_about(
+        state,
+        conn,
+        request,
+        &agent,
+        "agent_filed_notice",
+        extra,
+        now,
+    )?;
+    audit::append(
+        conn,
+        NewEvent {
+            request_id: Some(&request.id),
+            actor: actors::SYSTEM,
+            action: "consumer_told_of_agent",
+            from_status: None,
+            to_status: None,
+            detail: json!({"authority": row.authority, "method": "email"}),
+            consumer_visible: false,
+        },
+        now,
+    )?;
+    Ok(())
 }
 
 /// What the consumer is shown before answering.

@@ -319,6 +319,8 @@ pub(super) fn file(
                 now,
             )?;
             row.status = next.as_str().into();
+            // An agent's opt-out takes effect now, and the person is never asked.
+            super::agents::tell_consumer_if_not_asked(state, conn, &row, now)?;
         }
         summary(&row, true)
     })

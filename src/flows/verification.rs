@@ -100,11 +100,14 @@ pub fn confirm(
         if !consumer_must_confirm {
             requests::mark_verified(conn, &request.id, now)?;
         }
+        // The link went to whoever filed: under a power of attorney that is the agent.
+        let agent_clicked =
+            consumer_must_confirm || super::agents::web_agent_filed(conn, &request.id)?;
         audit::append(
             conn,
             NewEvent {
                 request_id: Some(&request.id),
-                actor: if consumer_must_confirm {
+                actor: if agent_clicked {
                     actors::AGENT
                 } else {
                     actors::CONSUMER
@@ -123,6 +126,8 @@ pub fn confirm(
         )?;
         if consumer_must_confirm {
             super::agents::ask_consumer(state, conn, &request, now)?;
+        } else {
+            super::agents::tell_consumer_if_not_asked(state, conn, &request, now)?;
         }
         let acknowledgement = super::acknowledgement::on_confirmation(state, conn, &request, now)?;
         let status_secret = send_status_link(state, conn, &request, acknowledgement, now)?;

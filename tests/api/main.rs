@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod active_pdf;
+mod agent_notice;
 mod agent_web;
 mod api_input;
 mod api_json;
@@ -39,6 +41,7 @@ mod staff_sessions;
 mod staff_throttle;
 mod staff_work;
 mod translation;
+mod translation_agents;
 mod upload_bounds;
 mod webhook;
 mod webhook_callback;

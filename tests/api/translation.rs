@@ -8,7 +8,7 @@
 //! bypasses the catalogue shows up as a leftover word. Stored records shown verbatim
 //! in `<code>` (an audit event's detail) are the record itself and are not checked.
 
-use crate::agent_web::{agent_fields, agent_submit, confirm_link, PDF};
+use crate::agent_web::{agent_fields, agent_submit, confirm_link};
 use crate::connector_flow::{
     alices_checked_access_request, find_and_export, seeded_store, take_download,
 };
@@ -170,6 +170,8 @@ const SUPPLIED: &[&str] = &[
     crate::agent_web::CONSUMER_NAME,
     crate::agent_web::AGENT_NAME,
     crate::agent_web::AGENT_ORG,
+    // The name of the file the agent sent, quoted when it is refused.
+    "poa.pdf",
     // What staff wrote in the test.
     "Which account?",
     "Many systems.",
@@ -179,7 +181,7 @@ const SUPPLIED: &[&str] = &[
 ];
 
 /// A portal speaking the pseudo-language "xx".
-async fn spawn_in_pseudo_language() -> (TestApp, tempfile::TempDir) {
+pub(crate) async fn spawn_in_pseudo_language() -> (TestApp, tempfile::TempDir) {
     spawn_in_pseudo_language_with(|_| {}).await
 }
 
@@ -203,7 +205,7 @@ async fn spawn_in_pseudo_language_with(
 }
 
 /// Checks a page's status, its language and its words; returns the page.
-fn page(what: &str, (status, html): (u16, String), expected: u16) -> String {
+pub(crate) fn page(what: &str, (status, html): (u16, String), expected: u16) -> String {
     assert_eq!(status, expected, "{what}: {html}");
     assert!(html.contains("<html lang=\"xx\">"), "{what} is in xx");
     assert_translated(what, &visible_text(&html), SUPPLIED);
@@ -211,7 +213,7 @@ fn page(what: &str, (status, html): (u16, String), expected: u16) -> String {
 }
 
 /// Checks every email written so far: subject, text and HTML.
-async fn check_emails(app: &TestApp, at_least: usize) {
+pub(crate) async fn check_emails(app: &TestApp, at_least: usize) {
     let emails = app.emails(at_least).await;
     for email in &emails {
         let what = format!("email {:?}", email.subject);
@@ -395,27 +397,7 @@ async fn a_translation_reaches_an_agents_request_and_its_decisions() {
         .await,
         422,
     );
-    page(
-        "submitted",
-        agent_submit(
-            &app,
-            "access",
-            &agent_fields("access", "signed_permission"),
-            Some(("permission.pdf", PDF)),
-        )
-        .await,
-        200,
-    );
-    let mail = app
-        .email_where("to verify", |m| m.text.contains("/verify/"))
-        .await;
-    let verify = link_path(&mail.text, "/verify/");
-    let confirm = page("confirm email", app.get(&verify).await, 200);
-    page(
-        "email confirmed",
-        app.post_with_csrf(&confirm, &verify).await,
-        200,
-    );
+    crate::translation_agents::agent_files_and_verifies(&app, "signed_permission").await;
     let link = confirm_link(&app).await;
     let question = page("the person's confirmation", app.get(&link).await, 200);
     let csrf = hidden(&question, "csrf_token");

@@ -128,7 +128,11 @@ pub async fn show(
         let open = p.status.is_open();
         let verification: serde_json::Value = row.verification_detail.as_deref()
             .and_then(|d| serde_json::from_str(d).ok()).unwrap_or(json!(null));
-        let agent = agents::view(state, conn, &row.id)?.map(|a| agent_context(&a));
+        let agent_view = agents::view(state, conn, &row.id)?;
+        // `verified_at` records the click on the verification link, which went to the
+        // agent when the person is not asked: say whose address that proved.
+        let verified_by_agent = agent_view.as_ref().is_some_and(AgentView::consumer_not_asked);
+        let agent = agent_view.map(|a| agent_context(&a));
         let agent_claims = drp_claims(state, conn, &row.id)?;
         let mut agent_documents = Vec::new();
         for d in documents::for_request(conn, &row.id)? {
@@ -157,6 +161,7 @@ pub async fn show(
                 "extension_reason": dec(handling::EXTENSION_CONTEXT, &row.extension_reason_enc)?,
                 "paused_days": row.paused_days,
                 "verified_email_at": row.verified_at.map(|d| state.templates.timestamp(d)),
+                "verified_by_agent": verified_by_agent,
                 "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| state.templates.label(l.label_key())),
                 "verification": verification,
                 "outcome": row.outcome,
