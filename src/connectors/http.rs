@@ -4,6 +4,7 @@
 //! if built inside an async runtime, and connectors are made at start-up, inside one.
 
 use super::ConnectorError;
+use crate::config::ConnectorConfig;
 use reqwest::blocking::Client;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -28,4 +29,30 @@ pub fn client(cell: &OnceLock<Client>, timeout: Duration) -> Result<&Client, Con
         })?;
     // Two threads may race to build one; the loser's client is simply dropped.
     Ok(cell.get_or_init(|| client))
+}
+
+/// A connector's configuration problem, naming the connector.
+pub fn permanent(cfg: &ConnectorConfig, what: &str) -> ConnectorError {
+    ConnectorError::Permanent(format!("connector {:?}: {what}", cfg.name))
+}
+
+/// The connector's `base_url`, checked to be an http(s) URL with a host; `missing` says
+/// what the address is, for the message when it is not set.
+pub fn base_url(cfg: &ConnectorConfig, missing: &str) -> Result<reqwest::Url, ConnectorError> {
+    let base_url = cfg
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| permanent(cfg, missing))?;
+    // The parser's error could echo the URL, which may carry credentials.
+    let url =
+        reqwest::Url::parse(base_url).map_err(|_| permanent(cfg, "base_url is not a valid URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(permanent(
+            cfg,
+            "base_url must be an http:// or https:// URL",
+        ));
+    }
+    Ok(url)
 }

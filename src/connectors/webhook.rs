@@ -210,20 +210,8 @@ struct OptOutAnswer {
 impl Webhook {
     /// `secret` is the signing secret (from `ConnectorConfig::secret_token`).
     pub fn new(cfg: &ConnectorConfig, secret: &str) -> Result<Webhook, ConnectorError> {
-        let permanent =
-            |what: &str| ConnectorError::Permanent(format!("connector {:?}: {what}", cfg.name));
-        let base_url = cfg
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| permanent("base_url (the webhook endpoint) is not set"))?;
-        // The parser's error could echo the URL, which may carry credentials.
-        let url =
-            reqwest::Url::parse(base_url).map_err(|_| permanent("base_url is not a valid URL"))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(permanent("base_url must be an http:// or https:// URL"));
-        }
+        let permanent = |what: &str| super::http::permanent(cfg, what);
+        let url = super::http::base_url(cfg, "base_url (the webhook endpoint) is not set")?;
         if secret.trim().is_empty() {
             return Err(permanent("the webhook signing secret is empty"));
         }

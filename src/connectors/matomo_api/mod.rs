@@ -33,7 +33,7 @@ mod paging;
 mod segments;
 mod wire;
 
-use super::matomo_ids;
+use super::{http, matomo_ids};
 use super::{
     Connector, ConnectorError, ErasureReport, KeyMatch, Matches, Records, Strength, Subject,
 };
@@ -112,20 +112,8 @@ impl MatomoApi {
     /// `token` is Matomo's token_auth (from `ConnectorConfig::secret_token`); it needs
     /// admin access to the sites searched.
     pub fn new(cfg: &ConnectorConfig, token: &str) -> Result<MatomoApi, ConnectorError> {
-        let permanent =
-            |what: &str| ConnectorError::Permanent(format!("connector {:?}: {what}", cfg.name));
-        let base_url = cfg
-            .base_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .ok_or_else(|| permanent("base_url (Matomo's address) is not set"))?;
-        // The parser's error could echo the URL, which may carry credentials.
-        let base =
-            reqwest::Url::parse(base_url).map_err(|_| permanent("base_url is not a valid URL"))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(permanent("base_url must be an http:// or https:// URL"));
-        }
+        let permanent = |what: &str| http::permanent(cfg, what);
+        let base = http::base_url(cfg, "base_url (Matomo's address) is not set")?;
         if base.query().is_some() || base.fragment().is_some() {
             return Err(permanent(
                 "base_url must be Matomo's address without a query string (e.g. https://matomo.example/)",
@@ -151,7 +139,7 @@ impl MatomoApi {
     }
 
     fn client(&self) -> Result<&reqwest::blocking::Client, ConnectorError> {
-        super::http::client(&self.client, self.timeout)
+        http::client(&self.client, self.timeout)
     }
 
     /// One API call: `POST index.php` with the method, the token and `params` in the form
