@@ -16,7 +16,7 @@ use crate::db::schema::requests as r;
 use crate::db::{write_tx, DbConn};
 use crate::domain::deadlines::{self, Deadlines, Regime};
 use crate::domain::decisions::{self, VerificationLevel};
-use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::kinds::RequestKind;
 use crate::domain::pauses::{clock_start, ClockStart};
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
@@ -216,56 +216,6 @@ fn notify(
         }
     }
     Ok(())
-}
-
-/// What every answer (a refusal, or a fulfilment in whole or in part) tells the person
-/// besides its own words, added to `data`: the complaint rights the GDPR names, the
-/// appeal the US state laws give against a refusal in whole or in part, and for a
-/// deletion what CCPA regulations §7022 ask: that a record of the request is kept, and,
-/// where a deletion was refused in whole or in part by an organisation that sells or
-/// shares personal information, the offer to opt out of that instead.
-fn answer_notice(
-    state: &AppState,
-    row: &RequestRow,
-    p: &Parsed,
-    to: Status,
-    in_part: bool,
-    mut data: Value,
-) -> Result<Value, AppError> {
-    let jurisdiction = Jurisdiction::parse(&row.jurisdiction).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "stored request has an unknown jurisdiction"
-        ))
-    })?;
-    let refused_in_part = to == Status::Denied || in_part;
-    let offer_opt_out = refused_in_part
-        && decisions::offer_opt_out_after_deletion(
-            p.kind,
-            jurisdiction,
-            state.settings.organisation.sells_or_shares,
-        );
-    if let Value::Object(map) = &mut data {
-        map.insert(
-            "gdpr".into(),
-            decisions::refusal_names_complaint_rights(p.regime).into(),
-        );
-        map.insert(
-            "can_appeal".into(),
-            decisions::answer_can_be_appealed(p.regime, p.kind, to, in_part).into(),
-        );
-        map.insert("deletion".into(), (p.kind == RequestKind::Deletion).into());
-        map.insert(
-            "record_months".into(),
-            state.settings.staff.retention_months.into(),
-        );
-        map.insert(
-            "opt_out_url".into(),
-            offer_opt_out
-                .then(|| format!("{}/opt-out", state.public_url))
-                .into(),
-        );
-    }
-    Ok(data)
 }
 
 fn transition(
@@ -527,7 +477,7 @@ pub fn apply(
                     conn,
                     &row,
                     "denied",
-                    answer_notice(
+                    super::answer_notice::answer_notice(
                         state,
                         &row,
                         &p,
@@ -570,7 +520,7 @@ pub fn apply(
                     conn,
                     &row,
                     "fulfilled",
-                    answer_notice(
+                    super::answer_notice::answer_notice(
                         state,
                         &row,
                         &p,
