@@ -83,8 +83,17 @@ pub fn deadlines_of(
     conn: &mut DbConn,
     row: &RequestRow,
 ) -> Result<Deadlines, AppError> {
-    let p = parsed(row)?;
     let clock = clock_of(conn, row)?;
+    deadlines_from(state, row, clock)
+}
+
+/// The deadlines of `row` once its pauses are known.
+fn deadlines_from(
+    state: &AppState,
+    row: &RequestRow,
+    clock: ClockStart,
+) -> Result<Deadlines, AppError> {
+    let p = parsed(row)?;
     Ok(deadlines::compute(
         p.regime,
         p.kind.track(),
@@ -385,7 +394,7 @@ pub fn apply(
                 pauses::close(conn, &row.id, now)?;
                 let clock = clock_of(conn, &row)?;
                 let paused = i64::from(clock.paused_days);
-                let dl = deadlines_of(state, conn, &row)?;
+                let dl = deadlines_from(state, &row, clock)?;
                 let due = deadlines::effective_due(&dl, row.extended);
                 diesel::update(r::table.find(&row.id))
                     .set((r::paused_days.eq(paused), r::due_on.eq(due)))
