@@ -76,10 +76,13 @@ impl HashPool {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |h| {
             // A client that went away no longer needs its 19 MiB verification.
-            if !tx.is_closed() {
-                let _ = tx.send(f(h));
-            }
+            let result = (!tx.is_closed()).then(|| f(h));
+            // The place is given back before the answer is sent, so a caller who has its
+            // answer never finds its own finished job still counted as running.
             admitted.fetch_sub(1, Ordering::SeqCst);
+            if let Some(result) = result {
+                let _ = tx.send(result);
+            }
         });
         let sent = self
             .jobs
