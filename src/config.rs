@@ -19,6 +19,8 @@ mod limits;
 pub use limits::Limits;
 mod uploads;
 pub use uploads::UploadSettings;
+mod jobs;
+pub use jobs::WorkerSettings;
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
@@ -292,21 +294,6 @@ impl DrpSettings {
     pub fn max_validity(&self) -> chrono::Duration {
         chrono::Duration::minutes(self.max_validity_minutes)
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WorkerSettings {
-    pub enabled: bool,
-    pub poll_milliseconds: u64,
-    /// Give up on an email after this many failed attempts (it stays in the outbox, marked failed).
-    pub max_mail_attempts: i64,
-    /// First retry delay for a failed email; it doubles per attempt, capped at one hour.
-    pub mail_retry_base_seconds: i64,
-    /// How long a claimed connector run belongs to its worker: a run whose worker died
-    /// (crash, kill -9) is taken up again once this lapses. Must exceed every HTTP
-    /// connector's `timeout_seconds`, or a slow call could be started a second time.
-    pub connector_lease_seconds: i64,
 }
 
 impl Default for Settings {
@@ -590,18 +577,6 @@ impl Default for RateLimits {
     }
 }
 
-impl Default for WorkerSettings {
-    fn default() -> Self {
-        WorkerSettings {
-            enabled: true,
-            poll_milliseconds: 1000,
-            max_mail_attempts: 20,
-            mail_retry_base_seconds: 30,
-            connector_lease_seconds: 1800,
-        }
-    }
-}
-
 impl Settings {
     /// Loads settings from `config_file` (if it exists; an explicitly named file must)
     /// and the environment.
@@ -750,6 +725,7 @@ impl Settings {
         if lease < 1 {
             bail!("worker.connector_lease_seconds must be positive");
         }
+        self.worker.check()?;
         let st = &self.staff;
         if st.argon2_memory_kib < 19456 || st.argon2_iterations < 2 || st.argon2_parallelism < 1 {
             bail!("staff.argon2_* must be at least the OWASP minimum (19456 KiB, 2 iterations, 1 lane)");
@@ -771,8 +747,8 @@ impl Settings {
     }
 
     /// Where rate limits take the client address from (checked by `check`).
-    pub fn client_ip_source(&self) -> anyhow::Result<crate::web::client_ip::Source> {
-        crate::web::client_ip::Source::from_settings(
+    pub fn client_ip_source(&self) -> anyhow::Result<crate::clients::address::Source> {
+        crate::clients::address::Source::from_settings(
             self.client_ip_header.as_deref(),
             self.trusted_proxies,
             self.trust_proxy_headers,
