@@ -25,8 +25,8 @@ mod organisation;
 mod rate_limits;
 mod staff;
 mod uploads;
+mod jobs;
 mod verification;
-mod worker;
 
 pub use connectors::ConnectorConfig;
 pub use drp::DrpSettings;
@@ -39,7 +39,7 @@ pub use rate_limits::RateLimits;
 pub use staff::StaffSettings;
 pub use uploads::UploadSettings;
 pub use verification::VerificationSettings;
-pub use worker::WorkerSettings;
+pub use jobs::WorkerSettings;
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
@@ -225,6 +225,7 @@ impl Settings {
         if lease < 1 {
             bail!("worker.connector_lease_seconds must be positive");
         }
+        self.worker.check()?;
         self.staff.check()?;
         self.drp.check()?;
         self.client_ip_source()?;
