@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub mod client_ip;
 mod connectors;
 mod drp;
+mod jobs;
 mod keys;
 mod limits;
 mod mail;
@@ -25,11 +26,11 @@ mod organisation;
 mod rate_limits;
 mod staff;
 mod uploads;
-mod jobs;
 mod verification;
 
 pub use connectors::ConnectorConfig;
 pub use drp::DrpSettings;
+pub use jobs::WorkerSettings;
 pub use keys::KeySettings;
 pub use limits::Limits;
 pub use mail::{MailSettings, SmtpSettings};
@@ -39,7 +40,6 @@ pub use rate_limits::RateLimits;
 pub use staff::StaffSettings;
 pub use uploads::UploadSettings;
 pub use verification::VerificationSettings;
-pub use jobs::WorkerSettings;
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 

@@ -43,7 +43,10 @@ impl AppState {
             settings.templates_dir.as_deref(),
             &settings.organisation.language,
         )?;
-        let branding = crate::branding::Branding::load(&settings.organisation)?;
+        let branding = crate::branding::Branding::load(
+            &settings.organisation.primary_colour,
+            settings.organisation.logo_file.as_deref(),
+        )?;
         let mail_domain = settings
             .mail
             .from
