@@ -15,12 +15,7 @@ async fn first_admin_must_choose_a_password_before_anything_else() {
             )
             .await;
         assert_eq!(status, 303);
-        let r = admin
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = admin.get_response("/staff").await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/staff/password");
         let (status, page) = admin
@@ -117,12 +112,7 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
 async fn login_renews_the_session_and_logout_ends_it() {
     each_backend(|app| async move {
         let anon = Staff::anonymous(&app);
-        let r = anon
-            .client
-            .get(app.url("/staff/login"))
-            .send()
-            .await
-            .expect("GET");
+        let r = anon.get_response("/staff/login").await;
         let before = r.headers()["set-cookie"]
             .to_str()
             .expect("cookie")
@@ -155,12 +145,7 @@ async fn login_renews_the_session_and_logout_ends_it() {
         assert_eq!(anon.get("/staff").await.0, 200);
         let (status, _) = anon.post("/staff", "/staff/logout", &[]).await;
         assert_eq!(status, 303);
-        let r = anon
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = anon.get_response("/staff").await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/staff/login");
     })
@@ -254,7 +239,7 @@ async fn roles_are_enforced_on_the_server() {
             "/staff/accounts",
             "/staff/password",
         ] {
-            let r = anon.client.get(app.url(path)).send().await.expect("GET");
+            let r = anon.get_response(path).await;
             assert_eq!(r.status(), 303, "{path}");
         }
         // A disabled account is logged out at its next request.
@@ -266,16 +251,7 @@ async fn roles_are_enforced_on_the_server() {
             )
             .await;
         assert_eq!(status, 303);
-        assert_eq!(
-            handler
-                .client
-                .get(app.url("/staff"))
-                .send()
-                .await
-                .expect("GET")
-                .status(),
-            303
-        );
+        assert_eq!(handler.get_response("/staff").await.status(), 303);
     })
     .await;
 }

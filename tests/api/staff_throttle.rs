@@ -141,12 +141,7 @@ async fn wrong_current_passwords_are_counted_and_end_the_session() {
             "a few answers at most, then the session ends: {answers:?} ({})",
             app.backend
         );
-        let r = handler
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = handler.get_response("/staff").await;
         assert_eq!(r.status(), 303, "session ended");
         assert_eq!(r.headers()["location"], "/staff/login");
         // They counted against the account like failed logins.

@@ -7,8 +7,13 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// GETs `path`, answering the whole response (for its status and headers).
+    pub async fn get_response(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.client.get(self.url(path)).send().await.expect("GET");
+        let r = self.get_response(path).await;
         let status = r.status().as_u16();
         (status, r.text().await.expect("body"))
     }
@@ -107,6 +112,29 @@ impl TestApp {
                 dsar_portal::clock::now(),
             )
             .expect("agent added")
+        });
+    }
+
+    /// Queues a connector run for a request, as a staff member's click does
+    /// ("staff:test" is the actor).
+    pub fn queue_connector_run(&self, request_id: &str, connector: &str, action: &str) {
+        let state = self.state.clone();
+        let (rid, connector, action) = (
+            request_id.to_owned(),
+            connector.to_owned(),
+            action.to_owned(),
+        );
+        self.db(move |c| {
+            dsar_portal::flows::connector_runs::queue(
+                &state,
+                c,
+                &rid,
+                &connector,
+                &action,
+                "staff:test",
+                dsar_portal::clock::now(),
+            )
+            .expect("queue")
         });
     }
 

@@ -53,3 +53,31 @@ impl TestApp {
         self.post_form(action, &all).await
     }
 }
+
+/// Posts the request form of `page` (its HTML) to `action_url` as multipart, as a browser
+/// does when the form carries a file: the page's CSRF token and submission id, then
+/// `fields`, then `file` in the agent's document input. Answers the status and body.
+pub async fn post_request_form_multipart(
+    client: &reqwest::Client,
+    action_url: &str,
+    page: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let csrf = hidden(page, "csrf_token");
+    let sid = hidden(page, "submission_id");
+    let mut all = vec![
+        ("csrf_token", csrf.as_str()),
+        ("submission_id", sid.as_str()),
+    ];
+    all.extend_from_slice(fields);
+    let r = client
+        .post(action_url)
+        .header("content-type", multipart_content_type())
+        .body(multipart_body(&all, file))
+        .send()
+        .await
+        .expect("POST");
+    let status = r.status().as_u16();
+    (status, r.text().await.expect("body"))
+}

@@ -212,12 +212,14 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
 // --- Reliability suite (tests/api/reliability.rs) -------------------------------------
 
 mod app;
+mod fake_server;
 mod fixtures;
 mod forms;
 mod processes;
 mod staff;
 
 pub use app::*;
+pub use fake_server::FakeServer;
 pub use fixtures::*;
 pub use forms::*;
 pub use processes::*;

@@ -23,13 +23,17 @@ impl Staff {
         }
     }
 
-    pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .client
+    /// GETs `path`, answering the whole response (for its status and headers).
+    pub async fn get_response(&self, path: &str) -> reqwest::Response {
+        self.client
             .get(format!("{}{path}", self.base))
             .send()
             .await
-            .expect("GET");
+            .expect("GET")
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.get_response(path).await;
         let status = r.status().as_u16();
         (status, r.text().await.expect("body"))
     }
@@ -71,6 +75,13 @@ impl Staff {
         let mut all = vec![("version", version.as_str())];
         all.extend_from_slice(fields);
         self.post(&path, &format!("{path}/action"), &all).await
+    }
+
+    /// Starts a connector action from a request's page; `fields` name the connector, the
+    /// action and, for an erasure, the confirmation box.
+    pub async fn run_connector(&self, request_id: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let path = format!("/staff/requests/{request_id}");
+        self.post(&path, &format!("{path}/run"), fields).await
     }
 
     /// Runs an action that must be accepted (the answer leads back to the request).

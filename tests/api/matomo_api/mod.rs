@@ -8,7 +8,8 @@
 //! export and delete, and an in-memory store that deletes really remove from. It records
 //! every request so that tests can check what went over the wire.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use crate::helpers::FakeServer;
+use actix_web::{web, HttpRequest, HttpResponse};
 use dsar_portal::config::ConnectorConfig;
 use dsar_portal::connectors::matomo_api::MatomoApi;
 use dsar_portal::connectors::{Connector, ConnectorError, KeyMatch, Matches, Strength, Subject};
@@ -170,8 +171,7 @@ impl State {
 struct FakeMatomo {
     base_url: String,
     state: Shared,
-    system: actix_web::rt::System,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: FakeServer,
 }
 
 impl FakeMatomo {
@@ -182,34 +182,16 @@ impl FakeMatomo {
     fn start_with_salt(salt: &str) -> FakeMatomo {
         let state: Shared = Arc::new(Mutex::new(initial_store(salt)));
         let data = web::Data::new(state.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let system = actix_web::rt::System::new();
-            system.block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(data.clone())
-                        .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
-                        .default_service(web::to(matomo))
-                })
-                .workers(1)
-                .disable_signals()
-                .bind(("127.0.0.1", 0))
-                .expect("bind the fake Matomo");
-                let port = server.addrs()[0].port();
-                actix_web::rt::spawn(server.run());
-                tx.send((port, actix_web::rt::System::current()))
-                    .expect("report the port");
-            });
-            let _ = system.run();
+        let server = FakeServer::start("the fake Matomo", move |cfg| {
+            cfg.app_data(data.clone())
+                .app_data(web::PayloadConfig::new(16 * 1024 * 1024))
+                .default_service(web::to(matomo));
         });
-        let (port, system) = rx.recv().expect("the fake Matomo starts");
         FakeMatomo {
             // No trailing slash: the connector must add exactly one.
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: format!("http://127.0.0.1:{}", server.port),
             state,
-            system,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -284,15 +266,6 @@ impl FakeMatomo {
             .iter()
             .filter(|a| ids.contains(&a.idvisit))
             .count()
-    }
-}
-
-impl Drop for FakeMatomo {
-    fn drop(&mut self) {
-        self.system.stop();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

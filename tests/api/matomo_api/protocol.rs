@@ -324,11 +324,7 @@ async fn the_request_page_says_how_many_visits_are_not_this_person() {
     let (id, handler) = alices_checked_access_request(&app).await;
     let path = format!("/staff/requests/{id}");
     handler
-        .post(
-            &path,
-            &format!("{path}/run"),
-            &[("connector", "analytics"), ("action", "find")],
-        )
+        .run_connector(&id, &[("connector", "analytics"), ("action", "find")])
         .await;
     let (status, summary) = wait_for_run(&app, &id, "find").await;
     assert_eq!(status, "done", "{summary:?}");

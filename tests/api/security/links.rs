@@ -78,10 +78,7 @@ async fn links_and_ids_of_one_request_never_reach_another() {
         assert_eq!(app.get(&verify_c).await.0, 200);
         let (_, form) = app.get("/requests/new?jurisdiction=eu").await;
         let confirm_post = app
-            .post_form(
-                &format!("/verify/{status_token}"),
-                &[("csrf_token", &hidden(&form, "csrf_token"))],
-            )
+            .post_page(&form, &format!("/verify/{status_token}"), &[])
             .await;
         assert_eq!(confirm_post.0, 404, "a status token cannot verify");
 
@@ -212,7 +209,7 @@ async fn link_guessing_is_rate_limited_across_link_routes() {
         }
         // Defence: web::limit before any lookup; even the right token waits now.
         for path in [format!("/status/{real}"), format!("/verify/{real}")] {
-            let r = app.client.get(app.url(&path)).send().await.expect("GET");
+            let r = app.get_response(&path).await;
             assert_eq!(r.status(), 429, "{path} after {LIMIT} guesses");
             assert!(r.headers().contains_key("retry-after"));
         }

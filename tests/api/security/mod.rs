@@ -155,26 +155,14 @@ async fn agent_post(
         .text()
         .await
         .expect("form");
-    let csrf = hidden(&page, "csrf_token");
-    let sid = hidden(&page, "submission_id");
-    let mut all: Vec<(&str, &str)> = vec![
-        ("csrf_token", &csrf),
-        ("submission_id", &sid),
+    let mut all = vec![
         ("jurisdiction", "california"),
         ("kind", "access"),
         ("agent", "yes"),
         ("agent_authority", "signed_permission"),
     ];
     all.extend_from_slice(fields);
-    let r = client
-        .post(format!("{base}/requests"))
-        .header("content-type", crate::helpers::multipart_content_type())
-        .body(crate::helpers::multipart_body(&all, file))
-        .send()
-        .await
-        .expect("POST");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
+    post_request_form_multipart(client, &format!("{base}/requests"), &page, &all, file).await
 }
 
 /// Files an agent's request with a PDF for `consumer_email`; returns the request id.

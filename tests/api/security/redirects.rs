@@ -51,34 +51,27 @@ async fn redirects_never_leave_the_site() {
                 format!("/staff/requests/{id}?{q}"),
                 format!("/opt-out?{q}"),
             ] {
-                let r = anon.client.get(app.url(&path)).send().await.expect("GET");
+                let r = anon.get_response(&path).await;
                 locs.push((path, r));
             }
-            let (_, login_page) = anon.get("/staff/login").await;
-            let csrf = hidden(&login_page, "csrf_token");
             let mut fields = vec![
-                ("csrf_token", csrf.as_str()),
                 ("email", handler.email.as_str()),
                 ("password", STAFF_PASSWORD),
             ];
             fields.extend_from_slice(&extra);
-            let r = post_raw(
+            let r = post_page_form(
                 &anon.client,
+                &app.url("/staff/login"),
                 &app.url(&format!("/staff/login?{q}")),
-                encode(&fields),
-                None,
+                &fields,
             )
             .await;
             locs.push(("login".into(), r));
-            let (_, page) = anon.get("/staff").await;
-            let csrf = hidden(&page, "csrf_token");
-            let mut fields = vec![("csrf_token", csrf.as_str())];
-            fields.extend_from_slice(&extra);
-            let r = post_raw(
+            let r = post_page_form(
                 &anon.client,
+                &app.url("/staff"),
                 &app.url(&format!("/staff/logout?{q}")),
-                encode(&fields),
-                None,
+                &extra,
             )
             .await;
             locs.push(("logout".into(), r));
@@ -131,18 +124,11 @@ async fn redirects_never_leave_the_site() {
         // own status page whatever it is given.
         let evil = EVIL_TARGETS[0];
         let q = encode(&[("next", evil), ("return_to", evil)]);
-        let (_, page) = app.get(&status).await;
-        let csrf = hidden(&page, "csrf_token");
-        let fields = [
-            ("csrf_token", csrf.as_str()),
-            ("next", evil),
-            ("return_to", evil),
-        ];
-        let r = post_raw(
+        let r = post_page_form(
             &app.client,
+            &app.url(&status),
             &app.url(&format!("{status}/withdraw?{q}")),
-            encode(&fields),
-            None,
+            &[("next", evil), ("return_to", evil)],
         )
         .await;
         assert_eq!(r.status(), 303);

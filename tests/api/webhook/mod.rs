@@ -5,7 +5,8 @@
 //! checks every request's signature with the portal's own `verify` (401 when it fails),
 //! keeps an in-memory "orders" table for two customers and records what it received.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use crate::helpers::FakeServer;
+use actix_web::{web, HttpRequest, HttpResponse};
 use dsar_portal::config::ConnectorConfig;
 use dsar_portal::connectors::webhook::{sign, verify, Webhook, DEFAULT_REPLAY_WINDOW_SECS};
 use dsar_portal::connectors::{
@@ -81,8 +82,7 @@ fn all_orders() -> BTreeMap<String, Vec<Map<String, Json>>> {
 struct Receiver {
     url: String,
     state: Shared,
-    system: actix_web::rt::System,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: FakeServer,
 }
 
 impl Receiver {
@@ -93,32 +93,13 @@ impl Receiver {
             received: Vec::new(),
         }));
         let data = web::Data::new(state.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let system = actix_web::rt::System::new();
-            system.block_on(async move {
-                let server = HttpServer::new(move || {
-                    App::new()
-                        .app_data(data.clone())
-                        .default_service(web::to(receive))
-                })
-                .workers(1)
-                .disable_signals()
-                .bind(("127.0.0.1", 0))
-                .expect("bind the receiver");
-                let port = server.addrs()[0].port();
-                actix_web::rt::spawn(server.run());
-                tx.send((port, actix_web::rt::System::current()))
-                    .expect("report the port");
-            });
-            let _ = system.run();
+        let server = FakeServer::start("the receiver", move |cfg| {
+            cfg.app_data(data.clone()).default_service(web::to(receive));
         });
-        let (port, system) = rx.recv().expect("the receiver starts");
         Receiver {
-            url: format!("http://127.0.0.1:{port}/dsar"),
+            url: format!("http://127.0.0.1:{}/dsar", server.port),
             state,
-            system,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -152,15 +133,6 @@ impl Receiver {
             .iter()
             .map(|o| o["order_id"].as_str().unwrap().to_string())
             .collect()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.system.stop();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
