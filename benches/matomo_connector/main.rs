@@ -21,7 +21,6 @@ use dsar_portal::connectors::matomo_db::MatomoDb;
 use dsar_portal::connectors::{Connector, Matches, Strength, Subject};
 use mysql_async::prelude::Queryable;
 use mysql_async::Row;
-use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -297,37 +296,7 @@ impl Rounds {
 }
 
 fn config() -> ConnectorConfig {
-    ConnectorConfig {
-        name: "matomo".into(),
-        kind: "matomo_db".into(),
-        url_env: None,
-        url_file: None,
-        table_prefix: P.into(),
-        site_ids: Vec::new(),
-        user_id_from: "email".into(),
-        user_id_salt_env: None,
-        purge_orphaned_actions: false,
-        search_user_id_column: true,
-        batch_size: 5000,
-        base_url: None,
-        token_env: None,
-        token_file: None,
-        timeout_seconds: 30,
-    }
-}
-
-fn subject(pairs: &[(&str, &str)]) -> Subject {
-    Subject {
-        identities: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-/// Matomo's idvisitor for a user id, as 16 hex digits.
-fn visitor_hex(user_id: &str) -> String {
-    hex::encode(&Sha1::digest(user_id.as_bytes())[..8])
+    matomo_config("matomo_db", P, None)
 }
 
 fn check_find(m: &Matches, keys: &[(&str, u64)], counts: &BTreeMap<String, u64>) {
@@ -379,8 +348,13 @@ fn load() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+// The bench uses a part of what the test suites share with it.
+#[allow(dead_code)]
+#[path = "../../tests/api/helpers/connector_inputs.rs"]
+mod connector_inputs;
 mod mysql;
 mod store;
 
+use connector_inputs::{matomo_config, subject, visitor_hex};
 use mysql::*;
 use store::*;

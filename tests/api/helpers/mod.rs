@@ -212,6 +212,7 @@ pub fn encode(fields: &[(&str, &str)]) -> String {
 // --- Reliability suite (tests/api/reliability.rs) -------------------------------------
 
 mod app;
+mod connector_inputs;
 mod fake_server;
 mod fixtures;
 mod forms;
@@ -219,6 +220,7 @@ mod processes;
 mod staff;
 
 pub use app::*;
+pub use connector_inputs::*;
 pub use fake_server::FakeServer;
 pub use fixtures::*;
 pub use forms::*;

@@ -8,13 +8,14 @@
 //! export and delete, and an in-memory store that deletes really remove from. It records
 //! every request so that tests can check what went over the wire.
 
-use crate::helpers::FakeServer;
+use crate::helpers::{
+    key, matomo_config, ref_visits, sha1_hex, subject, visitor_hex as visitor_of, FakeServer,
+};
 use actix_web::{web, HttpRequest, HttpResponse};
 use dsar_portal::config::ConnectorConfig;
 use dsar_portal::connectors::matomo_api::MatomoApi;
-use dsar_portal::connectors::{Connector, ConnectorError, KeyMatch, Matches, Strength, Subject};
+use dsar_portal::connectors::{Connector, ConnectorError, Strength};
 use serde_json::{json, Value as Json};
-use sha1::{Digest, Sha1};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
@@ -35,14 +36,6 @@ const ALICE_VISITS: u64 = 450;
 const ACTIONS_PER_VISIT: u64 = 2;
 const CAP: usize = 401;
 const SITES: [u64; 2] = [1, 2];
-
-fn sha1_hex(data: &str) -> String {
-    hex::encode(Sha1::digest(data.as_bytes()))
-}
-
-fn visitor_of(user_id: &str) -> String {
-    sha1_hex(user_id)[..16].to_string()
-}
 
 // ---------------------------------------------------------------------------------------
 // The fake Matomo
@@ -274,53 +267,11 @@ impl FakeMatomo {
 // ---------------------------------------------------------------------------------------
 
 fn config(base_url: &str) -> ConnectorConfig {
-    ConnectorConfig {
-        name: "matomo".into(),
-        kind: "matomo_api".into(),
-        url_env: None,
-        url_file: None,
-        table_prefix: "matomo_".into(),
-        site_ids: Vec::new(),
-        user_id_from: "email".into(),
-        user_id_salt_env: None,
-        purge_orphaned_actions: false,
-        search_user_id_column: true,
-        batch_size: 5000,
-        base_url: Some(base_url.into()),
-        token_env: None,
-        token_file: None,
-        timeout_seconds: 30,
-    }
+    matomo_config("matomo_api", "matomo_", Some(base_url))
 }
 
 fn connector(fake: &FakeMatomo) -> MatomoApi {
     MatomoApi::new(&config(&fake.base_url), TOKEN).expect("connector")
-}
-
-fn subject(pairs: &[(&str, &str)]) -> Subject {
-    Subject {
-        identities: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn key(matches: &Matches, name: &str) -> Option<(Strength, u64)> {
-    matches
-        .keys
-        .iter()
-        .find(|k| k.key == name)
-        .map(|k: &KeyMatch| (k.strength, k.records))
-}
-
-fn ref_visits(matches: &Matches) -> Vec<(u64, u64)> {
-    matches.refs["visits"]
-        .as_array()
-        .expect("refs.visits")
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-        .collect()
 }
 
 fn ids_of(visits: &[FakeVisit]) -> BTreeSet<u64> {

@@ -23,23 +23,7 @@ fn check_passes_and_names_a_missing_table() {
 
 #[test]
 fn unreachable_database_is_temporary_and_bad_url_is_permanent() {
-    let mut cfg = ConnectorConfig {
-        name: "matomo".into(),
-        kind: "matomo_db".into(),
-        url_env: None,
-        url_file: None,
-        table_prefix: "matomo_".into(),
-        site_ids: Vec::new(),
-        user_id_from: "email".into(),
-        user_id_salt_env: None,
-        purge_orphaned_actions: false,
-        search_user_id_column: true,
-        batch_size: 5000,
-        base_url: None,
-        token_env: None,
-        token_file: None,
-        timeout_seconds: 30,
-    };
+    let mut cfg = matomo_config("matomo_db", "matomo_", None);
     // Port 1: nothing listens there, so the connection is refused at once.
     let db = MatomoDb::new(&cfg, "mysql://root@127.0.0.1:1/matomo").expect("new");
     let err = db.check().expect_err("unreachable");

@@ -6,12 +6,12 @@
 //! another. Each test creates the Matomo tables under its own random prefix, so tests run
 //! in parallel, and drops them again even when it fails.
 
+use crate::helpers::{key, matomo_config, ref_visits as visits, sha1_hex, subject, visitor_hex};
 use dsar_portal::config::ConnectorConfig;
 use dsar_portal::connectors::matomo_db::MatomoDb;
-use dsar_portal::connectors::{Connector, ConnectorError, Matches, Strength, Subject};
+use dsar_portal::connectors::{Connector, ConnectorError, Strength, Subject};
 use mysql_async::prelude::Queryable;
 use serde_json::{json, Value as Json};
-use sha1::{Digest, Sha1};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -51,41 +51,6 @@ fn run<F: Future>(future: F) -> F::Output {
         .build()
         .expect("test runtime")
         .block_on(future)
-}
-
-fn sha1_hex(data: &str) -> String {
-    hex::encode(Sha1::digest(data.as_bytes()))
-}
-
-/// Matomo's idvisitor for a stored user id, as 16 hex digits.
-fn visitor_hex(user_id: &str) -> String {
-    sha1_hex(user_id)[..16].to_string()
-}
-
-fn subject(pairs: &[(&str, &str)]) -> Subject {
-    Subject {
-        identities: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
-}
-
-fn visits(matches: &Matches) -> Vec<(u64, u64)> {
-    matches.refs["visits"]
-        .as_array()
-        .expect("refs.visits")
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
-        .collect()
-}
-
-fn key(matches: &Matches, name: &str) -> Option<(Strength, u64)> {
-    matches
-        .keys
-        .iter()
-        .find(|k| k.key == name)
-        .map(|k| (k.strength, k.records))
 }
 
 fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
@@ -151,22 +116,9 @@ impl Fixture {
 
     pub(crate) fn config(&self) -> ConnectorConfig {
         ConnectorConfig {
-            name: "matomo".into(),
-            kind: "matomo_db".into(),
-            url_env: None,
-            url_file: None,
-            table_prefix: self.prefix.clone(),
-            site_ids: Vec::new(),
-            user_id_from: "email".into(),
-            user_id_salt_env: None,
-            purge_orphaned_actions: false,
-            search_user_id_column: true,
             // Small, so that erasing one person takes several batches.
             batch_size: 2,
-            base_url: None,
-            token_env: None,
-            token_file: None,
-            timeout_seconds: 30,
+            ..matomo_config("matomo_db", &self.prefix, None)
         }
     }
 

@@ -5,7 +5,7 @@
 //! checks every request's signature with the portal's own `verify` (401 when it fails),
 //! keeps an in-memory "orders" table for two customers and records what it received.
 
-use crate::helpers::FakeServer;
+use crate::helpers::{subject, FakeServer};
 use actix_web::{web, HttpRequest, HttpResponse};
 use dsar_portal::config::ConnectorConfig;
 use dsar_portal::connectors::webhook::{sign, verify, Webhook, DEFAULT_REPLAY_WINDOW_SECS};
@@ -235,15 +235,6 @@ fn config(base_url: &str) -> ConnectorConfig {
 
 fn connector(base_url: &str) -> Webhook {
     Webhook::new(&config(base_url), SECRET).expect("connector")
-}
-
-fn subject(pairs: &[(&str, &str)]) -> Subject {
-    Subject {
-        identities: pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    }
 }
 
 fn alice() -> Subject {
