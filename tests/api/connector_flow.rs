@@ -420,15 +420,7 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
 async fn concurrent_workers_claim_each_run_exactly_once() {
     for backend in backends() {
         let app = spawn_app_with(&backend, |s| s.worker.enabled = false).await;
-        app.submit(
-            "eu",
-            &[
-                ("kind", "access"),
-                ("name", "Jane"),
-                ("email", "jane@example.com"),
-            ],
-        )
-        .await;
+        app.submit("eu", JANE_ACCESS).await;
         let request = app.only_request_id();
         let rid = request.clone();
         app.db(move |c| {

@@ -155,16 +155,7 @@ async fn login_renews_the_session_and_logout_ends_it() {
 #[actix_web::test]
 async fn roles_are_enforced_on_the_server() {
     each_backend(|app| async move {
-        let (_, _) = app
-            .submit(
-                "eu",
-                &[
-                    ("kind", "access"),
-                    ("name", "Jane"),
-                    ("email", "jane@example.com"),
-                ],
-            )
-            .await;
+        let (_, _) = app.submit("eu", JANE_ACCESS).await;
         let id = app.db(|c| {
             use diesel::prelude::*;
             use dsar_portal::db::schema::requests::dsl::*;

@@ -8,15 +8,7 @@ use crate::session_helpers::*;
 /// A filed request, a handler with a captured cookie, and the CSRF token and version
 /// that cookie's session would post a note with.
 async fn handler_with_captured_cookie(app: &TestApp) -> (Staff, String, String, String, String) {
-    app.submit(
-        "eu",
-        &[
-            ("kind", "access"),
-            ("name", "Jane"),
-            ("email", "jane@example.com"),
-        ],
-    )
-    .await;
+    app.submit("eu", JANE_ACCESS).await;
     let id = app.only_request_id();
     let (handler, jar) = app.staff_with_jar("handler").await;
     let (status, page) = handler.get(&format!("/staff/requests/{id}")).await;

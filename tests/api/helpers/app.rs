@@ -2,6 +2,13 @@
 
 use super::*;
 
+/// The request form's fields of the simplest request: Jane asks for access.
+pub const JANE_ACCESS: &[(&str, &str)] = &[
+    ("kind", "access"),
+    ("name", "Jane"),
+    ("email", "jane@example.com"),
+];
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

@@ -39,14 +39,7 @@ async fn database_outage_answers_503_loses_nothing_and_recovers_without_restart(
     }
     // Submissions during the outage get a clear 503, never a 2xx.
     let body = intake_body("access", "eu", "during@example.com");
-    let r = app
-        .client
-        .post(app.url("/api/v1/requests"))
-        .header("Idempotency-Key", "rel-outage")
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
+    let r = post_outage_request(&app, &body).await;
     assert_eq!(r.status().as_u16(), 503);
     assert!(r.headers().contains_key("retry-after"));
     let v: Json = r.json().await.expect("json");
@@ -80,14 +73,7 @@ async fn database_outage_answers_503_loses_nothing_and_recovers_without_restart(
         "what was refused during the outage was not stored"
     );
     // The refused submission, retried, is accepted; the worker survived and mails it.
-    let r = app
-        .client
-        .post(app.url("/api/v1/requests"))
-        .header("Idempotency-Key", "rel-outage")
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
+    let r = post_outage_request(&app, &body).await;
     assert_eq!(r.status().as_u16(), 202);
     assert_eq!(app.count("requests"), before + 1);
     app.email_where("for the retried request", |m| {
@@ -95,4 +81,15 @@ async fn database_outage_answers_503_loses_nothing_and_recovers_without_restart(
     })
     .await;
     assert!(app.db(audit_chain_holds));
+}
+
+/// The JSON API's filing of `body`, under the one idempotency key of the outage test.
+async fn post_outage_request(app: &TestApp, body: &Json) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/requests"))
+        .header("Idempotency-Key", "rel-outage")
+        .json(body)
+        .send()
+        .await
+        .expect("POST")
 }

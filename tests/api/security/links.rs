@@ -171,6 +171,16 @@ async fn a_document_is_served_only_under_its_own_request() {
 // 4. Token brute force
 // ---------------------------------------------------------------------------------
 
+/// Every route that takes a link's token.
+const LINK_ROUTES: [&str; 6] = [
+    "/status/",
+    "/verify/",
+    "/confirm-agent/",
+    "/download/",
+    "/api/v1/status/",
+    "/requests/confirm/",
+];
+
 #[actix_web::test]
 async fn link_guessing_is_rate_limited_across_link_routes() {
     const LIMIT: u32 = 10;
@@ -192,14 +202,7 @@ async fn link_guessing_is_rate_limited_across_link_routes() {
         let real = issue_token(&app, &app.only_request_id(), Purpose::Status);
         // Guesses spread over every link route share one budget per client
         // (Bucket::TokenPages), so switching routes gains nothing.
-        let routes = [
-            "/status/",
-            "/verify/",
-            "/confirm-agent/",
-            "/download/",
-            "/api/v1/status/",
-            "/requests/confirm/",
-        ];
+        let routes = LINK_ROUTES;
         for i in 0..LIMIT as usize {
             let guess = dsar_portal::crypto::tokens::generate().secret;
             let (s, _) = app
@@ -233,14 +236,7 @@ async fn malformed_tokens_are_a_clean_404_on_every_link_route() {
             "'%20OR%201=1--".into(),
             "%FF%FE".into(),
         ];
-        for route in [
-            "/status/",
-            "/verify/",
-            "/confirm-agent/",
-            "/download/",
-            "/api/v1/status/",
-            "/requests/confirm/",
-        ] {
+        for route in LINK_ROUTES {
             for shape in &shapes {
                 let path = format!("{route}{shape}");
                 let (s, body) = app.get(&path).await;

@@ -2,6 +2,18 @@
 
 use super::*;
 
+/// The body of the page at `url`, fetched with `client`'s cookies.
+async fn page_text(client: &reqwest::Client, url: &str) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("page")
+}
+
 /// Emails the binary wrote as `.eml` files.
 async fn mails_in(dir: &std::path::Path, n: usize) -> Vec<Email> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -136,14 +148,7 @@ async fn run_logged_flow(backend: &Backend) {
 
     let browser = new_client();
     // 1. A consumer files through the form, confirms the email, opens the status page.
-    let page = browser
-        .get(format!("{base}/requests/new?jurisdiction=eu"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("page");
+    let page = page_text(&browser, &format!("{base}/requests/new?jurisdiction=eu")).await;
     let csrf = hidden(&page, "csrf_token");
     secrets.push(csrf.clone());
     let mut fields = vec![
@@ -163,14 +168,7 @@ async fn run_logged_flow(backend: &Backend) {
     let r = post_page_form(&browser, &verify_url, &verify_url, &[]).await;
     let done = r.text().await.expect("page");
     let status = link_path(&done, "/status/");
-    let status_page = browser
-        .get(format!("{base}{status}"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("page");
+    let status_page = page_text(&browser, &format!("{base}{status}")).await;
     let reference = link_path(&status_page, "DSR-");
     secrets.push(verify.trim_start_matches("/verify/").into());
     secrets.push(status.trim_start_matches("/status/").into());
