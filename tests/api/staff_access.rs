@@ -7,13 +7,7 @@ async fn first_admin_must_choose_a_password_before_anything_else() {
     each_backend(|app| async move {
         let (email, one_time) = app.first_admin.clone();
         let admin = Staff::anonymous(&app);
-        let (status, _) = admin
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &email), ("password", &one_time)],
-            )
-            .await;
+        let (status, _) = admin.login(&email, &one_time).await;
         assert_eq!(status, 303);
         let r = admin.get_response("/staff").await;
         assert_eq!(r.status(), 303);
@@ -53,23 +47,8 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
     each_backend(|app| async move {
         let handler = app.staff("handler").await;
         let anon = Staff::anonymous(&app);
-        let (s1, unknown) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[
-                    ("email", "nobody@staff.example"),
-                    ("password", "whatever it is"),
-                ],
-            )
-            .await;
-        let (s2, wrong) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", "not the password")],
-            )
-            .await;
+        let (s1, unknown) = anon.login("nobody@staff.example", "whatever it is").await;
+        let (s2, wrong) = anon.login(&handler.email, "not the password").await;
         assert_eq!((s1, s2), (401, 401));
         let message = |p: &str| p.contains("do not match an active account");
         assert!(
@@ -77,21 +56,10 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
             "same message for unknown and wrong"
         );
         for _ in 0..5 {
-            anon.post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", "still wrong")],
-            )
-            .await;
+            anon.login(&handler.email, "still wrong").await;
         }
         // Locked now: even the right password is refused for a while.
-        let (status, _) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", STAFF_PASSWORD)],
-            )
-            .await;
+        let (status, _) = anon.login(&handler.email, STAFF_PASSWORD).await;
         assert_eq!(status, 401);
         let locked: Option<String> = app.db(|c| {
             use diesel::prelude::*;

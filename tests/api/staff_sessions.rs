@@ -20,13 +20,7 @@ async fn handler_with_captured_cookie(app: &TestApp) -> (Staff, String, String, 
 /// The account `email` logged in from a second browser.
 async fn another_browser(app: &TestApp, email: &str) -> Staff {
     let other = Staff::anonymous(app);
-    let (status, _) = other
-        .post(
-            "/staff/login",
-            "/staff/login",
-            &[("email", email), ("password", STAFF_PASSWORD)],
-        )
-        .await;
+    let (status, _) = other.login(email, STAFF_PASSWORD).await;
     assert_eq!(status, 303);
     other
 }

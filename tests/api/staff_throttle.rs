@@ -5,13 +5,7 @@ use crate::helpers::*;
 use crate::session_helpers::*;
 
 async fn login(s: &Staff, email: &str, password: &str) -> u16 {
-    s.post(
-        "/staff/login",
-        "/staff/login",
-        &[("email", email), ("password", password)],
-    )
-    .await
-    .0
+    s.login(email, password).await.0
 }
 
 /// A portal behind one proxy that names the client in `X-Forwarded-For`, so each test

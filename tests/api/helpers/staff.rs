@@ -38,6 +38,16 @@ impl Staff {
         (status, r.text().await.expect("body"))
     }
 
+    /// Logs in through the login page's form; answers its status and body.
+    pub async fn login(&self, email: &str, password: &str) -> (u16, String) {
+        self.post(
+            "/staff/login",
+            "/staff/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     /// Posts a form found on `page_path`, with that page's CSRF token added.
     pub async fn post(
         &self,
@@ -164,13 +174,7 @@ impl TestApp {
             id: row.id,
             base: self.address.clone(),
         };
-        let (status, _) = staff
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &email), ("password", STAFF_PASSWORD)],
-            )
-            .await;
+        let (status, _) = staff.login(&email, STAFF_PASSWORD).await;
         assert_eq!(status, 303, "login");
         (staff, jar)
     }

@@ -239,23 +239,11 @@ async fn run_logged_flow(backend: &Backend) {
     // one-time password and its change, then the work on both requests.
     let staff = Staff::anonymous_at(&base);
     for email in [ADMIN_EMAIL, "ghost.user@ops-secret.example"] {
-        let (s, _) = staff
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", email), ("password", WRONG_PASSWORD)],
-            )
-            .await;
+        let (s, _) = staff.login(email, WRONG_PASSWORD).await;
         assert_eq!(s, 401);
     }
     secrets.push("ghost.user@ops-secret.example".into());
-    let (s, _) = staff
-        .post(
-            "/staff/login",
-            "/staff/login",
-            &[("email", ADMIN_EMAIL), ("password", &one_time)],
-        )
-        .await;
+    let (s, _) = staff.login(ADMIN_EMAIL, &one_time).await;
     assert_eq!(s, 303);
     let (s, _) = staff
         .post(
