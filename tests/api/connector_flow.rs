@@ -107,11 +107,10 @@ pub(crate) async fn find_and_export(app: &TestApp, handler: &Staff, id: &str) {
 
 /// Presses the download button of the download page `page` (at `download`).
 pub(crate) async fn take_download(app: &TestApp, download: &str, page: &str) -> reqwest::Response {
-    let csrf = hidden(page, "csrf_token");
     app.client
         .post(app.url(download))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("csrf_token", &csrf)]))
+        .body(body_with_token(page, &[]))
         .send()
         .await
         .expect("POST")
