@@ -39,7 +39,11 @@ pub async fn show(
         } else {
             None
         };
-        Ok((rows, chain, super::actors::ActorNames::load(conn)?))
+        Ok((
+            rows,
+            chain,
+            crate::views::actor_names::ActorNames::load(conn)?,
+        ))
     })
     .await?;
     let events: Vec<_> = rows

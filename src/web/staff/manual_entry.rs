@@ -1,8 +1,9 @@
 //! `/staff/requests/new`: handlers and administrators enter a request that arrived by
 //! email, phone, letter or in person (`flows::manual_entry`). Auditors may not.
 
-use super::{page, redirect, set_flash, Form};
-use crate::domain::intake::{validate, FieldErrors, RawIntake};
+use super::posted::StaffPost;
+use super::{page, redirect, set_flash};
+use crate::domain::intake::{usable_submission_id, validate, FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::flows::manual_entry::{self, Entered, CHANNELS};
@@ -13,7 +14,7 @@ use crate::web::shown_errors::ShownErrors;
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
@@ -39,14 +40,8 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
     form_page(&state, &session, &me, &typed, &FieldErrors::new())
 }
 
-pub async fn submit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+pub async fn submit(state: web::Data<AppState>, post: StaffPost) -> Result<HttpResponse, AppError> {
+    let StaffPost { me, form, session } = post;
     me.require_worker()?;
     let mut typed = Typed {
         channel: form.text("channel"),
@@ -70,14 +65,8 @@ pub async fn submit(
                 .insert(rule.name.clone(), v.to_string());
         }
     }
-    // The form's hidden id makes a resubmit idempotent; an odd or missing one gets a
-    // fresh id (the request is still taken, just without double-submit protection).
-    let id_ok = (16..=64).contains(&typed.submission_id.len())
-        && typed
-            .submission_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !id_ok {
+    // The form's hidden id makes a resubmit idempotent.
+    if !usable_submission_id(&typed.submission_id) {
         typed.submission_id = crate::crypto::tokens::random_id(16);
     }
     let now = crate::clock::now();
