@@ -420,14 +420,15 @@ mod tests {
     }
 
     fn person(name: Option<&str>) -> ValidIntake {
+        // Only an opt-out may leave the name out.
         let raw = RawIntake {
-            kind: "access".into(),
-            jurisdiction: "eu".into(),
+            kind: "opt_out".into(),
+            jurisdiction: "california".into(),
             name: name.unwrap_or_default().into(),
             email: "person@example.org".into(),
             ..RawIntake::default()
         };
-        validate(&raw, &[Jurisdiction::Eu], &[]).expect("a valid filing")
+        validate(&raw, &[Jurisdiction::California], &[]).expect("a valid filing")
     }
 
     fn errors_on(field: &str) -> FieldErrors {

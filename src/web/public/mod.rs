@@ -9,6 +9,7 @@ pub mod gpc;
 pub mod home;
 pub mod intake;
 pub mod intake_submit;
+pub mod link_request;
 pub mod status;
 pub mod verify;
 

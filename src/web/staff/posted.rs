@@ -1,36 +1,55 @@
 //! What every staff form post starts with: the body read, the session's staff member
 //! found (a password still to change refuses), and the form's CSRF token checked, in
-//! that order. Handlers take a `StaffPost` and then check the role they need.
+//! that order. Handlers take a `StaffPost` and then check the role they need; a post
+//! about one request (`RequestPost`) has the role to work requests checked already.
 
 use super::Form;
 use crate::staff::session::{self, CurrentStaff};
-use crate::state::AppState;
+use crate::web::form_post::{extractor, Posted};
 use actix_session::Session;
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use actix_web::web;
 
+/// A form posted by a logged-in staff member.
 pub struct StaffPost {
     pub me: CurrentStaff,
     pub form: Form,
     pub session: Session,
 }
 
-impl FromRequest for StaffPost {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<StaffPost, actix_web::Error>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Bytes::from_request(req, payload);
-        let session = Session::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let body = body.await?;
-            let session = session.await?;
-            let state = web::Data::<AppState>::extract(&req).await?;
-            let me = session::current(&state, &session, false).await?;
-            let form = Form::parse(&req, &session, &state, &body)?;
-            Ok(StaffPost { me, form, session })
-        })
-    }
+/// A form posted about the request of the path (`/staff/requests/{id}/…`) by a staff
+/// member who may work requests.
+pub struct RequestPost {
+    pub id: String,
+    pub me: CurrentStaff,
+    pub form: Form,
+    pub session: Session,
 }
+
+extractor!(StaffPost, |req, payload| {
+    let posted = Posted::from_request(req, payload);
+    Box::pin(async move {
+        let posted = posted.await?;
+        let me = session::current(&posted.state, &posted.session, false).await?;
+        let form = posted.form()?;
+        Ok(StaffPost {
+            me,
+            form,
+            session: posted.session,
+        })
+    })
+});
+
+extractor!(RequestPost, |req, payload| {
+    let post = StaffPost::from_request(req, payload);
+    let id = web::Path::<String>::extract(req);
+    Box::pin(async move {
+        let StaffPost { me, form, session } = post.await?;
+        me.require_worker()?;
+        Ok(RequestPost {
+            id: id.await?.into_inner(),
+            me,
+            form,
+            session,
+        })
+    })
+});

@@ -4,7 +4,7 @@
 //! confirmation, the identity the agent claims (DRP) and the agent's documents, which
 //! staff open through `document` and record a review of through `review_document`.
 
-use super::posted::StaffPost;
+use super::posted::{RequestPost, StaffPost};
 use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::documents;
 use crate::domain::documents::DocumentType;
@@ -119,14 +119,8 @@ pub async fn review_document(
     Ok(back_to(&id))
 }
 
-pub async fn act(
-    state: web::Data<AppState>,
-    post: StaffPost,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let StaffPost { me, form, .. } = post;
-    me.require_worker()?;
-    let id = id.into_inner();
+pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
+    let RequestPost { id, me, form, .. } = post;
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
@@ -187,14 +181,8 @@ fn action_of(form: &Form) -> Result<Action, AppError> {
 }
 
 /// Queues a connector run (find, export, erase) for this request.
-pub async fn run(
-    state: web::Data<AppState>,
-    post: StaffPost,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let StaffPost { me, form, .. } = post;
-    me.require_worker()?;
-    let id = id.into_inner();
+pub async fn run(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
+    let RequestPost { id, me, form, .. } = post;
     let connector = form.text("connector");
     let action = form.text("action");
     if action == "erase" && form.get("confirm") != Some("yes") {
@@ -220,12 +208,9 @@ pub async fn run(
 /// Builds the access package from the finished exports and emails the download link.
 pub async fn send_package(
     state: web::Data<AppState>,
-    post: StaffPost,
-    id: web::Path<String>,
+    post: RequestPost,
 ) -> Result<HttpResponse, AppError> {
-    post.me.require_worker()?;
-    let me = post.me;
-    let id = id.into_inner();
+    let RequestPost { id, me, .. } = post;
     let actor = me.actor();
     let target = id.clone();
     with_conn(&state, move |state, conn| {
