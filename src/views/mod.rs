@@ -4,5 +4,6 @@
 //! which runs) is decided in `domain`, not here.
 
 pub mod actor_names;
+pub mod audit_log;
 pub mod queue;
 pub mod request_page;

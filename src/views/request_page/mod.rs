@@ -174,19 +174,12 @@ pub fn load(
     let t = &state.templates;
     let row = requests::find(conn, id)?;
     let p = parse(&row)?;
-    let decrypt = |context: &str, v: &Option<String>| -> Result<String, AppError> {
-        v.as_deref().map_or(Ok(String::new()), |v| {
-            state.cipher.decrypt(context, v).map_err(AppError::internal)
-        })
-    };
     let details: RequestDetails = match &row.details_enc {
-        Some(_) => {
-            serde_json::from_str(&decrypt(DETAILS_CONTEXT, &row.details_enc)?).unwrap_or_default()
-        }
+        Some(_) => serde_json::from_str(&decrypted(state, DETAILS_CONTEXT, &row.details_enc)?)
+            .unwrap_or_default(),
         None => RequestDetails::default(),
     };
     let dl = handling::deadlines_of(state, conn, &row)?;
-    let open = p.status.is_open();
     let agent = agent::load(state, conn, &row.id)?;
     let facts = RequestFacts {
         acknowledged: row.acknowledged_at.is_some(),
@@ -201,48 +194,7 @@ pub fn load(
             })
             .collect()
     };
-    let r = RequestSummary {
-        id: row.id.clone(),
-        reference: row.reference.clone(),
-        version: row.version,
-        kind: t.label(p.kind.label_key()),
-        kind_code: p.kind.as_str(),
-        regime: t.label(p.regime.label_key()),
-        jurisdiction: t.code(labels::jurisdiction_key, &row.jurisdiction),
-        status: p.status.as_str(),
-        status_label: t.label(p.status.label_key()),
-        open,
-        source: t.code(labels::source_key, &row.source),
-        gpc: row.gpc,
-        received_at: t.timestamp(row.received_at),
-        acknowledge_by: row.acknowledge_by.map(|d| d.to_string()),
-        acknowledged_at: row.acknowledged_at.map(|d| t.timestamp(d)),
-        respond_by: dl.respond_by.to_string(),
-        extended_respond_by: dl.extended_respond_by.map(|d| d.to_string()),
-        due_on: row.due_on.to_string(),
-        days_left: deadlines::days_left(row.due_on, today),
-        extended: row.extended,
-        extension_reason: decrypt(handling::EXTENSION_CONTEXT, &row.extension_reason_enc)?,
-        paused_days: row.paused_days,
-        verified_email_at: row.verified_at.map(|d| t.timestamp(d)),
-        // `verified_at` records the click on the verification link, which went to the
-        // agent when the person is not asked: say whose address that proved.
-        verified_by_agent: agent.verified_by_agent,
-        verification_level: p.verification_level.map(|l| t.label(l.label_key())),
-        verification: row
-            .verification_detail
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or(Value::Null),
-        outcome: row.outcome.clone(),
-        denial_code: row.denial_code.as_deref().map(|c| {
-            decisions::denial_reason(p.regime, c)
-                .map_or_else(|| c.to_string(), |r| t.label(r.label_key))
-        }),
-        response: decrypt(handling::RESPONSE_CONTEXT, &row.response_enc)?,
-        appeal_of: row.appeal_of.clone(),
-        purged: row.purged_at.is_some(),
-    };
+    let r = summary(state, &row, &p, &dl, today, agent.verified_by_agent)?;
     Ok(RequestPage {
         title: t.phrase("titles.staff_request", &[("reference", &row.reference)]),
         identities: identity_lines(state, conn, &row.id)?,
@@ -279,6 +231,71 @@ pub fn load(
         documents: agent.documents,
         r,
         flash: None,
+    })
+}
+
+/// The request itself: its codes in words, its dates and what was decided.
+fn summary(
+    state: &AppState,
+    row: &requests::RequestRow,
+    p: &Parsed,
+    dl: &deadlines::Deadlines,
+    today: NaiveDate,
+    verified_by_agent: bool,
+) -> Result<RequestSummary, AppError> {
+    let t = &state.templates;
+    Ok(RequestSummary {
+        id: row.id.clone(),
+        reference: row.reference.clone(),
+        version: row.version,
+        kind: t.label(p.kind.label_key()),
+        kind_code: p.kind.as_str(),
+        regime: t.label(p.regime.label_key()),
+        jurisdiction: t.code(labels::jurisdiction_key, &row.jurisdiction),
+        status: p.status.as_str(),
+        status_label: t.label(p.status.label_key()),
+        open: p.status.is_open(),
+        source: t.code(labels::source_key, &row.source),
+        gpc: row.gpc,
+        received_at: t.timestamp(row.received_at),
+        acknowledge_by: row.acknowledge_by.map(|d| d.to_string()),
+        acknowledged_at: row.acknowledged_at.map(|d| t.timestamp(d)),
+        respond_by: dl.respond_by.to_string(),
+        extended_respond_by: dl.extended_respond_by.map(|d| d.to_string()),
+        due_on: row.due_on.to_string(),
+        days_left: deadlines::days_left(row.due_on, today),
+        extended: row.extended,
+        extension_reason: decrypted(
+            state,
+            handling::EXTENSION_CONTEXT,
+            &row.extension_reason_enc,
+        )?,
+        paused_days: row.paused_days,
+        verified_email_at: row.verified_at.map(|d| t.timestamp(d)),
+        // `verified_at` records the click on the verification link, which went to the
+        // agent when the person is not asked: say whose address that proved.
+        verified_by_agent,
+        verification_level: p.verification_level.map(|l| t.label(l.label_key())),
+        verification: row
+            .verification_detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or(Value::Null),
+        outcome: row.outcome.clone(),
+        denial_code: row.denial_code.as_deref().map(|c| {
+            decisions::denial_reason(p.regime, c)
+                .map_or_else(|| c.to_string(), |r| t.label(r.label_key))
+        }),
+        response: decrypted(state, handling::RESPONSE_CONTEXT, &row.response_enc)?,
+        appeal_of: row.appeal_of.clone(),
+        purged: row.purged_at.is_some(),
+    })
+}
+
+/// A stored encrypted text, or empty when there is none.
+fn decrypted(state: &AppState, context: &str, v: &Option<String>) -> Result<String, AppError> {
+    v.as_deref().map_or(Ok(String::new()), |v| {
+        state.cipher.decrypt(context, v).map_err(AppError::internal)
     })
 }
 

@@ -54,25 +54,13 @@ pub async fn new_request(
         .as_deref()
         .and_then(Jurisdiction::parse)
         .filter(|j| state.settings.jurisdictions.contains(j));
+    let kind = query.kind.as_deref().and_then(RequestKind::parse);
     let Some(place) = place else {
-        let places: Vec<_> = state
-            .settings
-            .jurisdictions
-            .iter()
-            .map(|j| json!({"code": j.as_str(), "label": state.templates.label(j.label_key()), "summary": state.templates.label(j.rights_summary_key())}))
-            .collect();
-        return render(
-            &state,
-            "pages/choose_jurisdiction",
-            json!({"places": places, "kind": query.kind.as_deref().and_then(RequestKind::parse).map(|k| k.as_str())}),
-        );
+        return choose_place(&state, kind);
     };
     let raw = RawIntake {
         jurisdiction: place.as_str().into(),
-        kind: query
-            .kind
-            .as_deref()
-            .and_then(RequestKind::parse)
+        kind: kind
             .filter(|k| place.offers(*k))
             .map(|k| k.as_str().to_string())
             .unwrap_or_default(),
@@ -94,6 +82,23 @@ pub async fn new_request(
         &submission_id,
     )
     .map(|(_, body)| body)
+}
+
+/// The first step without JavaScript: where the person lives, carrying the kind of
+/// request a link asked for to the form.
+fn choose_place(state: &AppState, kind: Option<RequestKind>) -> Result<HttpResponse, AppError> {
+    let t = &state.templates;
+    let places: Vec<_> = state
+        .settings
+        .jurisdictions
+        .iter()
+        .map(|j| json!({"code": j.as_str(), "label": t.label(j.label_key()), "summary": t.label(j.rights_summary_key())}))
+        .collect();
+    render(
+        state,
+        "pages/choose_jurisdiction",
+        json!({"places": places, "kind": kind.map(|k| k.as_str())}),
+    )
 }
 
 /// The form as typed (the consumer's part and, when filing as one, the agent's), to

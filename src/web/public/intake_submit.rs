@@ -50,8 +50,19 @@ pub async fn submit(
         .map_or(valid.email.as_str(), |a| a.agent.email.as_str())
         .to_string();
     let by_agent = agent.is_some();
-    let submission_id = sent.submission_id;
-    let done = with_writer(&state, move |state, conn| {
+    let done = store(&state, valid, agent, gpc, sent.submission_id).await?;
+    submitted_page(&state, &done, &email, gpc, by_agent)
+}
+
+/// Files the request (once per submission id: a resubmit finds the first).
+async fn store(
+    state: &web::Data<AppState>,
+    valid: ValidIntake,
+    agent: Option<AgentFiling>,
+    gpc: bool,
+    submission_id: String,
+) -> Result<Submitted, AppError> {
+    let done = with_writer(state, move |state, conn| {
         let filing = Filing {
             agent: agent.as_ref(),
             source: Source::Web,
@@ -76,7 +87,7 @@ pub async fn submit(
             "request received"
         );
     }
-    submitted_page(&state, &done, &email, gpc, by_agent)
+    Ok(done)
 }
 
 /// The form as it was sent: the person's part, the agent's, and the submission id.
