@@ -26,6 +26,7 @@ pub mod sensitive;
 pub mod staff;
 pub mod state;
 pub mod templates;
+pub mod views;
 pub mod web;
 
 use actix_session::config::{BrowserSession, CookieContentSecurity};

@@ -263,6 +263,43 @@ pub fn validate(
     }
 }
 
+/// Joins the person's part of a filing with an agent's, when someone says they act
+/// for the person. The agent's errors join the person's so that the form lists
+/// everything at once, and an agent must name the person they act for.
+pub fn with_agent_part<A>(
+    person: Result<ValidIntake, FieldErrors>,
+    agent: Option<Result<A, FieldErrors>>,
+) -> Result<(ValidIntake, Option<A>), FieldErrors> {
+    match (person, agent) {
+        (Ok(p), None) => Ok((p, None)),
+        (Ok(p), Some(Ok(_))) if p.name.is_none() => {
+            let mut errors = FieldErrors::new();
+            errors.insert(
+                "name".into(),
+                vec![msg("agent_filing.consumer_name_missing")],
+            );
+            Err(errors)
+        }
+        (Ok(p), Some(Ok(a))) => Ok((p, Some(a))),
+        (Ok(_), Some(Err(agent_errors))) => Err(agent_errors),
+        (Err(mut errors), Some(Err(agent_errors))) => {
+            errors.extend(agent_errors);
+            Err(errors)
+        }
+        (Err(errors), _) => Err(errors),
+    }
+}
+
+/// A form's hidden submission id that can make a resubmit idempotent: long enough to
+/// be unguessable, short and plain enough to store. Any other gets a fresh id (the
+/// request is still taken, just without double-submit protection).
+pub fn usable_submission_id(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,5 +417,49 @@ mod tests {
                 .details
                 .direct_marketing
         );
+    }
+
+    fn person(name: Option<&str>) -> ValidIntake {
+        // Only an opt-out may leave the name out.
+        let raw = RawIntake {
+            kind: "opt_out".into(),
+            jurisdiction: "california".into(),
+            name: name.unwrap_or_default().into(),
+            email: "person@example.org".into(),
+            ..RawIntake::default()
+        };
+        validate(&raw, &[Jurisdiction::California], &[]).expect("a valid filing")
+    }
+
+    fn errors_on(field: &str) -> FieldErrors {
+        let mut e = FieldErrors::new();
+        e.insert(field.into(), vec![msg("errors.form_unreadable")]);
+        e
+    }
+
+    #[test]
+    fn an_agent_part_joins_the_persons() {
+        let (_, agent) = with_agent_part(Ok(person(Some("Ann"))), Some(Ok(1))).expect("valid");
+        assert_eq!(agent, Some(1));
+        let alone = with_agent_part::<u8>(Ok(person(None)), None).expect("valid");
+        assert!(alone.1.is_none());
+        let unnamed = with_agent_part(Ok(person(None)), Some(Ok(1))).expect_err("no name");
+        assert!(unnamed.contains_key("name"));
+        let both =
+            with_agent_part::<u8>(Err(errors_on("email")), Some(Err(errors_on("agent_email"))))
+                .expect_err("both wrong");
+        assert!(both.contains_key("email") && both.contains_key("agent_email"));
+        let agent_only =
+            with_agent_part::<u8>(Ok(person(Some("Ann"))), Some(Err(errors_on("agent"))))
+                .expect_err("agent wrong");
+        assert_eq!(agent_only.keys().collect::<Vec<_>>(), ["agent"]);
+    }
+
+    #[test]
+    fn a_submission_id_is_plain_and_long_enough() {
+        assert!(usable_submission_id("abcdefghij-_1234"));
+        assert!(!usable_submission_id("short"));
+        assert!(!usable_submission_id("abcdefghij-_1234!"));
+        assert!(!usable_submission_id(&"a".repeat(65)));
     }
 }

@@ -13,4 +13,6 @@ pub mod metrics;
 pub mod pauses;
 pub mod pdf_active_content;
 pub mod roles;
+pub mod staff_actions;
 pub mod state;
+pub mod urgency;

@@ -8,6 +8,7 @@ pub mod drp;
 pub mod error_pages;
 pub mod fd_limit;
 pub mod form;
+pub mod form_post;
 pub mod headers;
 pub mod limit_first;
 pub mod multipart;

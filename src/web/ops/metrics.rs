@@ -25,13 +25,13 @@ use subtle::ConstantTimeEq;
 
 /// Counts read from the database for one scrape.
 struct Gauges {
-    /// (kind, status, source, count)
-    requests: Vec<(String, String, String, i64)>,
+    /// ((kind, status, source), count)
+    requests: Vec<((String, String, String), i64)>,
     overdue: i64,
     /// (status, count) of emails not sent: "pending" (the backlog) and "failed".
     outbox: Vec<(String, i64)>,
-    /// (connector, action, status, count) of runs not done.
-    connector_runs: Vec<(String, String, String, i64)>,
+    /// ((connector, action, status), count) of runs not done.
+    connector_runs: Vec<((String, String, String), i64)>,
     /// DRP status callbacks whose last attempt failed.
     drp_callbacks_failing: i64,
 }
@@ -97,14 +97,10 @@ fn refuse(req: &HttpRequest, token: Option<&str>) -> Option<HttpResponse> {
 }
 
 fn read_gauges(conn: &mut crate::db::DbConn, today: chrono::NaiveDate) -> QueryResult<Gauges> {
+    let by = (requests::kind, requests::status, requests::source);
     let requests = requests::table
-        .group_by((requests::kind, requests::status, requests::source))
-        .select((
-            requests::kind,
-            requests::status,
-            requests::source,
-            count_star(),
-        ))
+        .group_by(by)
+        .select((by, count_star()))
         .load(conn)?;
     // Served by the partial index of open requests on (due_on, id).
     let overdue = requests::table
@@ -117,19 +113,15 @@ fn read_gauges(conn: &mut crate::db::DbConn, today: chrono::NaiveDate) -> QueryR
         .group_by(outbox::status)
         .select((outbox::status, count_star()))
         .load(conn)?;
+    let by = (
+        connector_runs::connector,
+        connector_runs::action,
+        connector_runs::status,
+    );
     let connector_runs = connector_runs::table
         .filter(connector_runs::status.ne("done"))
-        .group_by((
-            connector_runs::connector,
-            connector_runs::action,
-            connector_runs::status,
-        ))
-        .select((
-            connector_runs::connector,
-            connector_runs::action,
-            connector_runs::status,
-            count_star(),
-        ))
+        .group_by(by)
+        .select((by, count_star()))
         .load(conn)?;
     let drp_callbacks_failing = drp_requests::table
         .filter(drp_requests::callback_error.is_not_null())
@@ -146,29 +138,22 @@ fn read_gauges(conn: &mut crate::db::DbConn, today: chrono::NaiveDate) -> QueryR
 
 fn write_gauges(out: &mut String, g: &Gauges) {
     let name = "dsar_requests";
-    family(
+    gauge(
         out,
         name,
-        "gauge",
         "Requests stored, by kind, status and the channel they arrived by.",
     );
-    for (kind, status, source, n) in &g.requests {
+    for ((kind, status, source), n) in &g.requests {
         let series = labels(&[("kind", kind), ("status", status), ("source", source)]);
         let _ = writeln!(out, "{name}{{{series}}} {n}");
     }
     let name = "dsar_requests_overdue";
-    family(
-        out,
-        name,
-        "gauge",
-        "Open requests whose due date has passed.",
-    );
+    gauge(out, name, "Open requests whose due date has passed.");
     let _ = writeln!(out, "{name} {}", g.overdue);
     let name = "dsar_outbox_emails";
-    family(
+    gauge(
         out,
         name,
-        "gauge",
         "Emails not sent: pending (the backlog, including retries) and failed (given up).",
     );
     for status in ["pending", "failed"] {
@@ -180,13 +165,8 @@ fn write_gauges(out: &mut String, g: &Gauges) {
         let _ = writeln!(out, "{name}{{{}}} {n}", labels(&[("status", status)]));
     }
     let name = "dsar_connector_runs";
-    family(
-        out,
-        name,
-        "gauge",
-        "Connector runs not done, by connector, action and status (pending, running, waiting, failed).",
-    );
-    for (connector, action, status, n) in &g.connector_runs {
+    gauge(out, name, "Connector runs not done, by connector, action and status (pending, running, waiting, failed).");
+    for ((connector, action, status), n) in &g.connector_runs {
         let series = labels(&[
             ("connector", connector),
             ("action", action),
@@ -195,13 +175,17 @@ fn write_gauges(out: &mut String, g: &Gauges) {
         let _ = writeln!(out, "{name}{{{series}}} {n}");
     }
     let name = "dsar_drp_callbacks_failing";
-    family(
+    gauge(
         out,
         name,
-        "gauge",
         "Data Rights Protocol status callbacks whose last attempt failed.",
     );
     let _ = writeln!(out, "{name} {}", g.drp_callbacks_failing);
+}
+
+/// A gauge's `# HELP` and `# TYPE` lines.
+fn gauge(out: &mut String, name: &str, help: &str) {
+    family(out, name, "gauge", help);
 }
 
 /// A family's `# HELP` and `# TYPE` lines.

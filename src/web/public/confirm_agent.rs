@@ -2,26 +2,21 @@
 //! them (CCPA §7063(a)(2)). GET shows who asked for what; POST records the answer, so a
 //! mail scanner fetching the link decides nothing.
 
+use super::link_request::{LinkPage, LinkPost};
 use crate::error::AppError;
 use crate::flows::agents::{self, ConfirmationLink};
 use crate::i18n::msg;
 use crate::state::AppState;
-use crate::web::form::Form;
 use crate::web::{csrf, render, with_conn};
-use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 fn link_gone() -> AppError {
     AppError::Conflict(msg("errors.agent_link_unusable"))
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
+pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
+    let LinkPage { token, session } = link;
     let t = token.clone();
     let link = with_conn(&state, move |state, conn| {
         agents::inspect_confirmation(state, conn, &t, crate::clock::now())
@@ -49,20 +44,13 @@ pub async fn show(
     }
 }
 
-pub async fn answer(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let form = Form::parse(&req, &session, &state, &body)?;
+pub async fn answer(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    let LinkPost { token, form, .. } = post;
     let confirms = match form.get("decision") {
         Some("confirm") => true,
         Some("refuse") => false,
         _ => return Err(AppError::BadRequest(msg("errors.choose_agent_answer"))),
     };
-    let token = token.into_inner();
     let answered = with_conn(&state, move |state, conn| {
         agents::answer(state, conn, &token, confirms, crate::clock::now())
     })

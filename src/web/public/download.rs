@@ -4,19 +4,15 @@
 use crate::error::AppError;
 use crate::flows::package::{self, Download};
 use crate::state::AppState;
-use crate::web::form::Form;
+use crate::web::public::link_request::{LinkPage, LinkPost};
 use crate::web::public::verify::{problem_page, Problem};
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
+pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
+    let LinkPage { token, session } = link;
     let t = token.clone();
     let found = with_conn(&state, move |_, conn| {
         Ok(match package::lookup(conn, &t, crate::clock::now())? {
@@ -54,15 +50,8 @@ fn gone(state: &AppState, session: &Session, token: &str) -> Result<HttpResponse
     Ok(page)
 }
 
-pub async fn take(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    Form::parse(&req, &session, &state, &body)?;
-    let token = token.into_inner();
+pub async fn take(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    let LinkPost { token, session, .. } = post;
     let t = token.clone();
     let zip = with_conn(&state, move |state, conn| {
         package::take(state, conn, &t, crate::clock::now())

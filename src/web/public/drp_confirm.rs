@@ -3,13 +3,14 @@
 //! nothing about the request; POST (CSRF-checked, rate limited) has the email link sent
 //! again to the address on file and answers the same whatever happened.
 
+use super::link_request::LinkPost;
+use super::verify::link_sent;
 use crate::error::AppError;
 use crate::flows::drp_verification;
 use crate::state::AppState;
-use crate::web::form::Form;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -53,22 +54,10 @@ pub async fn show(
     )
 }
 
-pub async fn send(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    handle: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    Form::parse(&req, &session, &state, &body)?;
-    let handle = handle.into_inner();
+pub async fn send(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
     with_conn(&state, move |state, conn| {
-        drp_verification::send_link(state, conn, &handle, crate::clock::now())
+        drp_verification::send_link(state, conn, &post.token, crate::clock::now())
     })
     .await?;
-    render(
-        &state,
-        "pages/link_sent",
-        json!({"title": state.templates.phrase("titles.link_sent", &[])}),
-    )
+    link_sent(&state)
 }

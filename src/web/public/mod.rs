@@ -8,6 +8,8 @@ pub mod drp_confirm;
 pub mod gpc;
 pub mod home;
 pub mod intake;
+pub mod intake_submit;
+pub mod link_request;
 pub mod status;
 pub mod verify;
 
@@ -27,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/requests/new", web::get().to(intake::new_request))
         .route(
             "/requests",
-            web::post().to(intake::submit).wrap(submissions()),
+            web::post().to(intake_submit::submit).wrap(submissions()),
         )
         .route(
             "/requests/confirm/{handle}",

@@ -1,5 +1,6 @@
 //! `/status/{token}`: the consumer's status page (a magic link; no guessable ids).
 
+use super::link_request::{LinkPage, LinkPost};
 use super::verify::{problem_page, resend_link, Problem};
 use crate::db::models::tokens::Purpose;
 use crate::error::AppError;
@@ -7,22 +8,12 @@ use crate::flows::status::{view, StatusLookup};
 use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::{render, with_conn};
-use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let t = token.clone();
-    let found = with_conn(&state, move |state, conn| {
-        view(conn, &state.templates, &t, crate::clock::now())
-    })
-    .await?;
-    match found {
+pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
+    let LinkPage { token, session } = link;
+    match look_up(&state, &token).await? {
         StatusLookup::Found(v) => render(
             &state,
             "pages/status",
@@ -34,79 +25,52 @@ pub async fn show(
     }
 }
 
-pub async fn resend(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    resend_link(
-        state,
-        req,
-        session,
-        token.into_inner(),
-        body,
-        Purpose::Status,
-    )
+pub async fn resend(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    resend_link(state, post, Purpose::Status).await
+}
+
+async fn look_up(state: &web::Data<AppState>, token: &str) -> Result<StatusLookup, AppError> {
+    let t = token.to_string();
+    with_conn(state, move |state, conn| {
+        view(conn, &state.templates, &t, crate::clock::now())
+    })
     .await
 }
 
-/// Finds the open request behind a status link for a consumer action, after the
-/// rate limit and the CSRF check.
-async fn request_behind(
-    state: &web::Data<AppState>,
-    req: &HttpRequest,
-    session: &Session,
-    token: &str,
-    body: &[u8],
-) -> Result<(String, crate::web::form::Form), AppError> {
-    let form = crate::web::form::Form::parse(req, session, state, body)?;
-    let t = token.to_string();
-    match with_conn(state, move |state, conn| {
-        view(conn, &state.templates, &t, crate::clock::now())
-    })
-    .await?
-    {
-        StatusLookup::Found(v) => Ok((v.request_id, form)),
+/// The open request behind a status link, for a consumer action.
+async fn request_behind(state: &web::Data<AppState>, token: &str) -> Result<String, AppError> {
+    match look_up(state, token).await? {
+        StatusLookup::Found(v) => Ok(v.request_id),
         StatusLookup::Expired => Err(AppError::Forbidden(msg("errors.status_link_expired"))),
         StatusLookup::Unknown => Err(AppError::NotFound),
     }
 }
 
+/// Back to the status page the link `secret` opens.
+fn to_status(secret: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", format!("/status/{secret}")))
+        .finish()
+}
+
 pub async fn withdraw(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
+    post: LinkPost,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let (id, _) = request_behind(&state, &req, &session, &token, &body).await?;
+    let id = request_behind(&state, &post.token).await?;
     with_conn(&state, move |state, conn| {
         crate::flows::handling::withdraw(state, conn, &id, crate::clock::now())
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/status/{token}")))
-        .finish())
+    Ok(to_status(&post.token))
 }
 
-pub async fn appeal(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let (id, form) = request_behind(&state, &req, &session, &token, &body).await?;
-    let reason = form.text("reason");
+pub async fn appeal(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    let id = request_behind(&state, &post.token).await?;
+    let reason = post.form.text("reason");
     let secret = with_conn(&state, move |state, conn| {
         crate::flows::handling::appeal(state, conn, &id, &reason, crate::clock::now())
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/status/{secret}")))
-        .finish())
+    Ok(to_status(&secret))
 }

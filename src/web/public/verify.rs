@@ -1,22 +1,18 @@
 //! `/verify/{token}`: the email link. GET shows a confirm button and POST confirms, so
 //! mail scanners that pre-fetch links cannot use up the single-use token.
 
+use super::link_request::{LinkPage, LinkPost};
 use crate::db::models::tokens::Purpose;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
 use crate::state::AppState;
-use crate::web::form::Form;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub async fn show(
-    state: web::Data<AppState>,
-    session: Session,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
+pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
+    let LinkPage { token, session } = link;
     let t = token.clone();
     let link = with_conn(&state, move |_, conn| {
         verification::inspect(conn, Purpose::VerifyEmail, &t, crate::clock::now())
@@ -33,15 +29,8 @@ pub async fn show(
     }
 }
 
-pub async fn confirm(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    Form::parse(&req, &session, &state, &body)?;
-    let token = token.into_inner();
+pub async fn confirm(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    let LinkPost { token, session, .. } = post;
     let t = token.clone();
     let outcome = with_conn(&state, move |state, conn| {
         verification::confirm(state, conn, &t, crate::clock::now())
@@ -62,40 +51,28 @@ pub async fn confirm(
     }
 }
 
-pub async fn resend(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    resend_link(
-        state,
-        req,
-        session,
-        token.into_inner(),
-        body,
-        Purpose::VerifyEmail,
-    )
-    .await
+pub async fn resend(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    resend_link(state, post, Purpose::VerifyEmail).await
 }
 
 /// Shared by the verify and status pages' "send me a new link" buttons.
 pub async fn resend_link(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    token: String,
-    body: web::Bytes,
+    post: LinkPost,
     purpose: Purpose,
 ) -> Result<HttpResponse, AppError> {
-    Form::parse(&req, &session, &state, &body)?;
     with_conn(&state, move |state, conn| {
-        verification::resend(state, conn, purpose, &token, crate::clock::now())
+        verification::resend(state, conn, purpose, &post.token, crate::clock::now())
     })
     .await?;
+    link_sent(&state)
+}
+
+/// "A new link is on its way", whatever happened (nobody learns whether a link or an
+/// address exists).
+pub fn link_sent(state: &AppState) -> Result<HttpResponse, AppError> {
     render(
-        &state,
+        state,
         "pages/link_sent",
         json!({"title": state.templates.phrase("titles.link_sent", &[])}),
     )

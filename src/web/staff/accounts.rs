@@ -1,7 +1,8 @@
 //! `/staff/accounts`: administrators add, disable, enable and reset staff accounts,
 //! and end an account's sessions.
 
-use super::{page, redirect, Form};
+use super::posted::StaffPost;
+use super::{page, redirect};
 use crate::db::models::staff;
 use crate::domain::roles::Role;
 use crate::error::AppError;
@@ -11,7 +12,7 @@ use crate::state::AppState;
 use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 async fn render_list(
@@ -42,14 +43,8 @@ pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpRe
     render_list(&state, &session, &me, None).await
 }
 
-pub async fn add(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+pub async fn add(state: web::Data<AppState>, post: StaffPost) -> Result<HttpResponse, AppError> {
+    let StaffPost { me, form, session } = post;
     me.require_admin()?;
     let email = form.text("email");
     let role = Role::parse(form.get("role").unwrap_or_default())
@@ -87,13 +82,10 @@ pub async fn add(
 
 pub async fn change(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
+    post: StaffPost,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    Form::parse(&req, &session, &state, &body)?;
+    let StaffPost { me, session, .. } = post;
     me.require_admin()?;
     let (id, op) = path.into_inner();
     if id == me.id && op == "disable" {

@@ -1,16 +1,17 @@
 //! `/staff/agents`: the directory of Data Rights Protocol agents. Administrators see it
 //! and may disable or re-enable an agent; agents are added on the command line.
 
-use super::{page, redirect, set_flash, take_flash, Form};
-use crate::db::models::audit::{self, NewEvent};
+use super::posted::StaffPost;
+use super::{page, redirect, set_flash, take_flash};
 use crate::db::models::drp;
-use crate::db::write_tx;
 use crate::error::AppError;
+use crate::flows::drp_directory;
+use crate::i18n::key;
 use crate::state::AppState;
 use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
@@ -48,84 +49,45 @@ pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpRe
 
 pub async fn disable(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
+    post: StaffPost,
     id: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    change(state, req, session, id.into_inner(), body, false).await
+    change(state, post, id.into_inner(), false).await
 }
 
 pub async fn enable(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
+    post: StaffPost,
     id: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    change(state, req, session, id.into_inner(), body, true).await
+    change(state, post, id.into_inner(), true).await
 }
 
 async fn change(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
+    post: StaffPost,
     id: String,
-    body: web::Bytes,
     enable: bool,
 ) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    Form::parse(&req, &session, &state, &body)?;
-    me.require_admin()?;
-    let actor = me.actor();
+    post.me.require_admin()?;
+    let actor = post.me.actor();
     let (name, changed) = with_conn(&state, move |_, conn| {
-        let now = crate::clock::now();
-        write_tx(conn, |conn| {
-            let agent = drp::find_agent(conn, &id)?.ok_or(AppError::NotFound)?;
-            let changed = if enable {
-                drp::enable_agent(conn, &id)?
-            } else {
-                drp::disable_agent(conn, &id, now)?
-            };
-            // Only a real change is recorded: pressing the button twice (two tabs)
-            // changes nothing the second time.
-            if changed {
-                audit::append(
-                    conn,
-                    NewEvent {
-                        request_id: None,
-                        actor: &actor,
-                        action: if enable {
-                            "drp_agent_enabled"
-                        } else {
-                            "drp_agent_disabled"
-                        },
-                        from_status: None,
-                        to_status: None,
-                        detail: json!({"agent": id}),
-                        consumer_visible: false,
-                    },
-                    now,
-                )?;
-            }
-            Ok::<_, AppError>((agent.name, changed))
-        })
+        let agent = drp::find_agent(conn, &id)?.ok_or(AppError::NotFound)?;
+        // Pressing the button twice (two tabs) changes nothing the second time, and
+        // only a real change is recorded.
+        let changed = drp_directory::set_enabled(conn, &id, enable, &actor, crate::clock::now())?;
+        Ok((agent.name, changed))
     })
     .await?;
-    let message = match (enable, changed) {
-        (true, true) => state
-            .templates
-            .phrase("staff_agents.flash_enabled", &[("name", &name)]),
-        (false, true) => state
-            .templates
-            .phrase("staff_agents.flash_disabled", &[("name", &name)]),
-        (true, false) => state
-            .templates
-            .phrase("staff_agents.flash_already_enabled", &[("name", &name)]),
-        (false, false) => state
-            .templates
-            .phrase("staff_agents.flash_already_disabled", &[("name", &name)]),
+    let key = match (enable, changed) {
+        (true, true) => key("staff_agents.flash_enabled"),
+        (false, true) => key("staff_agents.flash_disabled"),
+        (true, false) => key("staff_agents.flash_already_enabled"),
+        (false, false) => key("staff_agents.flash_already_disabled"),
     };
-    set_flash(&session, &message)?;
+    set_flash(
+        &post.session,
+        &state.templates.phrase(key, &[("name", &name)]),
+    )?;
     Ok(redirect("/staff/agents"))
 }

@@ -1,11 +1,12 @@
 //! Staff login, logout and the password change (required after a generated password).
 
-use super::{page, redirect, Form};
+use super::{page, redirect};
 use crate::error::AppError;
 use crate::staff::login::Attempt;
 use crate::staff::{accounts, device, throttle};
 use crate::state::AppState;
-use crate::web::staff_session as session;
+use crate::web::form_post::{FormPost, Posted};
+use crate::web::staff_session::{self as session, CurrentStaff};
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -43,21 +44,46 @@ fn device_cookie(state: &AppState, staff_id: &str) -> Cookie<'static> {
         .finish()
 }
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+/// The login form, with the refusal of the attempt before it and the email it named.
+fn login_page(
+    state: &AppState,
+    session: &Session,
+    error: Option<String>,
+    email: &str,
+) -> Result<HttpResponse, AppError> {
     render(
-        &state,
+        state,
         "pages/staff/login",
-        json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(&session)?, "error": null, "email": ""}),
+        json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(session)?, "error": error, "email": email}),
     )
+}
+
+/// The password form, with the refusal of the attempt before it.
+fn password_page(
+    state: &AppState,
+    session: &Session,
+    me: &CurrentStaff,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    page(
+        state,
+        session,
+        me,
+        "pages/staff/password",
+        json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": error}),
+    )
+}
+
+pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+    login_page(&state, &session, None, "")
 }
 
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    post: FormPost,
 ) -> Result<HttpResponse, AppError> {
-    let form = Form::parse(&req, &session, &state, &body)?;
+    let FormPost { form, session } = post;
     let email = form.text("email");
     let password = form.text("password");
     // Three steps so that no database connection waits on Argon2: read the account,
@@ -89,27 +115,16 @@ pub async fn submit(
             Ok(resp)
         }
         Err(_) => {
-            let mut resp = render(
-                &state,
-                "pages/staff/login",
-                json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(&session)?,
-                       "error": state.templates.phrase("staff_login.failed", &[]),
-                       "email": email}),
-            )?;
+            let failed = state.templates.phrase("staff_login.failed", &[]);
+            let mut resp = login_page(&state, &session, Some(failed), &email)?;
             *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
     }
 }
 
-pub async fn logout(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    Form::parse(&req, &session, &state, &body)?;
-    session::end(&state, &session).await?;
+pub async fn logout(state: web::Data<AppState>, post: FormPost) -> Result<HttpResponse, AppError> {
+    session::end(&state, &post.session).await?;
     Ok(redirect("/staff/login"))
 }
 
@@ -118,33 +133,21 @@ pub async fn password_form(
     session: Session,
 ) -> Result<HttpResponse, AppError> {
     let me = session::current(&state, &session, true).await?;
-    page(
-        &state,
-        &session,
-        &me,
-        "pages/staff/password",
-        json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": null}),
-    )
+    password_page(&state, &session, &me, None)
 }
 
+/// The password change; the one staff form a password still to change may post.
 pub async fn password_submit(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
+    posted: Posted,
 ) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, true).await?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+    let me = session::current(&state, &posted.session, true).await?;
+    let form = posted.form()?;
+    let Posted { req, session, .. } = posted;
     let (current, new, repeat) = (form.text("current"), form.text("new"), form.text("repeat"));
     if new != repeat {
-        return page(
-            &state,
-            &session,
-            &me,
-            "pages/staff/password",
-            json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password,
-                           "error": state.templates.phrase("staff_password.differ", &[])}),
-        );
+        let differ = state.templates.phrase("staff_password.differ", &[]);
+        return password_page(&state, &session, &me, Some(differ));
     }
     let (id, session_id) = (me.id.clone(), me.session_id.clone());
     let who = attempt(&state, &req);
@@ -174,13 +177,8 @@ pub async fn password_submit(
             Err(AppError::LoginRequired)
         }
         Err(AppError::BadRequest(refusal)) => {
-            let mut resp = page(
-                &state,
-                &session,
-                &me,
-                "pages/staff/password",
-                json!({"title": state.templates.phrase("titles.staff_password", &[]), "must_change": me.must_change_password, "error": state.templates.message(&refusal)}),
-            )?;
+            let refusal = state.templates.message(&refusal);
+            let mut resp = password_page(&state, &session, &me, Some(refusal))?;
             *resp.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
         }

@@ -1,10 +1,12 @@
 //! `/staff/requests/new`: handlers and administrators enter a request that arrived by
 //! email, phone, letter or in person (`flows::manual_entry`). Auditors may not.
 
+use super::posted::StaffPost;
 use super::{page, redirect, set_flash, Form};
-use crate::domain::intake::{validate, FieldErrors, RawIntake};
+use crate::domain::intake::{usable_submission_id, validate, FieldErrors, RawIntake, ValidIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
+use crate::flows::intake::Source;
 use crate::flows::manual_entry::{self, Entered, CHANNELS};
 use crate::i18n::msg;
 use crate::state::AppState;
@@ -13,8 +15,8 @@ use crate::web::staff_session::{self as session, CurrentStaff};
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value};
 
 /// The form as typed, to show again beside its errors.
@@ -39,73 +41,14 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
     form_page(&state, &session, &me, &typed, &FieldErrors::new())
 }
 
-pub async fn submit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+pub async fn submit(state: web::Data<AppState>, post: StaffPost) -> Result<HttpResponse, AppError> {
+    let StaffPost { me, form, session } = post;
     me.require_worker()?;
-    let mut typed = Typed {
-        channel: form.text("channel"),
-        received_on: form.text("received_on").trim().to_string(),
-        verify: form.text("verify"),
-        submission_id: form.text("submission_id"),
-        raw: RawIntake {
-            kind: form.text("kind"),
-            jurisdiction: form.text("jurisdiction"),
-            name: form.text("name"),
-            email: form.text("email"),
-            details: form.text("details"),
-            ..RawIntake::default()
-        },
-    };
-    for rule in &state.identifier_rules {
-        if let Some(v) = form.get(&format!("id_{}", rule.name)) {
-            typed
-                .raw
-                .identifiers
-                .insert(rule.name.clone(), v.to_string());
-        }
-    }
-    // The form's hidden id makes a resubmit idempotent; an odd or missing one gets a
-    // fresh id (the request is still taken, just without double-submit protection).
-    let id_ok = (16..=64).contains(&typed.submission_id.len())
-        && typed
-            .submission_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !id_ok {
-        typed.submission_id = crate::crypto::tokens::random_id(16);
-    }
+    let typed = Typed::read(&form, &state);
     let now = crate::clock::now();
-    let mut errors = FieldErrors::new();
-    let channel = manual_entry::parse_channel(&typed.channel);
-    if channel.is_none() {
-        errors.insert(
-            "channel".into(),
-            vec![msg("staff_new_request.channel_missing")],
-        );
-    }
-    let received_at = match NaiveDate::parse_from_str(&typed.received_on, "%Y-%m-%d") {
-        Ok(date) => manual_entry::received_at(date, now).map_err(|m| vec![m]),
-        Err(_) => Err(vec![msg("staff_new_request.received_on_invalid")]),
-    }
-    .map_err(|m| errors.insert("received_on".into(), m))
-    .ok();
-    let valid = validate(
-        &typed.raw,
-        &state.settings.jurisdictions,
-        &state.identifier_rules,
-    )
-    .map_err(|e| errors.extend(e))
-    .ok();
-    let (Some(channel), Some(received_at), Some(valid), true) =
-        (channel, received_at, valid, errors.is_empty())
-    else {
-        return form_page(&state, &session, &me, &typed, &errors);
+    let (channel, received_at, valid) = match typed.check(&state, now) {
+        Ok(checked) => checked,
+        Err(errors) => return form_page(&state, &session, &me, &typed, &errors),
     };
     let entered = Entered {
         channel,
@@ -124,23 +67,83 @@ pub async fn submit(
         Ok((submitted, id))
     })
     .await?;
-    set_flash(
-        &session,
-        &state.templates.phrase(
-            "staff_new_request.entered",
-            &[
-                ("reference", &submitted.reference),
-                (
-                    "channel",
-                    &state
-                        .templates
-                        .label(manual_entry::channel_label_key(channel)),
-                ),
-                ("due_on", &state.templates.date(submitted.due_on)),
-            ],
-        ),
-    )?;
+    let t = &state.templates;
+    let channel = t.label(manual_entry::channel_label_key(channel));
+    let due_on = t.date(submitted.due_on);
+    let entered = [
+        ("reference", submitted.reference.as_str()),
+        ("channel", &channel),
+        ("due_on", &due_on),
+    ];
+    set_flash(&session, &t.phrase("staff_new_request.entered", &entered))?;
     Ok(redirect(&format!("/staff/requests/{id}")))
+}
+
+impl Typed {
+    fn read(form: &Form, state: &AppState) -> Typed {
+        let mut typed = Typed {
+            channel: form.text("channel"),
+            received_on: form.text("received_on").trim().to_string(),
+            verify: form.text("verify"),
+            submission_id: form.text("submission_id"),
+            raw: RawIntake {
+                kind: form.text("kind"),
+                jurisdiction: form.text("jurisdiction"),
+                name: form.text("name"),
+                email: form.text("email"),
+                details: form.text("details"),
+                ..RawIntake::default()
+            },
+        };
+        for rule in &state.identifier_rules {
+            if let Some(v) = form.get(&format!("id_{}", rule.name)) {
+                typed
+                    .raw
+                    .identifiers
+                    .insert(rule.name.clone(), v.to_string());
+            }
+        }
+        // The form's hidden id makes a resubmit idempotent.
+        if !usable_submission_id(&typed.submission_id) {
+            typed.submission_id = crate::crypto::tokens::random_id(16);
+        }
+        typed
+    }
+
+    /// The channel, the day it arrived and the request, or every error at once.
+    fn check(
+        &self,
+        state: &AppState,
+        now: NaiveDateTime,
+    ) -> Result<(Source, NaiveDateTime, ValidIntake), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let channel = manual_entry::parse_channel(&self.channel);
+        if channel.is_none() {
+            errors.insert(
+                "channel".into(),
+                vec![msg("staff_new_request.channel_missing")],
+            );
+        }
+        let received_at = match NaiveDate::parse_from_str(&self.received_on, "%Y-%m-%d") {
+            Ok(date) => manual_entry::received_at(date, now).map_err(|m| vec![m]),
+            Err(_) => Err(vec![msg("staff_new_request.received_on_invalid")]),
+        }
+        .map_err(|m| errors.insert("received_on".into(), m))
+        .ok();
+        let valid = validate(
+            &self.raw,
+            &state.settings.jurisdictions,
+            &state.identifier_rules,
+        )
+        .map_err(|e| errors.extend(e))
+        .ok();
+        match (channel, received_at, valid, errors.is_empty()) {
+            (Some(channel), Some(received_at), Some(valid), true) => {
+                Ok((channel, received_at, valid))
+            }
+            _ => Err(errors),
+        }
+    }
 }
 
 fn form_page(

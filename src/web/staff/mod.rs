@@ -3,12 +3,12 @@
 //! checks the session and the role.
 
 pub mod accounts;
-pub mod actors;
 pub mod agents;
 pub mod audit_log;
 pub mod login;
 pub mod manual_entry;
 pub mod metrics;
+pub mod posted;
 pub mod queue;
 pub mod request_page;
 pub mod sessions;
@@ -86,8 +86,9 @@ pub fn page(
     session: &Session,
     me: &CurrentStaff,
     name: &str,
-    mut ctx: Value,
+    ctx: impl serde::Serialize,
 ) -> Result<HttpResponse, AppError> {
+    let mut ctx = serde_json::to_value(ctx).map_err(AppError::internal)?;
     if let Value::Object(map) = &mut ctx {
         map.insert(
             "me".into(),

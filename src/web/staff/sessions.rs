@@ -1,14 +1,15 @@
 //! `/staff/sessions`: a staff member's own active sessions (when started, last seen,
 //! which browser, which is this one), and ending one or all of the others.
 
-use super::{page, redirect, set_flash, take_flash, Form};
+use super::posted::StaffPost;
+use super::{page, redirect, set_flash, take_flash};
 use crate::db::models::staff_sessions;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
@@ -41,14 +42,8 @@ pub async fn list(state: web::Data<AppState>, session: Session) -> Result<HttpRe
 
 /// Ends one of the holder's other sessions (`session=<id>`) or all of them
 /// (`session=others`); audited. This session is ended by logging out.
-pub async fn end(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    session: Session,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let me = session::current(&state, &session, false).await?;
-    let form = Form::parse(&req, &session, &state, &body)?;
+pub async fn end(state: web::Data<AppState>, post: StaffPost) -> Result<HttpResponse, AppError> {
+    let StaffPost { me, form, session } = post;
     let which = form.text("session");
     let (id, mine, actor) = (me.id.clone(), me.session_id.clone(), me.actor());
     let ended = with_conn(&state, move |_, conn| {

@@ -1,0 +1,9 @@
+//! Read models: one typed page model a page, built from the database by a read
+//! function, serialised for its template under the names the template uses. Handlers
+//! parse the request, call one of these and render; what a page offers (which actions,
+//! which runs) is decided in `domain`, not here.
+
+pub mod actor_names;
+pub mod audit_log;
+pub mod queue;
+pub mod request_page;

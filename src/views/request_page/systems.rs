@@ -1,0 +1,149 @@
+//! The request page's panel per connected system: what the last search found, the
+//! runs so far, and which runs a button may start.
+
+use crate::db::models::connector_runs::{self, RunRow};
+use crate::db::DbConn;
+use crate::domain::kinds::RequestKind;
+use crate::domain::labels;
+use crate::domain::staff_actions::{self, RunsAllowed, RunsSeen, SystemActions};
+use crate::domain::state::Status;
+use crate::error::AppError;
+use crate::flows::connector_runs::allowed;
+use crate::state::AppState;
+use crate::templates::Templates;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Serialize)]
+pub(super) struct SystemPanel {
+    name: String,
+    /// Why the system cannot be reached (its configuration did not build).
+    problem: Option<String>,
+    #[serde(flatten)]
+    actions: SystemActions,
+    // A failed run's button reads "Retry".
+    retry_find: bool,
+    retry_export: bool,
+    retry_erase: bool,
+    /// The latest search's summary as the connector wrote it, every key present.
+    find: Value,
+    runs: Vec<RunLine>,
+}
+
+#[derive(Serialize)]
+struct RunLine {
+    action: String,
+    status: String,
+    attempts: i64,
+    at: String,
+    summary: Option<String>,
+    error: Option<String>,
+}
+
+/// The runs of one system as the page reads them: the stored action and status codes
+/// are looked at here only.
+struct Runs<'a> {
+    mine: Vec<&'a RunRow>,
+}
+
+impl<'a> Runs<'a> {
+    fn latest(&self, action: &str) -> Option<&'a RunRow> {
+        self.mine.iter().rev().find(|r| r.action == action).copied()
+    }
+
+    fn failed(&self, action: &str) -> bool {
+        self.latest(action).is_some_and(|r| r.status == "failed")
+    }
+
+    fn busy(&self) -> bool {
+        self.mine
+            .iter()
+            .any(|r| matches!(r.status.as_str(), "pending" | "running" | "waiting"))
+    }
+
+    fn found(&self) -> bool {
+        self.latest("find").is_some_and(|f| f.status == "done")
+    }
+}
+
+pub(super) fn load(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    kind: RequestKind,
+    status: Status,
+) -> Result<Vec<SystemPanel>, AppError> {
+    let all = connector_runs::for_request(conn, request_id)?;
+    let allowed = RunsAllowed {
+        find: allowed(kind, status, "find"),
+        export: allowed(kind, status, "export"),
+        erase: allowed(kind, status, "erase"),
+    };
+    Ok(state
+        .connectors
+        .iter()
+        .map(|(name, built)| {
+            let runs = Runs {
+                mine: all.iter().filter(|r| &r.connector == name).collect(),
+            };
+            let find = find_summary(runs.latest("find"));
+            let seen = RunsSeen {
+                usable: built.is_ok(),
+                busy: runs.busy(),
+                found: runs.found(),
+                actionable: runs.found() && find["actionable"] == true,
+            };
+            SystemPanel {
+                name: name.clone(),
+                problem: built.as_ref().err().cloned(),
+                actions: staff_actions::system_actions(allowed, seen),
+                retry_find: runs.failed("find"),
+                retry_export: runs.failed("export"),
+                retry_erase: runs.failed("erase"),
+                find,
+                runs: runs
+                    .mine
+                    .iter()
+                    .rev()
+                    .map(|r| run_line(&state.templates, r))
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
+/// The summary of the latest search with every key the template tests present, so
+/// the strict templates can test them.
+fn find_summary(find: Option<&RunRow>) -> Value {
+    let mut summary = find
+        .and_then(|r| r.summary.as_deref())
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let defaults = [
+        ("counts", Value::Null),
+        ("keys", json!([])),
+        ("first_seen", Value::Null),
+        ("last_seen", Value::Null),
+        ("actionable", json!(false)),
+        ("excluded", json!(0)),
+        ("at_least", json!(false)),
+    ];
+    for (k, empty) in defaults {
+        if summary.get(k).is_none() {
+            summary[k] = empty;
+        }
+    }
+    summary
+}
+
+fn run_line(t: &Templates, r: &RunRow) -> RunLine {
+    RunLine {
+        action: t.code(labels::run_action_key, &r.action),
+        status: t.code(labels::run_status_key, &r.status),
+        attempts: r.attempts,
+        at: t.timestamp(r.created_at),
+        summary: r.summary.clone(),
+        error: r.error.clone(),
+    }
+}

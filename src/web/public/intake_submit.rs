@@ -1,0 +1,270 @@
+//! `POST /requests`: the request form sent, by the person or by an agent acting for
+//! them (with a document proving their authority, sent as multipart).
+
+use super::gpc;
+use super::intake::{form_page, Typed};
+use crate::domain::agent_filing::{self, AgentFiling, RawAgent};
+use crate::domain::intake::{
+    usable_submission_id, validate, with_agent_part, FieldErrors, RawIntake, ValidIntake,
+};
+use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::error::AppError;
+use crate::flows::intake::{submit_filing, Filing, Source, Submitted};
+use crate::i18n::msg;
+use crate::state::AppState;
+use crate::web::form::Form;
+use crate::web::multipart::{self, MultipartForm, UploadedFile};
+use crate::web::MAX_BODY;
+use crate::web::{render, with_writer};
+use actix_session::Session;
+use actix_web::HttpMessage;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::json;
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let (form, upload) = read_fields(&req, &session, &state, payload).await?;
+    // Honeypot: people never see this field; bots fill it. Answer as if accepted.
+    if form.get("website").is_some_and(|v| !v.trim().is_empty()) {
+        tracing::info!("intake honeypot triggered; submission dropped");
+        return render(
+            &state,
+            "pages/submitted",
+            json!({"title": state.templates.phrase("titles.submitted", &[]), "reference": null}),
+        );
+    }
+    let sent = Sent::read(&form, &state);
+    let (valid, agent) = match sent.check(&state, upload.as_ref()) {
+        Ok(both) => both,
+        Err(errors) => return sent.form_again(&state, &session, &req, &errors),
+    };
+    // An agent's opt-out is the agent's claim, not the consumer's browser signal.
+    let gpc = gpc::signal(&req) && valid.kind == RequestKind::OptOut && agent.is_none();
+    let email = agent
+        .as_ref()
+        .map_or(valid.email.as_str(), |a| a.agent.email.as_str())
+        .to_string();
+    let by_agent = agent.is_some();
+    let done = store(&state, valid, agent, gpc, sent.submission_id).await?;
+    submitted_page(&state, &done, &email, gpc, by_agent)
+}
+
+/// Files the request (once per submission id: a resubmit finds the first).
+async fn store(
+    state: &web::Data<AppState>,
+    valid: ValidIntake,
+    agent: Option<AgentFiling>,
+    gpc: bool,
+    submission_id: String,
+) -> Result<Submitted, AppError> {
+    let done = with_writer(state, move |state, conn| {
+        let filing = Filing {
+            agent: agent.as_ref(),
+            source: Source::Web,
+            gpc,
+            email_attested: false,
+            body_digest: None,
+        };
+        submit_filing(
+            state,
+            conn,
+            &valid,
+            &filing,
+            &submission_id,
+            crate::clock::now(),
+        )
+    })
+    .await?;
+    if done.created {
+        tracing::info!(
+            kind = done.kind.as_str(),
+            regime = done.regime.as_str(),
+            "request received"
+        );
+    }
+    Ok(done)
+}
+
+/// The form as it was sent: the person's part, the agent's, and the submission id.
+struct Sent {
+    raw: RawIntake,
+    acting: bool,
+    agent: RawAgent,
+    submission_id: String,
+}
+
+impl Sent {
+    fn read(form: &Fields, state: &AppState) -> Sent {
+        let get = |name: &str| form.get(name).unwrap_or_default().to_string();
+        let mut raw = RawIntake {
+            kind: get("kind"),
+            jurisdiction: get("jurisdiction"),
+            name: get("name"),
+            email: get("email"),
+            details: get("details"),
+            correction_current: get("correction_current"),
+            correction_requested: get("correction_requested"),
+            direct_marketing: form.get("direct_marketing").is_some_and(|v| v == "yes"),
+            ..Default::default()
+        };
+        for rule in &state.identifier_rules {
+            if let Some(v) = form.get(&format!("id_{}", rule.name)) {
+                raw.identifiers.insert(rule.name.clone(), v.to_string());
+            }
+        }
+        Sent {
+            raw,
+            acting: form.get("agent").is_some_and(|v| v == "yes"),
+            agent: RawAgent {
+                name: get("agent_name"),
+                email: get("agent_email"),
+                organisation: get("agent_organisation"),
+                registration_number: get("agent_registration_number"),
+                authority: get("agent_authority"),
+            },
+            // A usable submission id makes resubmits idempotent.
+            submission_id: form
+                .get("submission_id")
+                .filter(|s| usable_submission_id(s))
+                .map_or_else(|| crate::crypto::tokens::random_id(16), str::to_string),
+        }
+    }
+
+    /// The person's part, and the agent's when they said they are one.
+    fn check(
+        &self,
+        state: &AppState,
+        upload: Option<&UploadedFile>,
+    ) -> Result<(ValidIntake, Option<AgentFiling>), FieldErrors> {
+        let person = validate(
+            &self.raw,
+            &state.settings.jurisdictions,
+            &state.identifier_rules,
+        );
+        let agent = self.acting.then(|| {
+            agent_filing::validate(
+                &self.agent,
+                upload.map(|u| (u.filename.as_str(), u.bytes.as_slice())),
+                person.as_ref().ok().map(|v| &v.email),
+            )
+        });
+        with_agent_part(person, agent)
+    }
+
+    /// The form again beside its errors, for the place it was sent for.
+    fn form_again(
+        &self,
+        state: &AppState,
+        session: &Session,
+        req: &HttpRequest,
+        errors: &FieldErrors,
+    ) -> Result<HttpResponse, AppError> {
+        let place = Jurisdiction::parse(&self.raw.jurisdiction)
+            .filter(|j| state.settings.jurisdictions.contains(j))
+            .ok_or_else(|| AppError::BadRequest(msg("errors.choose_place_again")))?;
+        let typed = Typed {
+            consumer: &self.raw,
+            acting: self.acting,
+            agent: &self.agent,
+        };
+        form_page(
+            state,
+            session,
+            req,
+            place,
+            &typed,
+            errors,
+            &self.submission_id,
+        )
+        .map(|(_, page)| page)
+    }
+}
+
+fn submitted_page(
+    state: &AppState,
+    done: &Submitted,
+    email: &str,
+    gpc: bool,
+    by_agent: bool,
+) -> Result<HttpResponse, AppError> {
+    let t = &state.templates;
+    render(
+        state,
+        "pages/submitted",
+        json!({
+            "title": t.phrase("titles.submitted", &[]),
+            "reference": done.reference,
+            "kind_label": t.label(done.kind.label_key()),
+            "needs_verification": done.kind.needs_verification(),
+            "email": email,
+            "regime_label": t.label(done.regime.label_key()),
+            "due_on": t.date(done.due_on),
+            "acknowledge_by": done.acknowledge_by.map(|d| t.date(d)),
+            "link_hours": state.settings.verification.email_link_hours,
+            "gpc": gpc,
+            "by_agent": by_agent,
+        }),
+    )
+}
+
+/// The request form's fields however they were sent: url-encoded (no document) or
+/// multipart (the agent's document).
+enum Fields {
+    Plain(Form),
+    Multipart(MultipartForm),
+}
+
+impl Fields {
+    fn get(&self, name: &str) -> Option<&str> {
+        match self {
+            Fields::Plain(f) => f.get(name),
+            Fields::Multipart(f) => f.get(name),
+        }
+    }
+}
+
+/// The fields, and the agent's document when one came with them.
+async fn read_fields(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<(Fields, Option<UploadedFile>), AppError> {
+    if req
+        .content_type()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        let form = multipart::parse(
+            req,
+            session,
+            state,
+            multipart::bounded(req, payload),
+            AGENT_DOCUMENT_FIELD,
+        )
+        .await?;
+        let mut form = form;
+        let upload = form.take_file();
+        return Ok((Fields::Multipart(form), upload));
+    }
+    let mut body = web::BytesMut::new();
+    let mut payload = payload;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest(msg("errors.form_unreadable")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(AppError::TooLarge(msg("errors.form_too_large")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((
+        Fields::Plain(Form::parse(req, session, state, &body)?),
+        None,
+    ))
+}
+
+/// The file input of the agent's proof of authority.
+const AGENT_DOCUMENT_FIELD: &str = "agent_document";
