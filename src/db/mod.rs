@@ -8,6 +8,7 @@ pub mod checkpointer;
 pub mod group_commit;
 pub mod models;
 pub mod schema;
+pub mod text_enum;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;

@@ -6,7 +6,11 @@ use super::kinds::{Jurisdiction, RequestKind};
 use super::state::Status;
 use crate::i18n::key;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum VerificationLevel {
     /// Possession of the email address only.
     Email,
@@ -46,6 +50,40 @@ impl VerificationLevel {
             VerificationLevel::Reasonable => key("verification_levels.reasonable"),
             VerificationLevel::ReasonablyHigh => key("verification_levels.reasonably_high"),
         }
+    }
+}
+
+/// How much of a fulfilled request was granted (CCPA §7102 counts both).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Outcome {
+    Whole,
+    Part,
+}
+
+impl Outcome {
+    pub fn of(in_part: bool) -> Outcome {
+        if in_part {
+            Outcome::Part
+        } else {
+            Outcome::Whole
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Whole => "whole",
+            Outcome::Part => "part",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Whole, Outcome::Part]
+            .into_iter()
+            .find(|o| o.as_str() == s)
     }
 }
 

@@ -7,6 +7,7 @@
 
 use crate::db::schema::connector_runs as cr;
 use crate::db::DbConn;
+use crate::domain::runs::{RunAction, RunStatus};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -18,10 +19,8 @@ pub struct RunRow {
     pub id: String,
     pub request_id: String,
     pub connector: String,
-    /// "find", "export", "erase" or "opt_out".
-    pub action: String,
-    /// "pending", "running", "done" or "failed".
-    pub status: String,
+    pub action: RunAction,
+    pub status: RunStatus,
     pub attempts: i64,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_until: Option<NaiveDateTime>,

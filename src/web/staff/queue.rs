@@ -94,12 +94,11 @@ pub async fn show(
         .iter()
         .map(|r| {
             let left = deadlines::days_left(r.due_on, today);
-            let kind = RequestKind::parse(&r.kind);
             json!({
                 "id": r.id, "reference": r.reference,
-                "kind": kind.map(|k| state.templates.label(k.label_key())).unwrap_or_else(|| "?".into()),
-                "regime": Regime::parse(&r.regime).map(|g| state.templates.label(g.label_key())).unwrap_or_else(|| "?".into()),
-                "status": state.templates.status(&r.status),
+                "kind": state.templates.label(r.kind.label_key()),
+                "regime": state.templates.label(r.regime.label_key()),
+                "status": state.templates.label(r.status.label_key()),
                 "due_on": r.due_on.to_string(), "days_left": left, "days_overdue": -left,
                 "urgency": if left < 0 { "overdue" } else if left <= 7 { "soon" } else { "ok" },
                 "assigned": r.assignee_id.is_some(),

@@ -6,18 +6,20 @@
 
 use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::documents::{self, DocumentInfo};
-use crate::db::models::request_agents::{confirmation, Authority};
+use crate::db::models::request_agents::confirmation;
+use crate::db::models::requests::DETAILS_CONTEXT;
 use crate::db::models::{audit, drp, identities, notes, requests, staff};
-use crate::domain::decisions::{self, VerificationLevel};
+use crate::domain::authority::Authority;
+use crate::domain::decisions;
 use crate::domain::documents::DocumentType;
 use crate::domain::intake::RequestDetails;
+use crate::domain::runs::{RunAction, RunStatus};
 use crate::domain::state::{Event, Status};
-use crate::domain::{deadlines, email_domain, labels};
+use crate::domain::{deadlines, email_domain};
 use crate::drp::{Address, IdentityClaims};
 use crate::error::AppError;
 use crate::flows::agents::{self, AgentView};
 use crate::flows::handling::{self, Action};
-use crate::flows::intake::DETAILS_CONTEXT;
 use crate::i18n::msg;
 use crate::staff::session;
 use crate::state::AppState;
@@ -38,7 +40,7 @@ pub async fn show(
     let flash = take_flash(&session);
     let mut ctx = with_conn(&state, move |state, conn| {
         let row = requests::find(conn, &id)?;
-        let p = handling::parsed(&row)?;
+        let p = row.clone();
         let dec = |ctx: &str, v: &Option<String>| -> Result<String, AppError> {
             match v {
                 Some(v) => state.cipher.decrypt(ctx, v).map_err(AppError::internal),
@@ -81,9 +83,9 @@ pub async fn show(
             .iter()
             .map(|(name, built)| {
                 let mine: Vec<_> = runs.iter().filter(|r| &r.connector == name).collect();
-                let latest = |action: &str| mine.iter().rev().find(|r| r.action == action).copied();
-                let find = latest("find");
-                let busy = mine.iter().any(|r| matches!(r.status.as_str(), "pending" | "running" | "waiting"));
+                let latest = |action: RunAction| mine.iter().rev().find(|r| r.action == action).copied();
+                let find = latest(RunAction::Find);
+                let busy = mine.iter().any(|r| r.status.is_active());
                 let summary = |r: Option<&crate::db::models::connector_runs::RunRow>| {
                     r.and_then(|r| r.summary.as_deref())
                         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
@@ -99,23 +101,23 @@ pub async fn show(
                         find_summary[k] = empty;
                     }
                 }
-                let actionable = find.is_some_and(|f| f.status == "done") && find_summary["actionable"] == true;
-                let allowed = |a: &str| crate::flows::connector_runs::allowed(p.kind, p.status, a);
+                let actionable = find.is_some_and(|f| f.status == RunStatus::Done) && find_summary["actionable"] == true;
+                let allowed = |a: RunAction| crate::flows::connector_runs::allowed(p.kind, p.status, a);
                 json!({
                     "name": name,
                     "problem": built.as_ref().err(),
                     "busy": busy,
-                    "can_find": built.is_ok() && !busy && allowed("find"),
-                    "can_export": built.is_ok() && !busy && actionable && allowed("export"),
-                    "can_erase": built.is_ok() && !busy && actionable && allowed("erase"),
+                    "can_find": built.is_ok() && !busy && allowed(RunAction::Find),
+                    "can_export": built.is_ok() && !busy && actionable && allowed(RunAction::Export),
+                    "can_erase": built.is_ok() && !busy && actionable && allowed(RunAction::Erase),
                     // A failed run's button reads "Retry".
-                    "retry_find": latest("find").is_some_and(|r| r.status == "failed"),
-                    "retry_export": latest("export").is_some_and(|r| r.status == "failed"),
-                    "retry_erase": latest("erase").is_some_and(|r| r.status == "failed"),
-                    "weak_only": find.is_some_and(|f| f.status == "done") && !actionable,
+                    "retry_find": latest(RunAction::Find).is_some_and(|r| r.status == RunStatus::Failed),
+                    "retry_export": latest(RunAction::Export).is_some_and(|r| r.status == RunStatus::Failed),
+                    "retry_erase": latest(RunAction::Erase).is_some_and(|r| r.status == RunStatus::Failed),
+                    "weak_only": find.is_some_and(|f| f.status == RunStatus::Done) && !actionable,
                     "find": find_summary,
                     "runs": mine.iter().rev().map(|r| json!({
-                        "action": state.templates.code(labels::run_action_key, &r.action), "status": state.templates.code(labels::run_status_key, &r.status), "attempts": r.attempts,
+                        "action": state.templates.label(r.action.label_key()), "status": state.templates.label(r.status.label_key()), "attempts": r.attempts,
                         "at": state.templates.timestamp(r.created_at),
                         "summary": r.summary, "error": r.error,
                     })).collect::<Vec<_>>(),
@@ -148,8 +150,8 @@ pub async fn show(
             "r": {
                 "id": row.id, "reference": row.reference, "version": row.version,
                 "kind": state.templates.label(p.kind.label_key()), "kind_code": p.kind.as_str(), "regime": state.templates.label(p.regime.label_key()),
-                "jurisdiction": state.templates.code(labels::jurisdiction_key, &row.jurisdiction), "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
-                "source": state.templates.code(labels::source_key, &row.source), "gpc": row.gpc,
+                "jurisdiction": state.templates.label(row.jurisdiction.label_key()), "status": p.status.as_str(), "status_label": state.templates.label(p.status.label_key()), "open": open,
+                "source": state.templates.label(row.source.label_key()), "gpc": row.gpc,
                 "received_at": state.templates.timestamp(row.received_at),
                 "acknowledge_by": row.acknowledge_by.map(|d| d.to_string()),
                 "acknowledged_at": row.acknowledged_at.map(|d| state.templates.timestamp(d)),
@@ -162,7 +164,7 @@ pub async fn show(
                 "paused_days": row.paused_days,
                 "verified_email_at": row.verified_at.map(|d| state.templates.timestamp(d)),
                 "verified_by_agent": verified_by_agent,
-                "verification_level": row.verification_level.as_deref().and_then(VerificationLevel::parse).map(|l| state.templates.label(l.label_key())),
+                "verification_level": row.verification_level.map(|l| state.templates.label(l.label_key())),
                 "verification": verification,
                 "outcome": row.outcome,
                 "denial_code": row.denial_code.as_deref().map(|c| decisions::denial_reason(p.regime, c)
@@ -209,11 +211,11 @@ pub async fn show(
 /// words (kept there so the wording is in one place with the rest of the page).
 fn agent_context(a: &AgentView) -> Value {
     let confirmation = match a.consumer_confirmation.as_str() {
-        _ if a.authority == Authority::Drp.as_str() => "drp",
+        _ if a.authority == Authority::Drp => "drp",
         confirmation::PENDING => "pending",
         confirmation::CONFIRMED => "confirmed",
         confirmation::REFUSED => "refused",
-        confirmation::NOT_REQUIRED if a.authority == Authority::PowerOfAttorney.as_str() => {
+        confirmation::NOT_REQUIRED if a.authority == Authority::PowerOfAttorney => {
             "power_of_attorney"
         }
         _ => "other",
