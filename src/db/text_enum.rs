@@ -1,6 +1,7 @@
-//! Enumerated TEXT columns. A domain enum names its stored spelling once (`TextEnum`),
-//! derives diesel's `AsExpression`/`FromSqlRow` for `Text`, and is listed in
-//! `text_columns!` below, which maps it on both backends and on `DbConn`.
+//! Enumerated TEXT columns. A domain enum names its stored spelling once (its `as_str`
+//! and `parse`) and is listed in `text_columns!` below, which makes it a diesel `Text`
+//! value (what `#[derive(AsExpression, FromSqlRow)]` would write, kept out of
+//! `domain`) mapped on both backends and on `DbConn`.
 //!
 //! A stored value no variant spells has one answer, decided here: reading the row
 //! fails with [`UnknownStoredValue`], a deserialization error naming the type and the
@@ -8,9 +9,10 @@
 
 use super::MultiBackend;
 use diesel::deserialize::{self, FromSql};
+use diesel::internal::derives::as_expression::Bound;
 use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Nullable, Text};
 use diesel::sqlite::Sqlite;
 
 /// An enum stored as one of a fixed set of words.
@@ -45,6 +47,49 @@ pub fn decode<T: TextEnum>(text: &str) -> deserialize::Result<T> {
 /// mapping for SQLite, PostgreSQL and the portal's `DbConn`.
 macro_rules! text_columns {
     ($($ty:ty => $name:literal),* $(,)?) => {$(
+        impl diesel::expression::AsExpression<Text> for $ty {
+            type Expression = Bound<Text, Self>;
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+        impl<'a> diesel::expression::AsExpression<Text> for &'a $ty {
+            type Expression = Bound<Text, Self>;
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+        impl diesel::expression::AsExpression<Nullable<Text>> for $ty {
+            type Expression = Bound<Nullable<Text>, Self>;
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+        impl<'a> diesel::expression::AsExpression<Nullable<Text>> for &'a $ty {
+            type Expression = Bound<Nullable<Text>, Self>;
+            fn as_expression(self) -> Self::Expression {
+                Bound::new(self)
+            }
+        }
+        impl<DB: diesel::backend::Backend> ToSql<Nullable<Text>, DB> for $ty
+        where
+            Self: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                ToSql::<Text, DB>::to_sql(self, out)
+            }
+        }
+        impl<ST, DB> diesel::deserialize::Queryable<ST, DB> for $ty
+        where
+            DB: diesel::backend::Backend,
+            ST: diesel::sql_types::SingleValue,
+            Self: FromSql<ST, DB>,
+        {
+            type Row = Self;
+            fn build(row: Self) -> deserialize::Result<Self> {
+                Ok(row)
+            }
+        }
         impl TextEnum for $ty {
             const TYPE_NAME: &'static str = $name;
             fn to_text(&self) -> &'static str {

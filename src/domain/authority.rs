@@ -3,11 +3,8 @@
 /// How the agent may act: a signed permission (the consumer must confirm it directly),
 /// a power of attorney (no confirmation may be required, Probate Code §§4121–4130), or
 /// a Data Rights Protocol agent from the directory.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Authority {
     SignedPermission,
     PowerOfAttorney,

@@ -1,10 +1,7 @@
 //! Staff roles and what each may do. Checked on the server for every route and action.
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     /// Everything, including staff management and settings.
     Admin,

@@ -3,11 +3,8 @@
 use crate::i18n::key;
 
 /// What a run asks of a connected system.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum RunAction {
     /// Look for the person's records; staff review the matches.
     Find,
@@ -48,11 +45,8 @@ impl RunAction {
 }
 
 /// Where a run stands.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum RunStatus {
     /// Queued, or due again after a failed attempt.
     Pending,

@@ -1,10 +1,7 @@
 //! How a request reached the portal.
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Source {
     #[serde(rename = "web_form")]
     Web,

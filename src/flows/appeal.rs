@@ -92,7 +92,6 @@ fn appeal_row(
             reference: new_reference(conn)?,
             kind: RequestKind::Appeal,
             jurisdiction: original.jurisdiction,
-            regime: original.regime,
             status: Status::EmailVerified,
             source: Source::StatusPage,
             received_at: now,
@@ -103,6 +102,8 @@ fn appeal_row(
         },
         now,
     );
+    // The appeal answers to the law the refusal was made under.
+    row.regime = original.regime;
     row.verified_at = original.verified_at;
     row.assignee_id = original.assignee_id.clone();
     row.verification_level = original.verification_level;

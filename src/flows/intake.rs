@@ -129,7 +129,6 @@ pub(super) fn file(
                 reference: new_reference(conn)?,
                 kind: intake.kind,
                 jurisdiction: intake.jurisdiction,
-                regime,
                 status: Status::Submitted,
                 source,
                 received_at,

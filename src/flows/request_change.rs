@@ -165,8 +165,7 @@ pub fn opened(
     entry: Entry<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    append(conn, &row.id, (None, Some(row.status)), &entry, now)?;
-    notice(state, conn, row, entry, now)
+    write_entry(state, conn, row, (None, Some(row.status)), entry, now)
 }
 
 /// An event about request `request_id` that changes nothing on its row.
@@ -188,16 +187,6 @@ fn write_entry(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     append(conn, &row.id, moved, &entry, now)?;
-    notice(state, conn, row, entry, now)
-}
-
-fn notice(
-    state: &AppState,
-    conn: &mut DbConn,
-    row: &RequestRow,
-    entry: Entry<'_>,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
     if let Some((template, data)) = entry.notice {
         notices::notify(state, conn, row, template, data, now)?;
     }

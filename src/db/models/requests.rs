@@ -64,8 +64,8 @@ pub const DETAILS_CONTEXT: &str = "requests.details";
 pub struct NewRequest {
     pub reference: String,
     pub kind: RequestKind,
+    /// Its law (`regime`) follows from where the person lives.
     pub jurisdiction: Jurisdiction,
-    pub regime: Regime,
     pub status: Status,
     pub source: Source,
     pub received_at: NaiveDateTime,
@@ -83,7 +83,7 @@ impl RequestRow {
             reference: new.reference,
             kind: new.kind,
             jurisdiction: new.jurisdiction,
-            regime: new.regime,
+            regime: new.jurisdiction.regime(),
             status: new.status,
             source: new.source,
             gpc: false,

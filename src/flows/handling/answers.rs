@@ -7,13 +7,13 @@ use crate::db::schema::requests as r;
 use crate::db::DbConn;
 use crate::domain::decisions::{self, Outcome};
 use crate::domain::kinds::RequestKind;
-use crate::domain::state::{Event, Status};
+use crate::domain::state::Event;
 use crate::error::AppError;
 use crate::flows::answer_notice::answer_notice;
 use crate::flows::request_change::{self as change, Entry};
 use crate::i18n::{key, msg};
 use diesel::prelude::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub(super) fn deny(
     by: &Acting,
@@ -38,24 +38,18 @@ pub(super) fn deny(
         .map_err(|_| not_allowed(what))?;
     pauses::close(conn, &row.id, now)?;
     diesel::update(r::table.find(&row.id))
-        .set((
-            r::denial_code.eq(reason.code),
-            r::responded_at.eq(now),
-            r::response_enc.eq(state.cipher.encrypt(RESPONSE_CONTEXT, &message)),
-        ))
+        .set(r::denial_code.eq(reason.code))
         .execute(conn)?;
-    let notice = answer_notice(
-        state,
-        row,
-        Status::Denied,
-        false,
-        json!({"reason_label": state.templates.label(reason.label_key), "message": message,
-               "appeal_denied": row.kind == RequestKind::Appeal}),
-    )?;
-    let entry =
-        Entry::new(by.actor, "denied", json!({"reason": reason.code})).notify("denied", notice);
-    change::step(state, conn, row, Event::Denied, entry, now).map_err(refused(what))?;
-    Ok(())
+    let answer = Answer {
+        step: Event::Denied,
+        action: "denied",
+        what,
+        in_part: false,
+        detail: json!({"reason": reason.code}),
+        words: json!({"reason_label": state.templates.label(reason.label_key), "message": message,
+                      "appeal_denied": row.kind == RequestKind::Appeal}),
+    };
+    answered(by, conn, row, &message, answer)
 }
 
 pub(super) fn fulfil(
@@ -65,7 +59,6 @@ pub(super) fn fulfil(
     in_part: bool,
     message: &str,
 ) -> Result<(), AppError> {
-    let (state, now) = (by.state, by.now);
     let what = key("errors.actions.fulfil");
     row.status
         .transition(Event::Fulfilled)
@@ -76,21 +69,52 @@ pub(super) fn fulfil(
     }
     let outcome = Outcome::of(in_part);
     diesel::update(r::table.find(&row.id))
+        .set(r::outcome.eq(outcome))
+        .execute(conn)?;
+    let answer = Answer {
+        step: Event::Fulfilled,
+        action: "fulfilled",
+        what,
+        in_part,
+        detail: json!({"outcome": outcome}),
+        words: json!({"in_part": in_part, "message": message}),
+    };
+    answered(by, conn, row, &message, answer)
+}
+
+/// How a request is answered: the step, its audit action (also the notice's template)
+/// and what the notice says besides the staff member's words.
+struct Answer {
+    step: Event,
+    action: &'static str,
+    /// The `errors.actions` key of the step, for a refusal.
+    what: &'static str,
+    in_part: bool,
+    detail: Value,
+    words: Value,
+}
+
+/// Stores the staff member's words, then takes the answering step with its notice.
+fn answered(
+    by: &Acting,
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    message: &str,
+    answer: Answer,
+) -> Result<(), AppError> {
+    let (state, now) = (by.state, by.now);
+    diesel::update(r::table.find(&row.id))
         .set((
-            r::outcome.eq(outcome),
             r::responded_at.eq(now),
-            r::response_enc.eq(state.cipher.encrypt(RESPONSE_CONTEXT, &message)),
+            r::response_enc.eq(state.cipher.encrypt(RESPONSE_CONTEXT, message)),
         ))
         .execute(conn)?;
-    let notice = answer_notice(
-        state,
-        row,
-        Status::Fulfilled,
-        in_part,
-        json!({"in_part": in_part, "message": message}),
-    )?;
-    let entry =
-        Entry::new(by.actor, "fulfilled", json!({"outcome": outcome})).notify("fulfilled", notice);
-    change::step(state, conn, row, Event::Fulfilled, entry, now).map_err(refused(what))?;
+    let to = row
+        .status
+        .transition(answer.step)
+        .map_err(|_| not_allowed(answer.what))?;
+    let notice = answer_notice(state, row, to, answer.in_part, answer.words)?;
+    let entry = Entry::new(by.actor, answer.action, answer.detail).notify(answer.action, notice);
+    change::step(state, conn, row, answer.step, entry, now).map_err(refused(answer.what))?;
     Ok(())
 }
