@@ -3,6 +3,7 @@
 //! visitor id it derives from it, and the visits a find put in `Matches::refs`.
 
 use super::{ConnectorError, Matches, Subject};
+use crate::config::ConnectorConfig;
 use serde_json::Value as Json;
 use sha1::{Digest, Sha1};
 use std::collections::BTreeSet;
@@ -16,24 +17,39 @@ pub fn visitor_id_bytes(stored_user_id: &str) -> Vec<u8> {
     Sha1::digest(stored_user_id.as_bytes())[..8].to_vec()
 }
 
-/// The user id as Matomo stored it, from the identity named by `user_id_from`.
-pub fn stored_user_id(
-    connector: &str,
-    user_id_from: &str,
-    salt_env: Option<&str>,
-    subject: &Subject,
-) -> Result<Option<String>, ConnectorError> {
-    let Some(uid) = subject.get(user_id_from) else {
-        return Ok(None);
-    };
-    let Some(var) = salt_env else {
-        return Ok(Some(uid.to_string()));
-    };
-    match std::env::var(var) {
-        Ok(salt) if !salt.is_empty() => Ok(Some(sha1_hex(format!("{uid}{salt}").as_bytes()))),
-        _ => Err(ConnectorError::Permanent(format!(
-            "connector {connector:?}: user_id_salt_env names {var}, which is not set"
-        ))),
+/// How one connector turns a person's verified identity into the user id Matomo stored.
+#[derive(Debug, Clone)]
+pub struct UserIdRule {
+    connector: String,
+    user_id_from: String,
+    salt_env: Option<String>,
+}
+
+impl UserIdRule {
+    pub fn new(cfg: &ConnectorConfig) -> UserIdRule {
+        UserIdRule {
+            connector: cfg.name.clone(),
+            user_id_from: cfg.user_id_from.clone(),
+            salt_env: cfg.user_id_salt_env.clone(),
+        }
+    }
+
+    /// The user id as Matomo stored it (plain, or sha1(uid . salt) with "pseudonymise
+    /// user id"); None when the person gave no such identity.
+    pub fn stored(&self, subject: &Subject) -> Result<Option<String>, ConnectorError> {
+        let Some(uid) = subject.get(&self.user_id_from) else {
+            return Ok(None);
+        };
+        let Some(var) = &self.salt_env else {
+            return Ok(Some(uid.to_string()));
+        };
+        match std::env::var(var) {
+            Ok(salt) if !salt.is_empty() => Ok(Some(sha1_hex(format!("{uid}{salt}").as_bytes()))),
+            _ => Err(ConnectorError::Permanent(format!(
+                "connector {:?}: user_id_salt_env names {var}, which is not set",
+                self.connector
+            ))),
+        }
     }
 }
 

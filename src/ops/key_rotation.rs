@@ -239,26 +239,18 @@ fn reseal_column(
     let like = format!("{}%", cipher.current_prefix());
     let limit = options.batch_size.clamp(1, c.max_batch) as i64;
     // Table and column names come from the constant list above, never from input.
+    let (key, col, table) = (c.key, c.column, c.table);
+    let (p1, p2, p3) = (
+        placeholder(conn, 1),
+        placeholder(conn, 2),
+        placeholder(conn, 3),
+    );
     let select = format!(
         "SELECT {key} AS k, {col} AS v FROM {table} \
          WHERE {col} IS NOT NULL AND {col} NOT LIKE {p1} AND {key} > {p2} \
-         ORDER BY {key} LIMIT {p3}",
-        key = c.key,
-        col = c.column,
-        table = c.table,
-        p1 = placeholder(conn, 1),
-        p2 = placeholder(conn, 2),
-        p3 = placeholder(conn, 3),
+         ORDER BY {key} LIMIT {p3}"
     );
-    let update = format!(
-        "UPDATE {table} SET {col} = {p1} WHERE {key} = {p2} AND {col} = {p3}",
-        key = c.key,
-        col = c.column,
-        table = c.table,
-        p1 = placeholder(conn, 1),
-        p2 = placeholder(conn, 2),
-        p3 = placeholder(conn, 3),
-    );
+    let update = format!("UPDATE {table} SET {col} = {p1} WHERE {key} = {p2} AND {col} = {p3}");
     let mut after = String::new();
     while *budget > 0 {
         let rows: Vec<Sealed> = match conn {

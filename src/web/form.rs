@@ -25,11 +25,7 @@ impl Form {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        last_value(&self.0, name)
     }
 
     pub fn text(&self, name: &str) -> String {
@@ -37,10 +33,25 @@ impl Form {
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
+        all_values(&self.0, name)
     }
+}
+
+/// The last value sent for `name`, as a browser's last field of a name wins; shared
+/// with the multipart form.
+pub(super) fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Every value sent for `name`, in order (checkboxes, multi-selects).
+pub(super) fn all_values(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }

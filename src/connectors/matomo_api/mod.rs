@@ -75,8 +75,7 @@ pub struct MatomoApi {
     endpoint: reqwest::Url,
     token: String,
     site_ids: Vec<u32>,
-    user_id_from: String,
-    user_id_salt_env: Option<String>,
+    user_ids: matomo_ids::UserIdRule,
     timeout: Duration,
     client: OnceLock<reqwest::blocking::Client>,
 }
@@ -131,8 +130,7 @@ impl MatomoApi {
             endpoint: endpoint_of(&base),
             token: token.to_string(),
             site_ids: cfg.site_ids.clone(),
-            user_id_from: cfg.user_id_from.clone(),
-            user_id_salt_env: cfg.user_id_salt_env.clone(),
+            user_ids: matomo_ids::UserIdRule::new(cfg),
             timeout: Duration::from_secs(cfg.timeout_seconds),
             client: OnceLock::new(),
         })
@@ -232,16 +230,6 @@ impl MatomoApi {
         }
     }
 
-    /// The user id as Matomo stored it.
-    fn stored_user_id(&self, subject: &Subject) -> Result<Option<String>, ConnectorError> {
-        matomo_ids::stored_user_id(
-            &self.name,
-            &self.user_id_from,
-            self.user_id_salt_env.as_deref(),
-            subject,
-        )
-    }
-
     /// One `findDataSubjects` page (at most [`FIND_CAP`] visits), oldest first, after
     /// `min_timestamp` when given (see [`paging`]).
     fn search_page(
@@ -339,7 +327,7 @@ impl Connector for MatomoApi {
     /// visits that carry a key exactly, plus the segments that found them, so that
     /// `erase` can search again for visits tracked after the preview.
     fn find(&self, subject: &Subject) -> Result<Matches, ConnectorError> {
-        let user_id = self.stored_user_id(subject)?;
+        let user_id = self.user_ids.stored(subject)?;
         let supplied_visitor = subject
             .get("matomo_visitor_id")
             .map(|v| v.trim().to_ascii_lowercase())

@@ -1,0 +1,27 @@
+//! `[verification]`: how long the links a person receives stay valid.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationSettings {
+    pub email_link_hours: i64,
+    pub status_link_days: i64,
+    /// A request whose email is still unconfirmed this long after receipt closes itself.
+    pub close_unverified_after_days: i64,
+    /// How long an access package can be downloaded, and how many times.
+    pub download_link_days: i64,
+    pub max_downloads: i64,
+}
+
+impl Default for VerificationSettings {
+    fn default() -> Self {
+        VerificationSettings {
+            email_link_hours: 24,
+            status_link_days: 30,
+            close_unverified_after_days: 7,
+            download_link_days: 7,
+            max_downloads: 5,
+        }
+    }
+}
