@@ -8,7 +8,6 @@
 //! The logo is read once at start and served at `/static/logo` with the type its bytes
 //! show (PNG, JPEG or SVG; SVG under a sandboxing CSP), never the one its name suggests.
 
-use crate::config::Organisation;
 use anyhow::{bail, Context};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,12 +56,14 @@ impl Rgb {
     }
 }
 
-/// The primary colour, checked: the one place config text becomes a colour.
-pub fn primary_colour(org: &Organisation) -> anyhow::Result<Rgb> {
-    let Some(rgb) = Rgb::parse(org.primary_colour.trim()) else {
+/// The primary colour (`organisation.primary_colour`), checked: the one place config
+/// text becomes a colour. It takes the text, not the settings, so config can check it
+/// at start without this module depending on config.
+pub fn primary_colour(text: &str) -> anyhow::Result<Rgb> {
+    let Some(rgb) = Rgb::parse(text.trim()) else {
         bail!(
             "organisation.primary_colour = {:?} is not a hex colour like \"#1d4e89\"",
-            org.primary_colour
+            text
         );
     };
     let contrast = rgb.contrast_with_white();
@@ -70,7 +71,7 @@ pub fn primary_colour(org: &Organisation) -> anyhow::Result<Rgb> {
         bail!(
             "organisation.primary_colour = {:?} is too light for the white text put on it \
              (contrast {contrast:.1}:1, at least 4.5:1 is needed); choose a darker colour",
-            org.primary_colour
+            text
         );
     }
     Ok(rgb)
@@ -91,14 +92,15 @@ pub struct Branding {
 const MAX_LOGO_BYTES: usize = 512 * 1024;
 
 impl Branding {
-    pub fn load(org: &Organisation) -> anyhow::Result<Branding> {
-        let brand = primary_colour(org)?;
+    /// From `organisation.primary_colour` and `organisation.logo_file`.
+    pub fn load(colour: &str, logo_file: Option<&std::path::Path>) -> anyhow::Result<Branding> {
+        let brand = primary_colour(colour)?;
         let css = format!(
             ":root {{ --brand: {}; --brand-dark: {}; }}\n",
             brand.css(),
             brand.darker(0.75).css()
         );
-        let logo = match &org.logo_file {
+        let logo = match logo_file {
             None => None,
             Some(path) => {
                 let bytes = std::fs::read(path).with_context(|| {
@@ -160,17 +162,14 @@ mod tests {
 
     #[test]
     fn a_colour_too_light_for_white_text_is_refused_with_a_reason() {
-        let mut org = Organisation {
-            primary_colour: "#ffdd00".into(),
-            ..Organisation::default()
-        };
-        let e = primary_colour(&org).unwrap_err().to_string();
+        let e = primary_colour("#ffdd00").unwrap_err().to_string();
         assert!(e.contains("too light"), "{e}");
-        org.primary_colour = "url(x)".into();
-        let e = primary_colour(&org).unwrap_err().to_string();
+        let e = primary_colour("url(x)").unwrap_err().to_string();
         assert!(e.contains("not a hex colour"), "{e}");
-        org.primary_colour = "#1D4E89".into();
-        assert_eq!(primary_colour(&org).expect("dark blue").css(), "#1d4e89");
+        assert_eq!(
+            primary_colour("#1D4E89").expect("dark blue").css(),
+            "#1d4e89"
+        );
     }
 
     #[test]

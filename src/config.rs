@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub mod client_ip;
 mod connectors;
 mod drp;
+mod jobs;
 mod keys;
 mod limits;
 mod mail;
@@ -26,10 +27,10 @@ mod rate_limits;
 mod staff;
 mod uploads;
 mod verification;
-mod worker;
 
 pub use connectors::ConnectorConfig;
 pub use drp::DrpSettings;
+pub use jobs::WorkerSettings;
 pub use keys::KeySettings;
 pub use limits::Limits;
 pub use mail::{MailSettings, SmtpSettings};
@@ -39,7 +40,6 @@ pub use rate_limits::RateLimits;
 pub use staff::StaffSettings;
 pub use uploads::UploadSettings;
 pub use verification::VerificationSettings;
-pub use worker::WorkerSettings;
 
 pub const DEFAULT_CONFIG_FILE: &str = "dsar-portal.toml";
 
@@ -225,6 +225,7 @@ impl Settings {
         if lease < 1 {
             bail!("worker.connector_lease_seconds must be positive");
         }
+        self.worker.check()?;
         self.staff.check()?;
         self.drp.check()?;
         self.client_ip_source()?;

@@ -3,7 +3,9 @@
 //! `Application::build` turns settings into a bound server and a worker; `main.rs`
 //! adds the command line. See docs/ARCHITECTURE.md for how a request flows through.
 
+pub mod backoff;
 pub mod branding;
+pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod connectors;

@@ -1,12 +1,12 @@
 //! Everything a handler or job needs, built once at start and shared.
 
+use crate::clients::rate_limit::RateLimiter;
 use crate::config::Settings;
 use crate::crypto::{BlindIndexer, FieldCipher, Keys};
 use crate::db::{Backend, DbPool};
 use crate::domain::deadlines::Holidays;
 use crate::domain::intake::IdentifierRule;
 use crate::templates::Templates;
-use crate::web::rate_limit::RateLimiter;
 
 pub struct AppState {
     pub settings: Settings,
@@ -19,15 +19,15 @@ pub struct AppState {
     pub identifier_rules: Vec<IdentifierRule>,
     pub limiter: RateLimiter,
     /// Where the client address comes from (the peer or a trusted proxy's header).
-    pub client_ip: crate::web::client_ip::Source,
+    pub client_ip: crate::clients::address::Source,
     pub public_url: String,
     /// Domain for Message-IDs, from the From address.
     pub mail_domain: String,
     pub hasher: std::sync::Arc<crate::staff::password::Hasher>,
     /// Where logins hash: a few threads and a bounded queue (`staff::hash_pool`).
     pub hash_pool: crate::staff::hash_pool::HashPool,
-    /// Requests in progress per client address (`web::client_slots`).
-    pub client_slots: crate::web::client_slots::ClientSlots,
+    /// Requests in progress per client address (`clients::slots`).
+    pub client_slots: crate::clients::slots::ClientSlots,
     pub connectors: crate::connectors::registry::Registry,
     /// Runs intakes in shared transactions (group commit); see `db::group_commit`.
     pub writer: crate::db::group_commit::GroupWriter,
@@ -43,7 +43,10 @@ impl AppState {
             settings.templates_dir.as_deref(),
             &settings.organisation.language,
         )?;
-        let branding = crate::branding::Branding::load(&settings.organisation)?;
+        let branding = crate::branding::Branding::load(
+            &settings.organisation.primary_colour,
+            settings.organisation.logo_file.as_deref(),
+        )?;
         let mail_domain = settings
             .mail
             .from

@@ -111,7 +111,7 @@ fn default_complaint_authorities() -> BTreeMap<String, String> {
 impl Organisation {
     /// A usable colour, and complaint authorities only for places the portal knows.
     pub(super) fn check(&self) -> anyhow::Result<()> {
-        crate::branding::primary_colour(self)?;
+        crate::branding::primary_colour(&self.primary_colour)?;
         if let Some(place) = self
             .complaint_authorities
             .keys()

@@ -6,6 +6,7 @@
 
 pub mod checkpointer;
 pub mod group_commit;
+pub mod lease;
 pub mod models;
 pub mod schema;
 pub mod text_enum;

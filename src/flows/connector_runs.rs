@@ -13,7 +13,7 @@ use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::i18n::msg;
 use crate::state::AppState;
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde_json::json;
 
 /// Which actions a request of this kind and state may run.
@@ -156,11 +156,6 @@ fn subject(state: &AppState, conn: &mut DbConn, request_id: &str) -> Result<Subj
     Ok(s)
 }
 
-/// Backoff for connector retries: 30 s doubling, at most 1 h; gives up after 8 attempts.
-fn retry_at(attempts: i64, now: NaiveDateTime) -> Option<NaiveDateTime> {
-    (attempts < 8).then(|| now + Duration::seconds((30i64 << attempts.clamp(0, 7)).min(3600)))
-}
-
 enum Outcome {
     Done {
         result: Option<String>,
@@ -274,7 +269,7 @@ fn seal<T: serde::Serialize>(state: &AppState, v: &T) -> String {
 pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
     let now = crate::clock::now();
     // A run whose worker died is taken up again once its lease lapses.
-    let lease = Duration::seconds(state.settings.worker.connector_lease_seconds);
+    let lease = state.settings.worker.connector_lease();
     let Some(run) = runs::claim_next(conn, now, now + lease)? else {
         return Ok(false);
     };
@@ -304,8 +299,13 @@ pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
             )
         }
         Outcome::Failed { message, temporary } => {
+            // The claim counted this attempt.
             let retry = if *temporary {
-                retry_at(run.attempts, now)
+                state
+                    .settings
+                    .worker
+                    .connector_retry()
+                    .retry_at(run.attempts, now)
             } else {
                 None
             };

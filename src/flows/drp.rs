@@ -499,8 +499,8 @@ pub fn revoke(
     }
 }
 
-/// First retry delay for a failed callback; doubles per attempt up to an hour.
-const CALLBACK_RETRY_SECONDS: i64 = 30;
+/// Callbacks posted per pass.
+const CALLBACK_BATCH: usize = 20;
 
 /// Posts the status of every DRP request whose agent has not yet heard of its current
 /// state. Returns how many callbacks were delivered.
@@ -509,11 +509,12 @@ pub fn send_callbacks(
     conn: &mut DbConn,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    let jobs = &state.settings.worker;
     let mut delivered = 0;
-    for drp in rows::callback_candidates(conn, now, 20)? {
-        if !rows::claim_callback(conn, &drp.request_id, now, now + Duration::seconds(120))? {
-            continue;
-        }
+    for _ in 0..CALLBACK_BATCH {
+        let Some(drp) = rows::claim_next_callback(conn, now, now + jobs.callback_lease())? else {
+            break;
+        };
         let Some(url) = drp.status_callback.clone() else {
             continue;
         };
@@ -532,15 +533,10 @@ pub fn send_callbacks(
                 delivered += 1;
             }
             Err(problem) => {
-                let shift = drp.callback_attempts.clamp(0, 7) as u32;
-                let wait = (CALLBACK_RETRY_SECONDS << shift).min(3600);
-                tracing::warn!(agent = %drp.agent_id, attempts = drp.callback_attempts + 1, "DRP status callback failed: {problem}");
-                rows::callback_failed(
-                    conn,
-                    &drp.request_id,
-                    &problem,
-                    now + Duration::seconds(wait),
-                )?;
+                let attempts = drp.callback_attempts + 1;
+                tracing::warn!(agent = %drp.agent_id, attempts, "DRP status callback failed: {problem}");
+                let next = now + jobs.callback_retry().delay(attempts);
+                rows::callback_failed(conn, &drp.request_id, &problem, next)?;
             }
         }
     }

@@ -128,15 +128,13 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         "forgot DRP bodies past their replay window",
         crate::db::models::drp::forget_replays_before(conn, now).map_err(Into::into),
     );
-    let cfg = &state.settings.staff;
+    let staff = &state.settings.staff;
+    let idle_since = now - chrono::Duration::minutes(staff.session_idle_minutes);
+    let opened_before = now - chrono::Duration::hours(staff.session_absolute_hours);
     report(
         "removed expired staff sessions",
-        crate::db::models::staff_sessions::delete_expired(
-            conn,
-            now - chrono::Duration::minutes(cfg.session_idle_minutes),
-            now - chrono::Duration::hours(cfg.session_absolute_hours),
-        )
-        .map_err(Into::into),
+        crate::db::models::staff_sessions::delete_expired(conn, idle_since, opened_before)
+            .map_err(Into::into),
     );
     report(
         "forgot old login failures",
@@ -147,19 +145,14 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         crate::db::models::exports::delete_expired(conn, now).map_err(Into::into),
     );
     let mail = &state.settings.mail;
+    let sent_before = now - chrono::Duration::days(mail.keep_sent_bodies_days);
     report(
         "cleared the bodies of sent emails",
-        crate::mail::sent_bodies::clear_sent_before(
-            conn,
-            &state.cipher,
-            now - chrono::Duration::days(mail.keep_sent_bodies_days),
-            now,
-            500,
-        )
-        .map_err(crate::error::AppError::internal),
+        crate::mail::sent_bodies::clear_sent_before(conn, &state.cipher, sent_before, now, 500)
+            .map_err(crate::error::AppError::internal),
     );
     if mail.smtp.is_none() {
-        let cutoff = std::time::SystemTime::now()
+        let cutoff = std::time::SystemTime::from(now.and_utc())
             - Duration::from_secs(u64::try_from(mail.eml_keep_days).unwrap_or(0) * 86_400);
         report(
             "deleted expired .eml files",

@@ -9,14 +9,8 @@ use crate::mail::outbox::decode;
 use crate::mail::sent_bodies;
 use crate::mail::Mailer;
 use crate::state::AppState;
-use chrono::Duration;
+use diesel::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Delay before attempt `n + 1`: `base` seconds doubling, capped at 1 h.
-pub fn backoff(base: i64, attempts: i64) -> Duration {
-    let secs = base.max(1).saturating_mul(1i64 << attempts.clamp(0, 12));
-    Duration::seconds(secs.min(3600))
-}
 
 /// Messages claimed per pass.
 pub const BATCH: usize = 50;
@@ -24,17 +18,16 @@ pub const BATCH: usize = 50;
 /// Sends up to one batch of due messages; returns how many were sent.
 pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<usize, AppError> {
     let mut conn = state.pool.get()?;
-    let now = crate::clock::now();
-    let due = outbox::due(&mut conn, now, BATCH as i64)?;
+    let jobs = &state.settings.worker;
     let mut sent = 0;
-    for id in due {
+    for _ in 0..BATCH {
         if stop.load(Ordering::SeqCst) {
             break;
         }
         let now = crate::clock::now();
-        let lease = now + Duration::minutes(5);
-        let Some(row) = queued_write(&mut conn, |c| outbox::claim(c, &id, now, lease))? else {
-            continue;
+        let lease = now + jobs.mail_lease();
+        let Some(row) = queued_write(&mut conn, |c| outbox::claim_next(c, now, lease))? else {
+            break;
         };
         let result = decode(&state.cipher, &row)
             .and_then(|m| m.to_mime(&state.settings.mail.from).map(|mime| (m, mime)))
@@ -48,23 +41,27 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
         match result {
             Ok(message) => {
                 let keep_body = state.settings.mail.keep_sent_bodies_days > 0;
+                // One transaction: no reader ever sees a message marked sent that still
+                // holds its links and address.
                 queued_write(&mut conn, |c| {
-                    let now = crate::clock::now();
-                    outbox::mark_sent(c, &row.id, now)?;
-                    // Sent: the live links in the body are no longer needed here.
-                    if !keep_body {
-                        sent_bodies::clear(c, &state.cipher, &row.id, &message, now)?;
-                    }
-                    Ok::<(), diesel::result::Error>(())
+                    c.transaction(|c| {
+                        let now = crate::clock::now();
+                        outbox::mark_sent(c, &row.id, now)?;
+                        // Sent: the live links in the body are no longer needed here.
+                        if !keep_body {
+                            sent_bodies::clear(c, &state.cipher, &row.id, &message, now)?;
+                        }
+                        Ok::<(), diesel::result::Error>(())
+                    })
                 })?;
                 sent += 1;
                 tracing::info!(outbox_id = %row.id, template = %row.template, "email sent");
             }
             Err((class, permanent)) => {
                 let attempts = row.attempts + 1;
-                let give_up = permanent || attempts >= state.settings.worker.max_mail_attempts;
-                let next = crate::clock::now()
-                    + backoff(state.settings.worker.mail_retry_base_seconds, row.attempts);
+                let policy = jobs.mail_retry();
+                let give_up = permanent || policy.gives_up(attempts);
+                let next = crate::clock::now() + policy.delay(attempts);
                 queued_write(&mut conn, |c| {
                     outbox::mark_failed_attempt(c, &row.id, class, next, give_up)
                 })?;
@@ -77,19 +74,4 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
         }
     }
     Ok(sent)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        assert_eq!(backoff(30, 0).num_seconds(), 30);
-        assert_eq!(backoff(30, 1).num_seconds(), 60);
-        assert_eq!(backoff(30, 3).num_seconds(), 240);
-        assert_eq!(backoff(30, 50).num_seconds(), 3600);
-        assert!(backoff(30, -3).num_seconds() >= 30);
-        assert_eq!(backoff(0, 0).num_seconds(), 1);
-    }
 }

@@ -1,11 +1,10 @@
 //! Staff accounts: password hashing, account management (shared by the CLI and the
 //! admin pages), login throttled per account and per client, the known-device cookie,
-//! and sessions held on the server.
+//! and the records behind staff sessions (the session itself is `web::staff_session`).
 
 pub mod accounts;
 pub mod device;
 pub mod hash_pool;
 pub mod login;
 pub mod password;
-pub mod session;
 pub mod throttle;

@@ -6,7 +6,7 @@
 //! alone. Each route table names its bucket beside the route, where it cannot be
 //! forgotten, and the refusal takes the route's own error shape (page, API or DRP JSON).
 
-use super::rate_limit::Bucket;
+use crate::clients::rate_limit::Bucket;
 use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::body::BoxBody;

@@ -2,7 +2,6 @@
 
 pub mod api;
 pub mod body_deadline;
-pub mod client_ip;
 pub mod client_slots;
 pub mod csrf;
 pub mod drp;
@@ -14,10 +13,11 @@ pub mod limit_first;
 pub mod multipart;
 pub mod ops;
 pub mod public;
-pub mod rate_limit;
 pub mod shown_errors;
 pub mod staff;
+pub mod staff_session;
 
+use crate::clients::rate_limit;
 use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -52,7 +52,7 @@ pub fn render(state: &AppState, name: &str, mut ctx: Value) -> Result<HttpRespon
 }
 
 /// The client address used for rate limits: the peer, or the address the configured
-/// header carries behind trusted proxies (`web::client_ip`).
+/// header carries behind trusted proxies (`clients::address`).
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> IpAddr {
     state
         .client_ip

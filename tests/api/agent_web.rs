@@ -50,24 +50,9 @@ pub(crate) async fn agent_submit(
         page.contains("enctype=\"multipart/form-data\""),
         "the form can carry a file"
     );
-    let csrf = hidden(&page, "csrf_token");
-    let sid = hidden(&page, "submission_id");
-    let mut all: Vec<(&str, &str)> = vec![
-        ("csrf_token", &csrf),
-        ("submission_id", &sid),
-        ("jurisdiction", "california"),
-    ];
+    let mut all = vec![("jurisdiction", "california")];
     all.extend_from_slice(fields);
-    let r = app
-        .client
-        .post(app.url("/requests"))
-        .header("content-type", crate::helpers::multipart_content_type())
-        .body(crate::helpers::multipart_body(&all, file))
-        .send()
-        .await
-        .expect("POST");
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
+    post_request_form_multipart(&app.client, &app.url("/requests"), &page, &all, file).await
 }
 
 /// Files an agent's access request with a PDF and follows the verification link the
@@ -188,19 +173,9 @@ async fn signed_permission_is_confirmed_by_the_consumer_and_worked_to_fulfilment
             .pop()
             .expect("a document");
         let doc_path = format!("/staff/requests/{id}/documents/{doc_id}");
-        let r = app
-            .client
-            .get(app.url(&doc_path))
-            .send()
-            .await
-            .expect("GET");
+        let r = app.get_response(&doc_path).await;
         assert_ne!(r.status().as_u16(), 200, "not without a staff session");
-        let r = handler
-            .client
-            .get(app.url(&doc_path))
-            .send()
-            .await
-            .expect("GET");
+        let r = handler.get_response(&doc_path).await;
         assert_eq!(r.status().as_u16(), 200);
         let header = |name: &str| {
             r.headers()

@@ -34,14 +34,14 @@ async fn api_accepts_a_request_and_reports_its_status() {
         let (_, confirm) = app.get(&verify).await;
         let (_, done) = app.post_with_csrf(&confirm, &verify).await;
         let token = link_path(&done, "/status/").trim_start_matches("/status/").to_string();
-        let r = app.client.get(app.url(&format!("/api/v1/status/{token}"))).send().await.expect("GET");
+        let r = app.get_response(&format!("/api/v1/status/{token}")).await;
         assert_eq!(r.status(), 200);
         let s: Value = r.json().await.expect("json");
         assert_eq!(s["status"], "email_verified");
         assert_eq!(s["reference"], v["reference"]);
         assert_eq!(s["timeline"].as_array().expect("timeline").len(), 2);
 
-        let r = app.client.get(app.url("/api/v1/status/nonsense")).send().await.expect("GET");
+        let r = app.get_response("/api/v1/status/nonsense").await;
         assert_eq!(r.status(), 404);
         let e: Value = r.json().await.expect("json error");
         assert_eq!(e["error"], "not_found");
@@ -123,12 +123,7 @@ async fn idempotency_key_makes_retries_safe() {
 #[actix_web::test]
 async fn openapi_document_describes_the_api() {
     each_backend(|app| async move {
-        let r = app
-            .client
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .expect("GET");
+        let r = app.get_response("/api/v1/openapi.json").await;
         assert_eq!(r.status(), 200);
         let v: Value = r.json().await.expect("json");
         assert_eq!(v["openapi"], "3.1.0");

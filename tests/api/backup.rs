@@ -62,13 +62,7 @@ async fn status_reference(app: &TestApp, status: &str) -> String {
 /// staff request page with the decrypted email and note.
 pub async fn serves_the_same_requests(app: &TestApp, filed: &Filed) {
     let staff = Staff::anonymous(app);
-    let (s, _) = staff
-        .post(
-            "/staff/login",
-            "/staff/login",
-            &[("email", &first_handler(app)), ("password", STAFF_PASSWORD)],
-        )
-        .await;
+    let (s, _) = staff.login(&first_handler(app), STAFF_PASSWORD).await;
     assert_eq!(s, 303, "the staff account came along");
     for r in &filed.requests {
         let (s, page) = app.get(&r.status_page).await;

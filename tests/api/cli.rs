@@ -33,14 +33,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
         // The piped password works at the login page.
         let anon = Staff::anonymous(&app);
         let (status, _) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[
-                    ("email", "handler@corp.example"),
-                    ("password", "a password from stdin"),
-                ],
-            )
+            .login("handler@corp.example", "a password from stdin")
             .await;
         assert_eq!(status, 303);
 
@@ -109,14 +102,7 @@ async fn staff_accounts_are_managed_from_the_command_line() {
         );
         assert!(out.contains(&app.first_admin.0));
         let (status, _) = Staff::anonymous(&app)
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[
-                    ("email", "handler@corp.example"),
-                    ("password", "a password from stdin"),
-                ],
-            )
+            .login("handler@corp.example", "a password from stdin")
             .await;
         assert_eq!(status, 401, "disabled and reset");
     })

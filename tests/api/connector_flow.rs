@@ -6,6 +6,13 @@ use crate::helpers::*;
 use crate::matomo_db::{db_url, seed_people, Fixture, ALICE};
 use std::time::{Duration, Instant};
 
+/// The form of a confirmed erasure on the "analytics" connector.
+const ERASE_CONFIRMED: &[(&str, &str)] = &[
+    ("connector", "analytics"),
+    ("action", "erase"),
+    ("confirm", "yes"),
+];
+
 /// A freshly seeded Matomo store (its own table prefix, dropped with the fixture) and the
 /// settings of a connector named "analytics" on it.
 pub(crate) fn seeded_store(
@@ -89,14 +96,9 @@ pub(crate) async fn alices_checked_access_request(app: &TestApp) -> (String, Sta
 
 /// Runs find, then export, on the "analytics" connector for request `id`.
 pub(crate) async fn find_and_export(app: &TestApp, handler: &Staff, id: &str) {
-    let path = format!("/staff/requests/{id}");
     for action in ["find", "export"] {
         handler
-            .post(
-                &path,
-                &format!("{path}/run"),
-                &[("connector", "analytics"), ("action", action)],
-            )
+            .run_connector(id, &[("connector", "analytics"), ("action", action)])
             .await;
         let (status, summary) = wait_for_run(app, id, action).await;
         assert_eq!(status, "done", "{action}: {summary:?}");
@@ -105,11 +107,10 @@ pub(crate) async fn find_and_export(app: &TestApp, handler: &Staff, id: &str) {
 
 /// Presses the download button of the download page `page` (at `download`).
 pub(crate) async fn take_download(app: &TestApp, download: &str, page: &str) -> reqwest::Response {
-    let csrf = hidden(page, "csrf_token");
     app.client
         .post(app.url(download))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(encode(&[("csrf_token", &csrf)]))
+        .body(body_with_token(page, &[]))
         .send()
         .await
         .expect("POST")
@@ -133,27 +134,12 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
         let id = app.only_request_id();
         let handler = app.staff("handler").await;
         let path = format!("/staff/requests/{id}");
-        let run = format!("{path}/run");
 
         // Erase is refused before a find.
-        let (s, _) = handler
-            .post(
-                &path,
-                &run,
-                &[
-                    ("connector", "analytics"),
-                    ("action", "erase"),
-                    ("confirm", "yes"),
-                ],
-            )
-            .await;
+        let (s, _) = handler.run_connector(&id, ERASE_CONFIRMED).await;
         assert_eq!(s, 409);
         let (s, _) = handler
-            .post(
-                &path,
-                &run,
-                &[("connector", "analytics"), ("action", "find")],
-            )
+            .run_connector(&id, &[("connector", "analytics"), ("action", "find")])
             .await;
         assert_eq!(s, 303);
         let (status, summary) = wait_for_run(&app, &id, "find").await;
@@ -164,17 +150,7 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
             "the preview shows Alice's visits"
         );
         // Erasure needs verified identity first (in progress).
-        let (s, _) = handler
-            .post(
-                &path,
-                &run,
-                &[
-                    ("connector", "analytics"),
-                    ("action", "erase"),
-                    ("confirm", "yes"),
-                ],
-            )
-            .await;
+        let (s, _) = handler.run_connector(&id, ERASE_CONFIRMED).await;
         assert_eq!(s, 409);
         handler
             .act(
@@ -188,24 +164,10 @@ async fn staff_find_then_erase_exactly_one_persons_analytics() {
             )
             .await;
         let (s, page) = handler
-            .post(
-                &path,
-                &run,
-                &[("connector", "analytics"), ("action", "erase")],
-            )
+            .run_connector(&id, &[("connector", "analytics"), ("action", "erase")])
             .await;
         assert_eq!(s, 400, "erase needs the confirmation box: {page}");
-        let (s, _) = handler
-            .post(
-                &path,
-                &run,
-                &[
-                    ("connector", "analytics"),
-                    ("action", "erase"),
-                    ("confirm", "yes"),
-                ],
-            )
-            .await;
+        let (s, _) = handler.run_connector(&id, ERASE_CONFIRMED).await;
         assert_eq!(s, 303);
         let (status, summary) = wait_for_run(&app, &id, "erase").await;
         assert_eq!(status, "done", "{summary:?}");
@@ -388,25 +350,9 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
         app.exec(&format!(
             "UPDATE requests SET status = 'in_progress' WHERE id = '{id}'"
         ));
-        let queue = |action: &'static str| {
-            let state = app.state.clone();
-            let rid = id.clone();
-            app.db(move |c| {
-                dsar_portal::flows::connector_runs::queue(
-                    &state,
-                    c,
-                    &rid,
-                    "analytics",
-                    action,
-                    "staff:test",
-                    dsar_portal::clock::now(),
-                )
-                .expect("queue")
-            })
-        };
-        queue("find");
+        app.queue_connector_run(&id, "analytics", "find");
         assert!(run_next(&app));
-        queue("erase");
+        app.queue_connector_run(&id, "analytics", "erase");
 
         // A worker claims the erase, deletes the first batch, and dies.
         let claimed = app.db(|c| {
@@ -473,15 +419,7 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
 async fn concurrent_workers_claim_each_run_exactly_once() {
     for backend in backends() {
         let app = spawn_app_with(&backend, |s| s.worker.enabled = false).await;
-        app.submit(
-            "eu",
-            &[
-                ("kind", "access"),
-                ("name", "Jane"),
-                ("email", "jane@example.com"),
-            ],
-        )
-        .await;
+        app.submit("eu", JANE_ACCESS).await;
         let request = app.only_request_id();
         let rid = request.clone();
         app.db(move |c| {

@@ -74,15 +74,7 @@ async fn unknown_and_malformed_links_get_a_clear_404() {
 #[actix_web::test]
 async fn an_expired_link_offers_a_new_one_that_works() {
     each_backend(|app| async move {
-        app.submit(
-            "eu",
-            &[
-                ("kind", "access"),
-                ("name", "Jane"),
-                ("email", "jane@example.com"),
-            ],
-        )
-        .await;
+        app.submit("eu", JANE_ACCESS).await;
         let first = link_path(&app.emails(1).await[0].text, "/verify/");
         app.exec("UPDATE tokens SET expires_at = '2000-01-01 00:00:00'");
         let (status, page) = app.get(&first).await;

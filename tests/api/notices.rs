@@ -306,14 +306,11 @@ async fn a_us_state_answer_in_part_carries_the_appeal_and_can_be_appealed() {
 
         let (_, page) = app.get(&status_path).await;
         assert!(page.contains("Appeal this decision"), "{page}");
-        let csrf = hidden(&page, "csrf_token");
         let (s, _) = app
-            .post_form(
+            .post_page(
+                &page,
                 &format!("{status_path}/appeal"),
-                &[
-                    ("csrf_token", &csrf),
-                    ("reason", "I want the recordings too."),
-                ],
+                &[("reason", "I want the recordings too.")],
             )
             .await;
         assert_eq!(s, 303);
@@ -412,11 +409,11 @@ async fn complaints_go_to_the_authority_of_the_persons_place() {
             )
             .await;
         let (_, page) = app.get(&us_status).await;
-        let csrf = hidden(&page, "csrf_token");
         let (s, _) = app
-            .post_form(
+            .post_page(
+                &page,
                 &format!("{us_status}/appeal"),
-                &[("csrf_token", &csrf), ("reason", "Please look again.")],
+                &[("reason", "Please look again.")],
             )
             .await;
         assert_eq!(s, 303);

@@ -73,12 +73,7 @@ async fn the_gpc_header_must_be_exactly_one() {
                 "{value:?}"
             );
         }
-        let r = app
-            .client
-            .get(app.url("/opt-out"))
-            .send()
-            .await
-            .expect("GET");
+        let r = app.get_response("/opt-out").await;
         assert_eq!(r.status(), 303);
         assert_eq!(
             r.headers()["location"],

@@ -69,12 +69,7 @@ async fn the_form_offers_only_the_kinds_the_law_gives() {
 #[actix_web::test]
 async fn every_response_carries_security_headers() {
     each_backend(|app| async move {
-        let r = app
-            .client
-            .get(app.url("/requests/new?jurisdiction=eu"))
-            .send()
-            .await
-            .expect("GET");
+        let r = app.get_response("/requests/new?jurisdiction=eu").await;
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().expect("ascii");
         assert!(csp.contains("frame-ancestors 'none'"));
@@ -94,12 +89,7 @@ async fn every_response_carries_security_headers() {
 #[actix_web::test]
 async fn gpc_well_known_file_is_served() {
     each_backend(|app| async move {
-        let r = app
-            .client
-            .get(app.url("/.well-known/gpc.json"))
-            .send()
-            .await
-            .expect("GET");
+        let r = app.get_response("/.well-known/gpc.json").await;
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.expect("json");
         assert_eq!(v["gpc"], true);

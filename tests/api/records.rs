@@ -86,10 +86,7 @@ async fn file_as_agent(app: &TestApp) {
     let (_, page) = app
         .get("/requests/new?jurisdiction=california&kind=deletion")
         .await;
-    let (csrf, sid) = (hidden(&page, "csrf_token"), hidden(&page, "submission_id"));
     let fields = [
-        ("csrf_token", csrf.as_str()),
-        ("submission_id", sid.as_str()),
         ("jurisdiction", "california"),
         ("kind", "deletion"),
         ("name", "Connie Consumer"),
@@ -99,16 +96,15 @@ async fn file_as_agent(app: &TestApp) {
         ("agent_email", AGENT_EMAIL),
         ("agent_authority", "power_of_attorney"),
     ];
-    let r = app
-        .client
-        .post(app.url("/requests"))
-        .header("content-type", multipart_content_type())
-        .body(multipart_body(&fields, Some(("poa.pdf", PDF))))
-        .send()
-        .await
-        .expect("POST");
-    let status = r.status().as_u16();
-    assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+    let (status, body) = post_request_form_multipart(
+        &app.client,
+        &app.url("/requests"),
+        &page,
+        &fields,
+        Some(("poa.pdf", PDF)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
 }
 
 /// Staff enter a request received by phone ten days ago.

@@ -7,20 +7,9 @@ async fn first_admin_must_choose_a_password_before_anything_else() {
     each_backend(|app| async move {
         let (email, one_time) = app.first_admin.clone();
         let admin = Staff::anonymous(&app);
-        let (status, _) = admin
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &email), ("password", &one_time)],
-            )
-            .await;
+        let (status, _) = admin.login(&email, &one_time).await;
         assert_eq!(status, 303);
-        let r = admin
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = admin.get_response("/staff").await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/staff/password");
         let (status, page) = admin
@@ -58,23 +47,8 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
     each_backend(|app| async move {
         let handler = app.staff("handler").await;
         let anon = Staff::anonymous(&app);
-        let (s1, unknown) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[
-                    ("email", "nobody@staff.example"),
-                    ("password", "whatever it is"),
-                ],
-            )
-            .await;
-        let (s2, wrong) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", "not the password")],
-            )
-            .await;
+        let (s1, unknown) = anon.login("nobody@staff.example", "whatever it is").await;
+        let (s2, wrong) = anon.login(&handler.email, "not the password").await;
         assert_eq!((s1, s2), (401, 401));
         let message = |p: &str| p.contains("do not match an active account");
         assert!(
@@ -82,21 +56,10 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
             "same message for unknown and wrong"
         );
         for _ in 0..5 {
-            anon.post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", "still wrong")],
-            )
-            .await;
+            anon.login(&handler.email, "still wrong").await;
         }
         // Locked now: even the right password is refused for a while.
-        let (status, _) = anon
-            .post(
-                "/staff/login",
-                "/staff/login",
-                &[("email", &handler.email), ("password", STAFF_PASSWORD)],
-            )
-            .await;
+        let (status, _) = anon.login(&handler.email, STAFF_PASSWORD).await;
         assert_eq!(status, 401);
         let locked: Option<String> = app.db(|c| {
             use diesel::prelude::*;
@@ -117,12 +80,7 @@ async fn login_reveals_nothing_and_locks_after_repeated_failures() {
 async fn login_renews_the_session_and_logout_ends_it() {
     each_backend(|app| async move {
         let anon = Staff::anonymous(&app);
-        let r = anon
-            .client
-            .get(app.url("/staff/login"))
-            .send()
-            .await
-            .expect("GET");
+        let r = anon.get_response("/staff/login").await;
         let before = r.headers()["set-cookie"]
             .to_str()
             .expect("cookie")
@@ -155,12 +113,7 @@ async fn login_renews_the_session_and_logout_ends_it() {
         assert_eq!(anon.get("/staff").await.0, 200);
         let (status, _) = anon.post("/staff", "/staff/logout", &[]).await;
         assert_eq!(status, 303);
-        let r = anon
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = anon.get_response("/staff").await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/staff/login");
     })
@@ -170,16 +123,7 @@ async fn login_renews_the_session_and_logout_ends_it() {
 #[actix_web::test]
 async fn roles_are_enforced_on_the_server() {
     each_backend(|app| async move {
-        let (_, _) = app
-            .submit(
-                "eu",
-                &[
-                    ("kind", "access"),
-                    ("name", "Jane"),
-                    ("email", "jane@example.com"),
-                ],
-            )
-            .await;
+        let (_, _) = app.submit("eu", JANE_ACCESS).await;
         let id = app.db(|c| {
             use diesel::prelude::*;
             use dsar_portal::db::schema::requests::dsl::*;
@@ -254,7 +198,7 @@ async fn roles_are_enforced_on_the_server() {
             "/staff/accounts",
             "/staff/password",
         ] {
-            let r = anon.client.get(app.url(path)).send().await.expect("GET");
+            let r = anon.get_response(path).await;
             assert_eq!(r.status(), 303, "{path}");
         }
         // A disabled account is logged out at its next request.
@@ -266,16 +210,7 @@ async fn roles_are_enforced_on_the_server() {
             )
             .await;
         assert_eq!(status, 303);
-        assert_eq!(
-            handler
-                .client
-                .get(app.url("/staff"))
-                .send()
-                .await
-                .expect("GET")
-                .status(),
-            303
-        );
+        assert_eq!(handler.get_response("/staff").await.status(), 303);
     })
     .await;
 }

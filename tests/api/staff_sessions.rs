@@ -8,15 +8,7 @@ use crate::session_helpers::*;
 /// A filed request, a handler with a captured cookie, and the CSRF token and version
 /// that cookie's session would post a note with.
 async fn handler_with_captured_cookie(app: &TestApp) -> (Staff, String, String, String, String) {
-    app.submit(
-        "eu",
-        &[
-            ("kind", "access"),
-            ("name", "Jane"),
-            ("email", "jane@example.com"),
-        ],
-    )
-    .await;
+    app.submit("eu", JANE_ACCESS).await;
     let id = app.only_request_id();
     let (handler, jar) = app.staff_with_jar("handler").await;
     let (status, page) = handler.get(&format!("/staff/requests/{id}")).await;
@@ -28,13 +20,7 @@ async fn handler_with_captured_cookie(app: &TestApp) -> (Staff, String, String, 
 /// The account `email` logged in from a second browser.
 async fn another_browser(app: &TestApp, email: &str) -> Staff {
     let other = Staff::anonymous(app);
-    let (status, _) = other
-        .post(
-            "/staff/login",
-            "/staff/login",
-            &[("email", email), ("password", STAFF_PASSWORD)],
-        )
-        .await;
+    let (status, _) = other.login(email, STAFF_PASSWORD).await;
     assert_eq!(status, 303);
     other
 }

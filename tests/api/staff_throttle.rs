@@ -5,13 +5,7 @@ use crate::helpers::*;
 use crate::session_helpers::*;
 
 async fn login(s: &Staff, email: &str, password: &str) -> u16 {
-    s.post(
-        "/staff/login",
-        "/staff/login",
-        &[("email", email), ("password", password)],
-    )
-    .await
-    .0
+    s.login(email, password).await.0
 }
 
 /// A portal behind one proxy that names the client in `X-Forwarded-For`, so each test
@@ -141,12 +135,7 @@ async fn wrong_current_passwords_are_counted_and_end_the_session() {
             "a few answers at most, then the session ends: {answers:?} ({})",
             app.backend
         );
-        let r = handler
-            .client
-            .get(app.url("/staff"))
-            .send()
-            .await
-            .expect("GET");
+        let r = handler.get_response("/staff").await;
         assert_eq!(r.status(), 303, "session ended");
         assert_eq!(r.headers()["location"], "/staff/login");
         // They counted against the account like failed logins.

@@ -554,7 +554,7 @@ async fn metrics_count_the_year_by_kind_with_csv() {
         assert_eq!(s, 200);
         assert!(page.contains("Requests to know / access</th><td>2</td><td>1</td><td>1</td><td>0</td>"), "{page}");
         assert!(page.contains("Requests to delete</th><td>1</td><td>0</td><td>0</td><td>1</td><td>We could not verify your identity: 1</td>"));
-        let r = auditor.client.get(app.url(&format!("/staff/metrics.csv?year={year}"))).send().await.expect("GET");
+        let r = auditor.get_response(&format!("/staff/metrics.csv?year={year}")).await;
         assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
         let csv = r.text().await.expect("csv");
         assert!(csv.starts_with("year,kind,received,complied_in_whole,complied_in_part,denied"));

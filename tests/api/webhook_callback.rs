@@ -111,20 +111,7 @@ async fn an_accepted_erase_is_completed_by_one_signed_callback() {
             .expect("thread")
         };
         for action in ["find", "erase"] {
-            let state = app.state.clone();
-            let rid = id.clone();
-            app.db(move |c| {
-                dsar_portal::flows::connector_runs::queue(
-                    &state,
-                    c,
-                    &rid,
-                    "crm",
-                    action,
-                    "staff:test",
-                    dsar_portal::clock::now(),
-                )
-                .expect("queue")
-            });
+            app.queue_connector_run(&id, "crm", action);
             assert!(run_one());
         }
         let (status, external): (String, Option<String>) = app.db(|c| {

@@ -1,10 +1,11 @@
 //! `connector_runs`: queued and finished connector work, claimed by the worker.
 //!
-//! Claiming: on PostgreSQL `FOR UPDATE SKIP LOCKED` hands each run to exactly one of
-//! several portal instances; on SQLite (one instance) a guarded update does the same.
-//! A claim is a lease: a run whose worker died is claimed again once the lease lapses,
-//! which is what makes runs resume after a crash (connector actions are idempotent).
+//! Claiming is the shared lease of `db::lease`: each run goes to exactly one of several
+//! portal instances, and a run whose worker died is claimed again once the lease
+//! lapses, which is what makes runs resume after a crash (connector actions are
+//! idempotent).
 
+use crate::db::lease::{self, Queue};
 use crate::db::schema::connector_runs as cr;
 use crate::db::DbConn;
 use crate::domain::runs::{RunAction, RunStatus};
@@ -56,67 +57,26 @@ pub fn for_request(conn: &mut DbConn, request_id: &str) -> QueryResult<Vec<RunRo
         .load(conn)
 }
 
-/// Claims one due run (pending and due, or running with a lapsed lease) until `until`.
+/// Connector runs as a job queue. A run being worked on is "running" under a lease;
+/// one whose lease lapsed (its worker died) waits for work again like a pending one.
+pub const QUEUE: Queue = Queue {
+    table: "connector_runs",
+    key: "id",
+    lease: "claimed_until",
+    due: "next_attempt_at",
+    waiting: "status IN ('pending', 'running')",
+    on_claim: "status = 'running', attempts = attempts + 1",
+    order_by: "next_attempt_at",
+};
+
+/// Claims one due run (pending and due, or running with a lapsed lease) until `until`,
+/// counting the attempt.
 pub fn claim_next(
     conn: &mut DbConn,
     now: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Option<RunRow>> {
-    let id: Option<String> = match conn {
-        DbConn::Pg(pg) => {
-            #[derive(QueryableByName)]
-            struct Claimed {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                id: String,
-            }
-            diesel::sql_query(
-                "UPDATE connector_runs SET status = 'running', claimed_until = $1, attempts = attempts + 1 \
-                 WHERE id = (SELECT id FROM connector_runs \
-                             WHERE (status = 'pending' AND next_attempt_at <= $2) \
-                                OR (status = 'running' AND claimed_until < $2) \
-                             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id",
-            )
-            .bind::<diesel::sql_types::Timestamp, _>(until)
-            .bind::<diesel::sql_types::Timestamp, _>(now)
-            .get_result::<Claimed>(pg)
-            .optional()?
-            .map(|c| c.id)
-        }
-        DbConn::Sqlite(_) => loop {
-            // Pick a candidate, then take it with a guarded update; when another worker
-            // won the race, look again rather than report that nothing is due.
-            let candidate: Option<String> = cr::table
-                .filter(
-                    cr::status
-                        .eq("pending")
-                        .and(cr::next_attempt_at.le(now))
-                        .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
-                )
-                .order(cr::next_attempt_at.asc())
-                .select(cr::id)
-                .first(conn)
-                .optional()?;
-            let Some(id) = candidate else { break None };
-            let n = diesel::update(
-                cr::table.find(&id).filter(
-                    cr::status
-                        .eq("pending")
-                        .or(cr::status.eq("running").and(cr::claimed_until.lt(now))),
-                ),
-            )
-            .set((
-                cr::status.eq("running"),
-                cr::claimed_until.eq(until),
-                cr::attempts.eq(cr::attempts + 1),
-            ))
-            .execute(conn)?;
-            if n == 1 {
-                break Some(id);
-            }
-        },
-    };
-    match id {
+    match lease::claim_next(conn, &QUEUE, now, until)? {
         Some(id) => find(conn, &id).map(Some),
         None => Ok(None),
     }

@@ -1,6 +1,7 @@
 //! Data Rights Protocol tables: the agent directory, pairing tokens, requests that
 //! arrived through DRP with their callback state, and the replay register.
 
+use crate::db::lease::{self, Queue};
 use crate::db::schema::{
     drp_agents as ag, drp_replays as rp, drp_requests as dr, drp_tokens as tk,
 };
@@ -190,64 +191,37 @@ pub fn set_verification_url(conn: &mut DbConn, request_id: &str, enc: &str) -> Q
 }
 
 /// What a callback reports changes with: the status and the due date (an extension).
-/// `changed_state_sql` below must build the same string in SQL.
+/// `CALLBACK_QUEUE` below must build the same string in SQL.
 pub fn notified_state(status: crate::domain::state::Status, due_on: chrono::NaiveDate) -> String {
     format!("{status}:{}", due_on.format("%Y-%m-%d"))
 }
 
-/// Requests whose agent has not yet been told their current state, with a callback URL,
-/// whose next attempt is due and that no worker holds.
-pub fn callback_candidates(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    limit: i64,
-) -> QueryResult<Vec<DrpRequestRow>> {
-    use crate::db::schema::requests as rq;
-    use diesel::dsl::sql;
-    use diesel::sql_types::Bool;
-    // CAST(date AS TEXT) is 'YYYY-MM-DD' in both SQLite (dates are stored as that text)
-    // and PostgreSQL (ISO DateStyle), matching `notified_state`.
-    let changed = sql::<Bool>(
-        "(drp_requests.notified_state IS NULL OR drp_requests.notified_state <> \
-         (requests.status || ':' || CAST(requests.due_on AS TEXT)))",
-    );
-    dr::table
-        .inner_join(rq::table)
-        .filter(dr::status_callback.is_not_null())
-        .filter(changed)
-        .filter(
-            dr::callback_next_at
-                .is_null()
-                .or(dr::callback_next_at.le(now)),
-        )
-        .filter(
-            dr::callback_claimed_until
-                .is_null()
-                .or(dr::callback_claimed_until.lt(now)),
-        )
-        .order(dr::created_at.asc())
-        .limit(limit)
-        .select(DrpRequestRow::as_select())
-        .load(conn)
-}
+/// Status callbacks as a job queue: requests whose agent has not yet been told their
+/// current state and that have a callback URL. `CAST(date AS TEXT)` is 'YYYY-MM-DD' in
+/// both SQLite (dates are stored as that text) and PostgreSQL (ISO DateStyle), matching
+/// `notified_state`.
+pub const CALLBACK_QUEUE: Queue = Queue {
+    table: "drp_requests",
+    key: "request_id",
+    lease: "callback_claimed_until",
+    due: "callback_next_at",
+    waiting: "drp_requests.status_callback IS NOT NULL AND EXISTS (SELECT 1 FROM requests \
+              WHERE requests.id = drp_requests.request_id AND (drp_requests.notified_state IS NULL \
+              OR drp_requests.notified_state <> (requests.status || ':' || CAST(requests.due_on AS TEXT))))",
+    on_claim: "",
+    order_by: "created_at",
+};
 
-/// Takes the lease on one request's callback; false when another worker took it first.
-pub fn claim_callback(
+/// Takes the lease on the next request whose agent is owed a callback, if any is due.
+pub fn claim_next_callback(
     conn: &mut DbConn,
-    request_id: &str,
     now: NaiveDateTime,
     until: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        dr::table.find(request_id).filter(
-            dr::callback_claimed_until
-                .is_null()
-                .or(dr::callback_claimed_until.lt(now)),
-        ),
-    )
-    .set(dr::callback_claimed_until.eq(until))
-    .execute(conn)?;
-    Ok(n == 1)
+) -> QueryResult<Option<DrpRequestRow>> {
+    match lease::claim_next(conn, &CALLBACK_QUEUE, now, until)? {
+        Some(id) => find_request(conn, &id),
+        None => Ok(None),
+    }
 }
 
 pub fn callback_delivered(conn: &mut DbConn, request_id: &str, state: &str) -> QueryResult<()> {

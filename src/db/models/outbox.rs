@@ -2,6 +2,7 @@
 //! that causes them, so a committed change always has its email, and sent by the worker
 //! with retries. The rendered message is stored encrypted (it holds the address).
 
+use crate::db::lease::{self, Queue};
 use crate::db::schema::outbox;
 use crate::db::DbConn;
 use chrono::NaiveDateTime;
@@ -35,44 +36,26 @@ pub fn insert(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// Ids of pending messages due now whose lease (if any) has lapsed.
-pub fn due(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    outbox::table
-        .filter(outbox::status.eq("pending"))
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(
-            outbox::claimed_until
-                .is_null()
-                .or(outbox::claimed_until.lt(now)),
-        )
-        .order(outbox::next_attempt_at.asc())
-        .limit(limit)
-        .select(outbox::id)
-        .load(conn)
-}
+/// The outbox as a job queue: pending messages, in the order they fell due.
+pub const QUEUE: Queue = Queue {
+    table: "outbox",
+    key: "id",
+    lease: "claimed_until",
+    due: "next_attempt_at",
+    waiting: "status = 'pending'",
+    on_claim: "",
+    order_by: "next_attempt_at",
+};
 
-/// Takes the lease on one message; None if another worker got there first.
-pub fn claim(
+/// Takes the lease on the next due message; None when none is due or all are held.
+pub fn claim_next(
     conn: &mut DbConn,
-    id: &str,
     now: NaiveDateTime,
     until: NaiveDateTime,
 ) -> QueryResult<Option<OutboxRow>> {
-    let n = diesel::update(
-        outbox::table
-            .find(id)
-            .filter(outbox::status.eq("pending"))
-            .filter(
-                outbox::claimed_until
-                    .is_null()
-                    .or(outbox::claimed_until.lt(now)),
-            ),
-    )
-    .set(outbox::claimed_until.eq(until))
-    .execute(conn)?;
-    if n == 0 {
+    let Some(id) = lease::claim_next(conn, &QUEUE, now, until)? else {
         return Ok(None);
-    }
+    };
     outbox::table
         .find(id)
         .select(OutboxRow::as_select())

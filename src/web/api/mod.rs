@@ -11,7 +11,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::web::limit_first::limited;
     let links = || limited::<ApiError, _>(Bucket::TokenPages);
     let submissions = || limited::<ApiError, _>(Bucket::Intake);
-    use crate::web::rate_limit::Bucket;
+    use crate::clients::rate_limit::Bucket;
     cfg.route(
         "/api/v1/requests",
         web::post().to(requests::create).wrap(submissions()),

@@ -7,12 +7,12 @@ mod error;
 
 pub use error::DrpError;
 
+use crate::clients::rate_limit::Bucket;
 use crate::db::models::drp::AgentRow;
 use crate::drp::status::StatusObject;
 use crate::error::AppError;
 use crate::flows::drp::{self, Refusal};
 use crate::state::AppState;
-use crate::web::rate_limit::Bucket;
 use crate::web::with_conn;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::web::limit_first::limited;
     let links = || limited::<AppError, _>(Bucket::TokenPages);
     let submissions = || limited::<AppError, _>(Bucket::Intake);
-    use crate::web::rate_limit::Bucket;
+    use crate::clients::rate_limit::Bucket;
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(home::health))
         .route("/opt-out", web::get().to(intake::opt_out_shortcut))

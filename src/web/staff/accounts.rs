@@ -6,8 +6,9 @@ use crate::db::models::staff;
 use crate::domain::roles::Role;
 use crate::error::AppError;
 use crate::i18n::msg;
-use crate::staff::{accounts, session};
+use crate::staff::accounts;
 use crate::state::AppState;
+use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,7 +17,7 @@ use serde_json::json;
 async fn render_list(
     state: &web::Data<AppState>,
     session: &Session,
-    me: &crate::staff::session::CurrentStaff,
+    me: &crate::web::staff_session::CurrentStaff,
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;

@@ -3,8 +3,9 @@
 use super::{page, redirect, Form};
 use crate::error::AppError;
 use crate::staff::login::Attempt;
-use crate::staff::{accounts, device, session, throttle};
+use crate::staff::{accounts, device, throttle};
 use crate::state::AppState;
+use crate::web::staff_session as session;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::cookie::{time, Cookie, SameSite};

@@ -14,17 +14,17 @@ pub mod request_page;
 pub mod sessions;
 
 use crate::error::AppError;
-use crate::staff::session::CurrentStaff;
 use crate::state::AppState;
 pub use crate::web::form::Form;
+use crate::web::staff_session::CurrentStaff;
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::Value;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::clients::rate_limit::Bucket;
     use crate::error::AppError;
     use crate::web::limit_first::limited;
-    use crate::web::rate_limit::Bucket;
     cfg.route("/staff/login", web::get().to(login::show))
         .route(
             "/staff/login",

@@ -4,8 +4,8 @@
 use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::staff_sessions;
 use crate::error::AppError;
-use crate::staff::session;
 use crate::state::AppState;
+use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};

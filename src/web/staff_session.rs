@@ -73,7 +73,7 @@ pub async fn start(
         client,
         password_failures: 0,
     };
-    crate::web::with_conn(state, move |_, conn| {
+    super::with_conn(state, move |_, conn| {
         Ok(staff_sessions::insert(conn, &row)?)
     })
     .await?;
@@ -93,11 +93,11 @@ pub async fn end(state: &web::Data<AppState>, session: &Session) -> Result<(), A
     let hash = secret_hash(session);
     session.purge();
     let Some(hash) = hash else { return Ok(()) };
-    crate::web::with_conn(state, move |_, conn| {
+    super::with_conn(state, move |_, conn| {
         crate::db::write_tx(conn, |conn| {
             if let Some(row) = staff_sessions::find_by_hash(conn, &hash)? {
                 staff_sessions::delete(conn, &row.id)?;
-                super::accounts::audit_staff(
+                crate::staff::accounts::audit_staff(
                     conn,
                     &format!("staff:{}", row.staff_id),
                     "staff_logout",
@@ -126,7 +126,7 @@ pub async fn current(
         Duration::minutes(cfg.session_idle_minutes),
         Duration::hours(cfg.session_absolute_hours),
     );
-    let found = crate::web::with_conn(state, move |_, conn| {
+    let found = super::with_conn(state, move |_, conn| {
         let now = crate::clock::now();
         let Some(s) = staff_sessions::find_by_hash(conn, &hash)? else {
             return Ok(None);
