@@ -341,7 +341,7 @@ fn staff_command(settings: Settings, cmd: StaffCommand) -> anyhow::Result<()> {
                 now,
             )
             .map_err(fail)?;
-            println!("added {} ({})", row.email, row.role);
+            println!("added {} ({})", row.email, row.role.as_str());
             if let Some(p) = generated {
                 println!("one-time password (shown once; to be changed at first login): {p}");
             }
@@ -365,7 +365,7 @@ fn staff_command(settings: Settings, cmd: StaffCommand) -> anyhow::Result<()> {
         StaffCommand::List => {
             for s in dsar_portal::db::models::staff::list(&mut conn)? {
                 let state = if s.disabled { "disabled" } else { "active" };
-                println!("{:<40} {:<8} {state}", s.email, s.role);
+                println!("{:<40} {:<8} {state}", s.email, s.role.as_str());
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod group_commit;
 pub mod lease;
 pub mod models;
 pub mod schema;
+pub mod text_enum;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;

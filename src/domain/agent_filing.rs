@@ -1,9 +1,9 @@
 //! An authorized agent filing for a consumer through the web form (CCPA §7063): who the
 //! agent is, by what authority they act, and the document that proves it.
 
+use super::authority::Authority;
 use super::documents::{check_upload, DocumentType};
 use super::intake::{EmailAddress, FieldErrors, FreeText, PersonName};
-use crate::db::models::request_agents::Authority;
 use crate::i18n::{msg, Message};
 
 /// Registration numbers and organisation names are short reference strings.

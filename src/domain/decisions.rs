@@ -6,7 +6,8 @@ use super::kinds::{Jurisdiction, RequestKind};
 use super::state::Status;
 use crate::i18n::key;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum VerificationLevel {
     /// Possession of the email address only.
     Email,
@@ -49,6 +50,37 @@ impl VerificationLevel {
     }
 }
 
+/// How much of a fulfilled request was granted (CCPA §7102 counts both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Whole,
+    Part,
+}
+
+impl Outcome {
+    pub fn of(in_part: bool) -> Outcome {
+        if in_part {
+            Outcome::Part
+        } else {
+            Outcome::Whole
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Whole => "whole",
+            Outcome::Part => "part",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Whole, Outcome::Part]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
 /// The data points staff may record as matched, with their label keys. Names only are
 /// stored, never values.
 pub const DATA_POINTS: &[(&str, &str)] = &[
@@ -74,34 +106,22 @@ pub struct DenialReason {
     pub label_key: &'static str,
 }
 
-const IDENTITY: DenialReason = DenialReason {
-    code: "identity_not_verified",
-    label_key: key("refusal_reasons.identity_not_verified"),
-};
-const UNFOUNDED: DenialReason = DenialReason {
-    code: "manifestly_unfounded_or_excessive",
-    label_key: key("refusal_reasons.manifestly_unfounded_or_excessive"),
-};
-const LEGAL_CLAIMS: DenialReason = DenialReason {
-    code: "exemption_legal_claims",
-    label_key: key("refusal_reasons.exemption_legal_claims"),
-};
-const LEGAL_OBLIGATION: DenialReason = DenialReason {
-    code: "exemption_legal_obligation",
-    label_key: key("refusal_reasons.exemption_legal_obligation"),
-};
-const NOT_COVERED: DenialReason = DenialReason {
-    code: "not_covered",
-    label_key: key("refusal_reasons.not_covered"),
-};
-const NO_DATA: DenialReason = DenialReason {
-    code: "no_data",
-    label_key: key("refusal_reasons.no_data"),
-};
-const OTHER: DenialReason = DenialReason {
-    code: "other",
-    label_key: key("refusal_reasons.other"),
-};
+const fn reason(code: &'static str, label_key: &'static str) -> DenialReason {
+    DenialReason { code, label_key }
+}
+
+#[rustfmt::skip]
+mod reasons {
+    use super::{key, reason, DenialReason};
+    pub const IDENTITY: DenialReason = reason("identity_not_verified", key("refusal_reasons.identity_not_verified"));
+    pub const UNFOUNDED: DenialReason = reason("manifestly_unfounded_or_excessive", key("refusal_reasons.manifestly_unfounded_or_excessive"));
+    pub const LEGAL_CLAIMS: DenialReason = reason("exemption_legal_claims", key("refusal_reasons.exemption_legal_claims"));
+    pub const LEGAL_OBLIGATION: DenialReason = reason("exemption_legal_obligation", key("refusal_reasons.exemption_legal_obligation"));
+    pub const NOT_COVERED: DenialReason = reason("not_covered", key("refusal_reasons.not_covered"));
+    pub const NO_DATA: DenialReason = reason("no_data", key("refusal_reasons.no_data"));
+    pub const OTHER: DenialReason = reason("other", key("refusal_reasons.other"));
+}
+use reasons::*;
 
 /// Reasons that fit `regime`: all regimes share the list today, but the lookup goes
 /// through here so that a reason can be dropped for one law without touching callers.

@@ -1,7 +1,7 @@
-//! What staff read for codes stored as text rather than enums: audit actions (on the
-//! request timeline and the audit log) and connector runs' actions and states. The
-//! stored value stays a code (the audit hash chain covers it); a code without a label
-//! here (one added later, say) is shown as it is.
+//! What staff read for audit actions (on the request timeline and the audit log), codes
+//! stored as text rather than enums: the stored value stays a code (the audit hash
+//! chain covers it); a code without a label here (one added later, say) is shown as
+//! it is.
 
 use crate::i18n::key;
 
@@ -57,39 +57,6 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "staff_password_changed" => key("audit_actions.staff_password_changed"),
         "staff_password_reset" => key("audit_actions.staff_password_reset"),
         "consumer_told_of_agent" => key("audit_actions.consumer_told_of_agent"),
-        _ => return None,
-    })
-}
-
-pub fn role_key(code: &str) -> Option<&'static str> {
-    crate::domain::roles::Role::parse(code).map(|r| r.label_key())
-}
-
-pub fn source_key(code: &str) -> Option<&'static str> {
-    crate::flows::intake::Source::parse(code).map(|s| s.label_key())
-}
-
-pub fn jurisdiction_key(code: &str) -> Option<&'static str> {
-    crate::domain::kinds::Jurisdiction::parse(code).map(|j| j.label_key())
-}
-
-pub fn run_action_key(action: &str) -> Option<&'static str> {
-    Some(match action {
-        "find" => key("run_actions.find"),
-        "export" => key("run_actions.export"),
-        "erase" => key("run_actions.erase"),
-        "opt_out" => key("run_actions.opt_out"),
-        _ => return None,
-    })
-}
-
-pub fn run_status_key(status: &str) -> Option<&'static str> {
-    Some(match status {
-        "pending" => key("run_statuses.pending"),
-        "running" => key("run_statuses.running"),
-        "waiting" => key("run_statuses.waiting"),
-        "done" => key("run_statuses.done"),
-        "failed" => key("run_statuses.failed"),
         _ => return None,
     })
 }

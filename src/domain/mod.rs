@@ -2,6 +2,7 @@
 //! tested directly.
 
 pub mod agent_filing;
+pub mod authority;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;
@@ -13,6 +14,8 @@ pub mod metrics;
 pub mod pauses;
 pub mod pdf_active_content;
 pub mod roles;
+pub mod runs;
+pub mod source;
 pub mod staff_actions;
 pub mod state;
 pub mod urgency;

@@ -1,6 +1,7 @@
 //! Staff roles and what each may do. Checked on the server for every route and action.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Everything, including staff management and settings.
     Admin,

@@ -8,7 +8,7 @@
 //! by hand a request that was never confirmed that way.
 
 use super::actors;
-use crate::db::models::audit::{self, NewEvent};
+use super::request_change::{self as change, Entry};
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::DbConn;
 use crate::domain::kinds::RequestKind;
@@ -34,21 +34,14 @@ pub fn on_confirmation(
         return Ok(Value::Null);
     }
     let on_time = now.date() <= acknowledge_by;
-    audit::append(
+    let detail = json!({"on_time": on_time, "automatic": true});
+    change::record(
         conn,
-        NewEvent {
-            request_id: Some(&request.id),
-            actor: actors::SYSTEM,
-            action: "acknowledged",
-            from_status: None,
-            to_status: None,
-            detail: json!({"on_time": on_time, "automatic": true}),
-            consumer_visible: true,
-        },
+        &request.id,
+        Entry::new(actors::SYSTEM, "acknowledged", detail),
         now,
     )?;
-    let kind = RequestKind::parse(&request.kind)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("stored request has an unknown kind")))?;
+    let kind = request.kind;
     let deadlines = super::handling::deadlines_of(state, conn, request)?;
     let extension_days = deadlines
         .extended_respond_by

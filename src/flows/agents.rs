@@ -4,18 +4,17 @@
 
 use super::actors;
 use super::emails;
-use super::intake::issue_token;
+use super::links::issue_token;
+use super::request_change::{self as change, Entry, Refused};
 use super::verification::{inspect, LinkState};
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::documents::{self, DocumentRow, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY};
 use crate::db::models::identities::{self, VALUE_CONTEXT};
-use crate::db::models::request_agents::{
-    self, confirmation, Authority, RequestAgentRow, AGENT_CONTEXT,
-};
+use crate::db::models::request_agents::{self, confirmation, RequestAgentRow, AGENT_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::models::tokens::{self as token_rows, Purpose};
 use crate::db::{write_tx, DbConn};
 use crate::domain::agent_filing::AgentFiling;
+use crate::domain::authority::Authority;
 use crate::domain::kinds::RequestKind;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
@@ -48,7 +47,7 @@ pub fn store_filing(
         conn,
         &RequestAgentRow {
             request_id: request_id.to_string(),
-            authority: agent.authority.as_str().into(),
+            authority: agent.authority,
             agent_name_enc: enc(agent.name.as_str()),
             agent_email_enc: enc(agent.email.as_str()),
             agent_email_index: Some(
@@ -98,22 +97,11 @@ pub fn store_filing(
             deleted_at: None,
         },
     )?;
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: Some(request_id),
-            actor: actors::AGENT,
-            action: "agent_document_received",
-            from_status: None,
-            to_status: None,
-            detail: json!({"document": id, "media_type": doc.kind.media_type(),
-                           "size_bytes": doc.bytes.len(), "sha256": sha256,
-                           "authority": agent.authority.as_str()}),
-            consumer_visible: false,
-        },
-        now,
-    )?;
-    Ok(())
+    let detail = json!({"document": id, "media_type": doc.kind.media_type(),
+                        "size_bytes": doc.bytes.len(), "sha256": sha256,
+                        "authority": agent.authority});
+    let entry = Entry::internal(actors::AGENT, "agent_document_received", detail);
+    change::record(conn, request_id, entry, now)
 }
 
 /// True while an agent's signed permission waits for the consumer's own confirmation.
@@ -124,8 +112,7 @@ pub fn consumer_must_confirm(conn: &mut DbConn, request_id: &str) -> Result<bool
 
 /// True when an agent filed this request through the web form (not DRP).
 pub fn web_agent_filed(conn: &mut DbConn, request_id: &str) -> Result<bool, AppError> {
-    Ok(request_agents::find(conn, request_id)?
-        .is_some_and(|a| a.authority != Authority::Drp.as_str()))
+    Ok(request_agents::find(conn, request_id)?.is_some_and(|a| a.authority != Authority::Drp))
 }
 
 /// The web agent's email, when an agent filed this request through the form.
@@ -137,7 +124,7 @@ pub fn web_agent_email(
     let Some(agent) = request_agents::find(conn, request_id)? else {
         return Ok(None);
     };
-    if agent.authority == Authority::Drp.as_str() {
+    if agent.authority == Authority::Drp {
         return Ok(None);
     }
     state
@@ -150,7 +137,7 @@ pub fn web_agent_email(
 /// The agent as staff and the consumer see them (decrypted).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgentView {
-    pub authority: String,
+    pub authority: Authority,
     pub authority_label: String,
     pub name: String,
     pub email: String,
@@ -164,14 +151,14 @@ pub struct AgentView {
 impl AgentView {
     /// A web agent whose filing goes ahead without the consumer's confirmation.
     pub fn consumer_not_asked(&self) -> bool {
-        consumer_not_asked(&self.authority, &self.consumer_confirmation)
+        consumer_not_asked(self.authority, &self.consumer_confirmation)
     }
 }
 
 /// The consumer is never asked to confirm a power of attorney or an opt-out (see
 /// `store_filing`); DRP agents are registered with the business, not self-declared.
-fn consumer_not_asked(authority: &str, consumer_confirmation: &str) -> bool {
-    authority != Authority::Drp.as_str() && consumer_confirmation == confirmation::NOT_REQUIRED
+fn consumer_not_asked(authority: Authority, consumer_confirmation: &str) -> bool {
+    authority != Authority::Drp && consumer_confirmation == confirmation::NOT_REQUIRED
 }
 
 pub fn view(
@@ -188,11 +175,9 @@ pub fn view(
             .decrypt(AGENT_CONTEXT, v)
             .map_err(AppError::internal)
     };
-    let authority = Authority::parse(&a.authority)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown agent authority")))?;
     Ok(Some(AgentView {
-        authority: a.authority.clone(),
-        authority_label: state.templates.label(authority.label_key()),
+        authority: a.authority,
+        authority_label: state.templates.label(a.authority.label_key()),
         name: dec(&a.agent_name_enc)?,
         email: dec(&a.agent_email_enc)?,
         organisation: a.organisation_enc.as_deref().map(dec).transpose()?,
@@ -247,12 +232,11 @@ fn email_consumer_about(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let consumer = emails::subject_email(state, conn, &request.id)?;
-    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
     if let serde_json::Value::Object(map) = &mut extra {
         map.insert("reference".into(), json!(request.reference));
         map.insert(
             "kind_label".into(),
-            json!(state.templates.label(kind.label_key())),
+            json!(state.templates.label(request.kind.label_key())),
         );
         map.insert("agent_name".into(), json!(agent.name));
         map.insert("agent_organisation".into(), json!(agent.organisation));
@@ -273,7 +257,7 @@ pub fn tell_consumer_if_not_asked(
     let Some(row) = request_agents::find(conn, &request.id)? else {
         return Ok(());
     };
-    if !consumer_not_asked(&row.authority, &row.consumer_confirmation) {
+    if !consumer_not_asked(row.authority, &row.consumer_confirmation) {
         return Ok(());
     }
     let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
@@ -287,20 +271,9 @@ pub fn tell_consumer_if_not_asked(
         extra,
         now,
     )?;
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: Some(&request.id),
-            actor: actors::SYSTEM,
-            action: "consumer_told_of_agent",
-            from_status: None,
-            to_status: None,
-            detail: json!({"authority": row.authority, "method": "email"}),
-            consumer_visible: false,
-        },
-        now,
-    )?;
-    Ok(())
+    let detail = json!({"authority": row.authority, "method": "email"});
+    let entry = Entry::internal(actors::SYSTEM, "consumer_told_of_agent", detail);
+    change::record(conn, &request.id, entry, now)
 }
 
 /// What the consumer is shown before answering.
@@ -329,7 +302,7 @@ pub fn inspect_confirmation(
         LinkState::Expired(_) | LinkState::Used(_) => return Ok(ConfirmationLink::Closed),
         LinkState::Unknown => return Ok(ConfirmationLink::Unknown),
     };
-    if request.status != Status::AwaitingConsumer.as_str() {
+    if request.status != Status::AwaitingConsumer {
         return Ok(ConfirmationLink::Closed);
     }
     let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
@@ -339,7 +312,7 @@ pub fn inspect_confirmation(
         .map_err(AppError::internal)?;
     Ok(ConfirmationLink::Open(Box::new(ConfirmationPage {
         reference: request.reference,
-        kind: RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?,
+        kind: request.kind,
         agent,
         consumer_name,
     })))
@@ -358,56 +331,38 @@ pub fn answer(
             LinkState::Valid(t, r) => (t, r),
             _ => return Ok(None),
         };
-        let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
-        let event = if confirms {
-            Event::ConsumerConfirmed
+        let mut request = request;
+        let (event, action, answer) = if confirms {
+            (
+                Event::ConsumerConfirmed,
+                "consumer_confirmed_agent",
+                confirmation::CONFIRMED,
+            )
         } else {
-            Event::ConsumerRefused
+            (
+                Event::ConsumerRefused,
+                "consumer_refused_agent",
+                confirmation::REFUSED,
+            )
         };
-        let Ok(next) = from.transition(event) else {
-            return Ok(None);
-        };
-        let answer = if confirms {
-            confirmation::CONFIRMED
-        } else {
-            confirmation::REFUSED
-        };
+        let link_just_used = || AppError::Conflict(msg("errors.link_just_used"));
+        let entry = Entry::new(actors::CONSUMER, action, json!({"method": "email_link"}));
+        match change::step(state, conn, &mut request, event, entry, now) {
+            Ok(_) => {}
+            Err(Refused::NotAllowed) => return Ok(None),
+            Err(refused) => return Err(refused.answer(link_just_used, link_just_used)),
+        }
         if !token_rows::mark_used(conn, &token.id, now)?
             || !request_agents::set_confirmation(conn, &request.id, answer, now)?
-            || !requests::set_status(
-                conn,
-                &request.id,
-                request.version,
-                next.as_str(),
-                !next.is_open(),
-                now,
-            )?
         {
-            return Err(AppError::Conflict(msg("errors.link_just_used")));
+            return Err(link_just_used());
         }
         if confirms {
             // The consumer has now shown they control the email on the request.
             requests::mark_verified(conn, &request.id, now)?;
         }
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&request.id),
-                actor: actors::CONSUMER,
-                action: if confirms {
-                    "consumer_confirmed_agent"
-                } else {
-                    "consumer_refused_agent"
-                },
-                from_status: Some(from.as_str()),
-                to_status: Some(next.as_str()),
-                detail: json!({"method": "email_link"}),
-                consumer_visible: true,
-            },
-            now,
-        )?;
         let agent_email = emails::requester_email(state, conn, &request.id)?;
-        let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
+        let kind = request.kind;
         emails::queue(
             state,
             conn,
@@ -445,20 +400,12 @@ pub fn open_document(
         .map_err(AppError::internal)?;
     // Who looked at an identity document is part of the record.
     write_tx(conn, |conn| {
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(request_id),
-                actor: staff_id,
-                action: "document_viewed",
-                from_status: None,
-                to_status: None,
-                detail: json!({"document": document_id}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
-        Ok::<(), AppError>(())
+        let entry = Entry::internal(
+            staff_id,
+            "document_viewed",
+            json!({"document": document_id}),
+        );
+        change::record(conn, request_id, entry, now)
     })?;
     Ok((row.media_type, bytes))
 }
@@ -469,7 +416,7 @@ pub fn require_accepted_document(conn: &mut DbConn, request_id: &str) -> Result<
     let Some(agent) = request_agents::find(conn, request_id)? else {
         return Ok(());
     };
-    if agent.authority == Authority::Drp.as_str() {
+    if agent.authority == Authority::Drp {
         return Ok(());
     }
     let accepted = documents::for_request(conn, request_id)?.iter().any(|d| {
@@ -498,19 +445,8 @@ pub fn review_document(
         if !documents::record_review(conn, request_id, document_id, outcome, staff_id, now)? {
             return Err(AppError::NotFound);
         }
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(request_id),
-                actor: staff_id,
-                action: "agent_document_reviewed",
-                from_status: None,
-                to_status: None,
-                detail: json!({"document": document_id, "outcome": outcome}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
-        Ok(())
+        let detail = json!({"document": document_id, "outcome": outcome});
+        let entry = Entry::internal(staff_id, "agent_document_reviewed", detail);
+        change::record(conn, request_id, entry, now)
     })
 }

@@ -1,9 +1,8 @@
 //! What every answer to a request tells the person besides the staff member's own words.
 
-use super::handling::Parsed;
 use crate::db::models::requests::RequestRow;
 use crate::domain::decisions;
-use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::kinds::RequestKind;
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -18,33 +17,31 @@ use serde_json::Value;
 pub fn answer_notice(
     state: &AppState,
     row: &RequestRow,
-    p: &Parsed,
     to: Status,
     in_part: bool,
     mut data: Value,
 ) -> Result<Value, AppError> {
-    let jurisdiction = Jurisdiction::parse(&row.jurisdiction).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "stored request has an unknown jurisdiction"
-        ))
-    })?;
+    let jurisdiction = row.jurisdiction;
     let refused_in_part = to == Status::Denied || in_part;
     let offer_opt_out = refused_in_part
         && decisions::offer_opt_out_after_deletion(
-            p.kind,
+            row.kind,
             jurisdiction,
             state.settings.organisation.sells_or_shares,
         );
     if let Value::Object(map) = &mut data {
         map.insert(
             "gdpr".into(),
-            decisions::refusal_names_complaint_rights(p.regime).into(),
+            decisions::refusal_names_complaint_rights(row.regime).into(),
         );
         map.insert(
             "can_appeal".into(),
-            decisions::answer_can_be_appealed(p.regime, p.kind, to, in_part).into(),
+            decisions::answer_can_be_appealed(row.regime, row.kind, to, in_part).into(),
         );
-        map.insert("deletion".into(), (p.kind == RequestKind::Deletion).into());
+        map.insert(
+            "deletion".into(),
+            (row.kind == RequestKind::Deletion).into(),
+        );
         map.insert(
             "record_months".into(),
             state.settings.staff.retention_months.into(),

@@ -2,13 +2,13 @@
 //! exactly what the find showed), the worker executes it with retries, and every step
 //! lands in the audit trail with counts per table, never the records themselves.
 
+use super::request_change::Entry;
 use crate::connectors::{Answer, Connector, Matches, Subject};
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::connector_runs::{self as runs, RunRow, RESULT_CONTEXT};
 use crate::db::models::{identities, requests};
 use crate::db::{write_tx, DbConn};
 use crate::domain::kinds::RequestKind;
-use crate::domain::labels::run_action_key;
+use crate::domain::runs::{RunAction, RunStatus};
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::i18n::msg;
@@ -16,56 +16,43 @@ use crate::state::AppState;
 use chrono::NaiveDateTime;
 use serde_json::json;
 
-pub const ACTIONS: [&str; 4] = ["find", "export", "erase", "opt_out"];
-
 /// Which actions a request of this kind and state may run.
-pub fn allowed(kind: RequestKind, status: Status, action: &str) -> bool {
+pub fn allowed(kind: RequestKind, status: Status, action: RunAction) -> bool {
     let verified = matches!(status, Status::EmailVerified | Status::InProgress);
     match action {
-        "find" => verified,
+        RunAction::Find => verified,
         // Exports and erasures only after identity verification (in progress).
-        "export" => {
+        RunAction::Export => {
             status == Status::InProgress
                 && matches!(kind, RequestKind::Access | RequestKind::Portability)
         }
-        "erase" => status == Status::InProgress && kind == RequestKind::Deletion,
-        "opt_out" => status == Status::InProgress && kind == RequestKind::OptOut,
-        _ => false,
+        RunAction::Erase => status == Status::InProgress && kind == RequestKind::Deletion,
+        RunAction::OptOut => status == Status::InProgress && kind == RequestKind::OptOut,
     }
 }
 
+/// Records a step of `run` on its request's trail (staff see it; the consumer does not).
 fn audit_run(
     conn: &mut DbConn,
     run: &RunRow,
     actor: &str,
-    action: &str,
+    action: &'static str,
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: Some(&run.request_id),
-            actor,
-            action,
-            from_status: None,
-            to_status: None,
-            detail,
-            consumer_visible: false,
-        },
-        now,
-    )?;
-    Ok(())
+    let entry = Entry::internal(actor, action, detail);
+    super::request_change::record(conn, &run.request_id, entry, now)
 }
 
 /// Queues a run. Export and erase are based on the latest finished find of the same
-/// connector, which must have matched on a strong key.
+/// connector, which must have matched on a strong key. `requested` is the action as
+/// the form named it.
 pub fn queue(
     state: &AppState,
     conn: &mut DbConn,
     request_id: &str,
     connector: &str,
-    action: &str,
+    requested: &str,
     actor: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -74,29 +61,29 @@ pub fn queue(
     }
     write_tx(conn, |conn| {
         let req = requests::find(conn, request_id)?;
-        let kind = RequestKind::parse(&req.kind).ok_or(AppError::NotFound)?;
-        let status = Status::parse(&req.status).ok_or(AppError::NotFound)?;
-        if !allowed(kind, status, action) {
-            return Err(match run_action_key(action) {
-                Some(label) => {
-                    AppError::Conflict(msg("errors.not_possible_now").with_label("action", label))
-                }
-                None => AppError::BadRequest(msg("errors.unknown_action")),
-            });
+        let action = RunAction::parse(requested)
+            .ok_or_else(|| AppError::BadRequest(msg("errors.unknown_action")))?;
+        if !allowed(req.kind, req.status, action) {
+            return Err(AppError::Conflict(
+                msg("errors.not_possible_now").with_label("action", action.label_key()),
+            ));
         }
         let existing = runs::for_request(conn, request_id)?;
-        if existing.iter().any(|r| {
-            r.connector == connector
-                && r.action == action
-                && matches!(r.status.as_str(), "pending" | "running" | "waiting")
-        }) {
+        if existing
+            .iter()
+            .any(|r| r.connector == connector && r.action == action && r.status.is_active())
+        {
             return Err(AppError::Conflict(msg("errors.run_already_queued")));
         }
-        let based_on = if matches!(action, "export" | "erase") {
+        let based_on = if matches!(action, RunAction::Export | RunAction::Erase) {
             let find = existing
                 .iter()
                 .rev()
-                .find(|r| r.connector == connector && r.action == "find" && r.status == "done")
+                .find(|r| {
+                    r.connector == connector
+                        && r.action == RunAction::Find
+                        && r.status == RunStatus::Done
+                })
                 .ok_or_else(|| AppError::Conflict(msg("errors.find_first")))?;
             let actionable = find
                 .summary
@@ -129,7 +116,7 @@ pub fn insert_pending(
     conn: &mut DbConn,
     request_id: &str,
     connector: &str,
-    action: &str,
+    action: RunAction,
     based_on: Option<String>,
     actor: &str,
     now: NaiveDateTime,
@@ -138,8 +125,8 @@ pub fn insert_pending(
         id: crate::clock::new_id(),
         request_id: request_id.into(),
         connector: connector.into(),
-        action: action.into(),
-        status: "pending".into(),
+        action,
+        status: RunStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         claimed_until: None,
@@ -206,12 +193,12 @@ fn done_parts(state: &AppState, answer: &Answer) -> (Option<String>, serde_json:
     }
 }
 
-fn action_of(answer: &Answer) -> &'static str {
+fn action_of(answer: &Answer) -> RunAction {
     match answer {
-        Answer::Find(_) => "find",
-        Answer::Export(_) => "export",
-        Answer::Erase(_) => "erase",
-        Answer::OptOut(_) => "opt_out",
+        Answer::Find(_) => RunAction::Find,
+        Answer::Export(_) => RunAction::Export,
+        Answer::Erase(_) => RunAction::Erase,
+        Answer::OptOut(_) => RunAction::OptOut,
     }
 }
 
@@ -237,12 +224,12 @@ fn perform(
         },
         Err(Accepted { call_id }) => Outcome::Waiting { call_id },
     };
-    Ok(match run.action.as_str() {
-        "find" => {
+    Ok(match run.action {
+        RunAction::Find => {
             let subject = subject(state, conn, &run.request_id)?;
             to_outcome(connector.find(&subject).map(Answer::Find))
         }
-        "export" | "erase" => {
+        RunAction::Export | RunAction::Erase => {
             let base = run
                 .based_on
                 .as_deref()
@@ -256,20 +243,16 @@ fn perform(
                 .decrypt(RESULT_CONTEXT, &sealed)
                 .map_err(AppError::internal)?;
             let matches: Matches = serde_json::from_str(&plain).map_err(AppError::internal)?;
-            if run.action == "export" {
+            if run.action == RunAction::Export {
                 to_outcome(connector.export(&matches).map(Answer::Export))
             } else {
                 to_outcome(connector.erase(&matches).map(Answer::Erase))
             }
         }
-        "opt_out" => {
+        RunAction::OptOut => {
             let subject = subject(state, conn, &run.request_id)?;
             to_outcome(connector.opt_out(&subject).map(Answer::OptOut))
         }
-        other => Outcome::Failed {
-            message: format!("unknown action {other}"),
-            temporary: false,
-        },
     })
 }
 
@@ -341,7 +324,7 @@ pub fn run_next(state: &AppState, conn: &mut DbConn) -> Result<bool, AppError> {
             )
         }
     })?;
-    if run.action == "opt_out" && matches!(outcome, Outcome::Done { .. }) {
+    if run.action == RunAction::OptOut && matches!(outcome, Outcome::Done { .. }) {
         complete_opt_out_when_all_done(state, conn, &run.request_id)?;
     }
     Ok(true)
@@ -394,7 +377,7 @@ pub fn complete_callback(
         record_done(conn, &run, result, &summary, now)?;
         Ok(run)
     })?;
-    if run.action == "opt_out" {
+    if run.action == RunAction::OptOut {
         complete_opt_out_when_all_done(state, conn, &run.request_id)?;
     }
     Ok(())
@@ -408,12 +391,15 @@ fn complete_opt_out_when_all_done(
     request_id: &str,
 ) -> Result<(), AppError> {
     let all = runs::for_request(conn, request_id)?;
-    let opt_outs: Vec<_> = all.iter().filter(|r| r.action == "opt_out").collect();
-    if opt_outs.is_empty() || opt_outs.iter().any(|r| r.status != "done") {
+    let opt_outs: Vec<_> = all
+        .iter()
+        .filter(|r| r.action == RunAction::OptOut)
+        .collect();
+    if opt_outs.is_empty() || opt_outs.iter().any(|r| r.status != RunStatus::Done) {
         return Ok(());
     }
     let req = requests::find(conn, request_id)?;
-    if Status::parse(&req.status) != Some(Status::InProgress) {
+    if req.status != Status::InProgress {
         return Ok(());
     }
     let result = super::handling::apply(

@@ -5,20 +5,20 @@
 //! needs the database: the directory key, bearer tokens, the replay register and the
 //! request itself.
 
-use super::intake::{submit_filing, Filing, Source};
+use super::intake::{submit_filing, Filing};
+use super::request_change::{self as change, Entry};
 use crate::crypto::tokens;
-use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::audit;
 use crate::db::models::drp::{
     self as rows, AgentRow, DrpRequestRow, CLAIMS_CONTEXT, RESULTS_CONTEXT,
 };
-use crate::db::models::request_agents::{
-    self, confirmation, Authority, RequestAgentRow, AGENT_CONTEXT,
-};
+use crate::db::models::request_agents::{self, confirmation, RequestAgentRow, AGENT_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
-use crate::db::models::tokens::Purpose;
 use crate::db::{write_tx, DbConn};
+use crate::domain::authority::Authority;
 use crate::domain::intake::{EmailAddress, PersonName, RequestDetails, ValidIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::source::Source;
 use crate::domain::state::Status;
 use crate::drp::envelope::{parse_verify_key, EnvelopeError, Expected};
 use crate::drp::messages::{
@@ -138,19 +138,8 @@ pub fn pair(
         }
         let token = tokens::generate();
         rows::insert_token(conn, &token.hash, &agent.id, now)?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: None,
-                actor: &actor(&agent),
-                action: "drp_agent_paired",
-                from_status: None,
-                to_status: None,
-                detail: json!({"agent": agent.id}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        let detail = json!({"agent": agent.id});
+        audit::append_portal_event(conn, &actor(&agent), "drp_agent_paired", detail, now)?;
         Ok(Ok(PairResponse {
             agent_id: agent.id.clone(),
             token: token.secret,
@@ -321,7 +310,7 @@ pub fn exercise(
                 revoked: false,
                 results_url_enc: None,
                 // The answer to this call tells the agent the first state.
-                notified_state: Some(rows::notified_state(&row.status, row.due_on)),
+                notified_state: Some(rows::notified_state(row.status, row.due_on)),
                 callback_attempts: 0,
                 callback_next_at: None,
                 callback_claimed_until: None,
@@ -335,7 +324,7 @@ pub fn exercise(
             conn,
             &RequestAgentRow {
                 request_id: row.id.clone(),
-                authority: Authority::Drp.as_str().into(),
+                authority: Authority::Drp,
                 agent_name_enc: enc(&agent.name),
                 agent_email_enc: enc(""),
                 agent_email_index: None,
@@ -347,23 +336,14 @@ pub fn exercise(
                 created_at: now,
             },
         )?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&row.id),
-                actor: &actor(agent),
-                action: "drp_request_received",
-                from_status: None,
-                to_status: None,
-                detail: json!({
-                    "agent": agent.id, "exercise": req.exercise.as_str(),
-                    "regime": req.regime, "claims": req.claims.present().iter().map(|c| c.key).collect::<Vec<_>>(),
-                    "callback": req.status_callback.is_some(),
-                }),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        let detail = json!({
+            "agent": agent.id, "exercise": req.exercise.as_str(),
+            "regime": req.regime, "claims": req.claims.present().iter().map(|c| c.key).collect::<Vec<_>>(),
+            "callback": req.status_callback.is_some(),
+        });
+        let by = actor(agent);
+        let entry = Entry::internal(&by, "drp_request_received", detail);
+        change::record(conn, &row.id, entry, now)?;
         Ok(Ok(row.id))
     })?;
     match request_id {
@@ -403,9 +383,7 @@ fn build_status(
     request: &RequestRow,
     now: NaiveDateTime,
 ) -> Result<StatusObject, AppError> {
-    let status = Status::parse(&request.status).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("stored request has an unknown status"))
-    })?;
+    let status = request.status;
     let mut results_url = drp
         .results_url_enc
         .as_deref()
@@ -414,14 +392,7 @@ fn build_status(
         .map_err(AppError::internal)?;
     if status == Status::Fulfilled && results_url.is_none() {
         let url = write_tx(conn, |conn| {
-            let secret = super::intake::issue_token(
-                conn,
-                &request.id,
-                Purpose::Status,
-                now + Duration::days(state.settings.verification.status_link_days),
-                now,
-            )?;
-            let url = format!("{}/status/{secret}", state.public_url);
+            let (_, url) = super::links::status_link(state, conn, &request.id, now)?;
             rows::set_results_url(
                 conn,
                 &request.id,
@@ -504,7 +475,7 @@ pub fn revoke(
             return Ok(Err(EnvelopeError::Replayed.into()));
         }
         let request = requests::find(conn, request_id)?;
-        let open = Status::parse(&request.status).is_some_and(Status::is_open);
+        let open = request.status.is_open();
         if !open {
             // Already final: nothing moves, so not fatal. Withdrawn and the other
             // closed states never reopen, so remembering the body changes nothing.
@@ -516,19 +487,10 @@ pub fn revoke(
         }
         super::handling::withdraw_as(state, conn, request_id, &actor(agent), now)?;
         rows::mark_revoked(conn, request_id)?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(request_id),
-                actor: &actor(agent),
-                action: "drp_request_revoked",
-                from_status: None,
-                to_status: None,
-                detail: json!({"reason_given": verified.message.reason.is_some()}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        let detail = json!({"reason_given": verified.message.reason.is_some()});
+        let by = actor(agent);
+        let entry = Entry::internal(&by, "drp_request_revoked", detail);
+        change::record(conn, request_id, entry, now)?;
         Ok(Ok(()))
     })?;
     match done {
@@ -557,7 +519,7 @@ pub fn send_callbacks(
             continue;
         };
         let request = requests::find(conn, &drp.request_id)?;
-        let reported = rows::notified_state(&request.status, request.due_on);
+        let reported = rows::notified_state(request.status, request.due_on);
         let object = match build_status(state, conn, &drp, &request, now) {
             Ok(o) => o,
             Err(e) => {

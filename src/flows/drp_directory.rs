@@ -1,7 +1,7 @@
 //! The DRP agent directory: adding agents with their Ed25519 verify keys, disabling and
 //! enabling them. Every change is audited.
 
-use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::audit;
 use crate::db::models::drp::{self as rows, AgentRow};
 use crate::db::{write_tx, DbConn};
 use crate::drp::envelope::parse_verify_key;
@@ -51,19 +51,7 @@ pub fn add_agent(
             disabled_at: None,
         };
         rows::insert_agent(conn, &row)?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: None,
-                actor,
-                action: "drp_agent_added",
-                from_status: None,
-                to_status: None,
-                detail: json!({"agent": id}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        audit::append_portal_event(conn, actor, "drp_agent_added", json!({"agent": id}), now)?;
         Ok(row)
     })
 }
@@ -83,23 +71,12 @@ pub fn set_enabled(
             rows::disable_agent(conn, id, now)?
         };
         if changed {
-            audit::append(
-                conn,
-                NewEvent {
-                    request_id: None,
-                    actor,
-                    action: if enabled {
-                        "drp_agent_enabled"
-                    } else {
-                        "drp_agent_disabled"
-                    },
-                    from_status: None,
-                    to_status: None,
-                    detail: json!({"agent": id}),
-                    consumer_visible: false,
-                },
-                now,
-            )?;
+            let action = if enabled {
+                "drp_agent_enabled"
+            } else {
+                "drp_agent_disabled"
+            };
+            audit::append_portal_event(conn, actor, action, json!({"agent": id}), now)?;
         }
         Ok(changed)
     })

@@ -10,8 +10,8 @@
 //! is the email link, which proves possession of the address as for any request.
 
 use super::actors;
-use super::intake::issue_token;
-use crate::db::models::audit::{self, NewEvent};
+use super::links::issue_token;
+use super::request_change::Entry;
 use crate::db::models::drp::{self as rows, DrpRequestRow, VERIFICATION_URL_CONTEXT};
 use crate::db::models::tokens::Purpose;
 use crate::db::{write_tx, DbConn};
@@ -50,19 +50,12 @@ pub fn url_for(
             &drp.request_id,
             &state.cipher.encrypt(VERIFICATION_URL_CONTEXT, &url),
         )?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&drp.request_id),
-                actor: actors::SYSTEM,
-                action: "drp_verification_url_issued",
-                from_status: None,
-                to_status: None,
-                detail: json!({"agent": drp.agent_id}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        let entry = Entry::internal(
+            actors::SYSTEM,
+            "drp_verification_url_issued",
+            json!({"agent": drp.agent_id}),
+        );
+        super::request_change::record(conn, &drp.request_id, entry, now)?;
         Ok(url)
     })
 }

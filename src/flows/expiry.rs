@@ -2,12 +2,12 @@
 
 use super::actors;
 use super::emails;
-use crate::db::models::audit::{self, NewEvent};
+use super::request_change::{self as change, Entry, Refused};
 use crate::db::models::documents;
 use crate::db::models::requests;
 use crate::db::models::tokens::{self as token_rows, Purpose};
 use crate::db::{write_tx, DbConn};
-use crate::domain::state::{Event, Status};
+use crate::domain::state::Event;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDateTime};
@@ -27,12 +27,11 @@ pub fn close_unverified(
     for candidate in candidates {
         let done = write_tx(conn, |conn| -> Result<bool, AppError> {
             // Re-read inside the transaction: the person may have just clicked the link.
-            let request = requests::find(conn, &candidate.id)?;
-            let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
-            let Ok(next) = from.transition(Event::VerificationExpired) else {
-                return Ok(false);
-            };
-            if !requests::set_status(conn, &request.id, request.version, next.as_str(), true, now)?
+            let mut request = requests::find(conn, &candidate.id)?;
+            if request
+                .status
+                .transition(Event::VerificationExpired)
+                .is_err()
             {
                 return Ok(false);
             }
@@ -40,22 +39,21 @@ pub fn close_unverified(
             // Nobody proved anything: an agent's document goes with the request instead
             // of waiting out the retention period.
             let documents_deleted = documents::delete_contents(conn, &request.id, now)?;
-            audit::append(
+            let detail = json!({
+                "after_days": state.settings.verification.close_unverified_after_days,
+                "documents_deleted": documents_deleted,
+            });
+            let entry = Entry::new(actors::SYSTEM, "closed_unverified", detail);
+            // Read in this transaction, which holds the write lock: the step stands.
+            change::step(
+                state,
                 conn,
-                NewEvent {
-                    request_id: Some(&request.id),
-                    actor: actors::SYSTEM,
-                    action: "closed_unverified",
-                    from_status: Some(from.as_str()),
-                    to_status: Some(next.as_str()),
-                    detail: json!({
-                        "after_days": state.settings.verification.close_unverified_after_days,
-                        "documents_deleted": documents_deleted,
-                    }),
-                    consumer_visible: true,
-                },
+                &mut request,
+                Event::VerificationExpired,
+                entry,
                 now,
-            )?;
+            )
+            .map_err(Refused::unexpected)?;
             let to = emails::requester_email(state, conn, &request.id)?;
             emails::queue(
                 state,

@@ -3,78 +3,25 @@
 
 use super::actors;
 use super::emails;
+use super::links;
+use super::reference::new_reference;
+use super::request_change::{self as change, Entry, Refused};
 use crate::crypto::tokens;
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::identities::{self, IdentityRow, VALUE_CONTEXT};
-use crate::db::models::requests::{self, RequestRow};
-use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
+use crate::db::models::requests::{self, NewRequest, RequestRow, DETAILS_CONTEXT};
 use crate::db::{write_tx, DbConn};
 use crate::domain::agent_filing::AgentFiling;
 use crate::domain::deadlines::{self, Regime};
 use crate::domain::intake::ValidIntake;
 use crate::domain::kinds::RequestKind;
+use crate::domain::runs::RunAction;
+use crate::domain::source::Source;
 use crate::domain::state::{Event, Status};
 use crate::error::AppError;
 use crate::i18n::msg;
 use crate::state::AppState;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
-use rand::Rng;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
-
-pub const DETAILS_CONTEXT: &str = "requests.details";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Web,
-    Api,
-    Drp,
-    /// Entered by staff from another channel (`flows::manual_entry`).
-    Email,
-    Phone,
-    Letter,
-    InPerson,
-}
-
-impl Source {
-    pub const ALL: [Source; 7] = [
-        Source::Web,
-        Source::Api,
-        Source::Drp,
-        Source::Email,
-        Source::Phone,
-        Source::Letter,
-        Source::InPerson,
-    ];
-
-    pub fn parse(s: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// The catalogue key of how the request arrived, as staff read it.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Source::Web => crate::i18n::key("sources.web_form"),
-            Source::Api => crate::i18n::key("sources.api"),
-            Source::Drp => crate::i18n::key("sources.drp"),
-            Source::Email => crate::i18n::key("sources.email"),
-            Source::Phone => crate::i18n::key("sources.phone"),
-            Source::Letter => crate::i18n::key("sources.letter"),
-            Source::InPerson => crate::i18n::key("sources.in_person"),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Web => "web_form",
-            Source::Api => "api",
-            Source::Drp => "drp",
-            Source::Email => "email",
-            Source::Phone => "phone",
-            Source::Letter => "letter",
-            Source::InPerson => "in_person",
-        }
-    }
-}
 
 /// What the person is told after submitting.
 #[derive(Debug, Clone)]
@@ -176,41 +123,25 @@ pub(super) fn file(
             0,
             &state.holidays,
         );
-        let id = crate::clock::new_id();
         let details = serde_json::to_string(&intake.details).map_err(AppError::internal)?;
-        let mut row = RequestRow {
-            id: id.clone(),
-            reference: new_reference(conn)?,
-            kind: intake.kind.as_str().into(),
-            jurisdiction: intake.jurisdiction.as_str().into(),
-            regime: regime.as_str().into(),
-            status: Status::Submitted.as_str().into(),
-            source: source.as_str().into(),
-            gpc,
-            received_at,
-            due_on: dl.respond_by,
-            acknowledge_by: dl.acknowledge_by,
-            paused_days: 0,
-            extended: false,
-            details_enc: Some(state.cipher.encrypt(DETAILS_CONTEXT, &details)),
-            submission_key: key_hash.clone(),
-            verified_at: None,
-            closed_at: None,
-            version: 0,
-            updated_at: now,
-            assignee_id: None,
-            acknowledged_at: None,
-            verification_level: None,
-            verification_detail: None,
-            extension_reason_enc: None,
-            outcome: None,
-            denial_code: None,
-            response_enc: None,
-            responded_at: None,
-            appeal_of: None,
-            purged_at: None,
-            submission_body: filing.body_digest.map(str::to_owned),
-        };
+        let mut row = RequestRow::new(
+            NewRequest {
+                reference: new_reference(conn)?,
+                kind: intake.kind,
+                jurisdiction: intake.jurisdiction,
+                status: Status::Submitted,
+                source,
+                received_at,
+                due_on: dl.respond_by,
+                acknowledge_by: dl.acknowledge_by,
+                details_enc: state.cipher.encrypt(DETAILS_CONTEXT, &details),
+                submission_key: key_hash.clone(),
+            },
+            now,
+        );
+        row.gpc = gpc;
+        row.submission_body = filing.body_digest.map(str::to_owned);
+        let id = row.id.clone();
         requests::insert(conn, &row)?;
         identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;
         if let Some(filing) = agent {
@@ -223,23 +154,18 @@ pub(super) fn file(
             (Source::Api, None, None) => actors::API,
             (_, None, None) => actors::AGENT,
         };
-        audit::append(
+        let detail = json!({
+            "kind": row.kind, "jurisdiction": row.jurisdiction, "regime": row.regime,
+            "source": row.source, "gpc": gpc, "due_on": row.due_on,
+            "acknowledge_by": row.acknowledge_by,
+            "agent_authority": agent.map(|a| a.agent.authority),
+            "entered": entered.map(|e| e.audit_detail()),
+        });
+        change::opened(
+            state,
             conn,
-            NewEvent {
-                request_id: Some(&id),
-                actor,
-                action: "request_submitted",
-                from_status: None,
-                to_status: Some(Status::Submitted.as_str()),
-                detail: json!({
-                    "kind": row.kind, "jurisdiction": row.jurisdiction, "regime": row.regime,
-                    "source": row.source, "gpc": gpc, "due_on": row.due_on,
-                    "acknowledge_by": row.acknowledge_by,
-                    "agent_authority": agent.map(|a| a.agent.authority.as_str()),
-                    "entered": entered.map(|e| e.audit_detail()),
-                }),
-                consumer_visible: true,
-            },
+            &row,
+            Entry::new(actor, "request_submitted", detail),
             now,
         )?;
 
@@ -249,11 +175,9 @@ pub(super) fn file(
             let by = entered.map_or((actors::AGENT, "drp_agent_attestation"), |e| {
                 (e.actor.as_str(), "staff_verify_otherwise")
             });
-            super::verification::accept_attested_email(state, conn, &row, by, now)?;
-            row.status = Status::EmailVerified.as_str().into();
+            super::verification::accept_attested_email(state, conn, &mut row, by, now)?;
         } else if intake.kind == RequestKind::OptIn {
-            record_opt_in(conn, &row, now)?;
-            row.status = Status::Fulfilled.as_str().into();
+            record_opt_in(state, conn, &mut row, now)?;
         } else if intake.kind.needs_verification() {
             super::verification::send_verification_link(
                 state,
@@ -265,115 +189,97 @@ pub(super) fn file(
                 now,
             )?;
         } else {
-            // Opt-out of sale/sharing: no verification (CCPA §7026); work starts now.
-            let next = Status::Submitted
-                .transition(Event::AcceptedWithoutVerification)
-                .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-            if !requests::set_status(conn, &id, 0, next.as_str(), false, now)? {
-                return Err(AppError::Conflict(msg("errors.request_changed")));
-            }
-            audit::append(
-                conn,
-                NewEvent {
-                    request_id: Some(&id),
-                    actor: actors::SYSTEM,
-                    action: "accepted_without_verification",
-                    from_status: Some(Status::Submitted.as_str()),
-                    to_status: Some(next.as_str()),
-                    detail: json!({"reason": "opt_out_needs_no_verification", "gpc": gpc}),
-                    consumer_visible: true,
-                },
-                now,
-            )?;
-            // Opt-outs need no staff decision: every connected system's opt-out runs now.
-            for name in state.connectors.keys() {
-                super::connector_runs::insert_pending(
-                    conn,
-                    &id,
-                    name,
-                    "opt_out",
-                    None,
-                    actors::SYSTEM,
-                    now,
-                )?;
-            }
-            let secret = issue_token(
-                conn,
-                &id,
-                Purpose::Status,
-                now + Duration::days(state.settings.verification.status_link_days),
-                now,
-            )?;
-            emails::queue(
-                state,
-                conn,
-                &id,
-                "opt_out_received",
-                email,
-                json!({
-                    "reference": row.reference,
-                    "status_url": format!("{}/status/{secret}", state.public_url),
-                    "due_on": state.templates.date(row.due_on),
-                    "gpc": gpc,
-                }),
-                now,
-            )?;
-            row.status = next.as_str().into();
-            // An agent's opt-out takes effect now, and the person is never asked.
-            super::agents::tell_consumer_if_not_asked(state, conn, &row, now)?;
+            accept_opt_out(state, conn, &mut row, email, now)?;
         }
         summary(&row, true)
     })
 }
 
-/// Renewed consent to sale/sharing needs no verification and no work: it is recorded,
-/// and the request is complete at once.
-fn record_opt_in(conn: &mut DbConn, row: &RequestRow, now: NaiveDateTime) -> Result<(), AppError> {
-    let steps = [Event::AcceptedWithoutVerification, Event::Fulfilled];
-    let mut from = Status::Submitted;
-    for (version, event) in steps.into_iter().enumerate() {
-        let next = from
-            .transition(event)
-            .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-        if !requests::set_status(
+/// Opt-out of sale/sharing needs no verification (CCPA §7026): work starts now, and
+/// needs no staff decision: every connected system's opt-out runs at once.
+fn accept_opt_out(
+    state: &AppState,
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    email: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let detail = json!({"reason": "opt_out_needs_no_verification", "gpc": row.gpc});
+    change::step(
+        state,
+        conn,
+        row,
+        Event::AcceptedWithoutVerification,
+        Entry::new(actors::SYSTEM, "accepted_without_verification", detail),
+        now,
+    )
+    .map_err(Refused::unexpected)?;
+    for name in state.connectors.keys() {
+        super::connector_runs::insert_pending(
             conn,
             &row.id,
-            version as i64,
-            next.as_str(),
-            !next.is_open(),
-            now,
-        )? {
-            return Err(AppError::Conflict(msg("errors.request_changed")));
-        }
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&row.id),
-                actor: actors::SYSTEM,
-                action: if next.is_open() {
-                    "accepted_without_verification"
-                } else {
-                    "consent_renewed"
-                },
-                from_status: Some(from.as_str()),
-                to_status: Some(next.as_str()),
-                detail: json!({"kind": row.kind}),
-                consumer_visible: true,
-            },
+            name,
+            RunAction::OptOut,
+            None,
+            actors::SYSTEM,
             now,
         )?;
-        from = next;
+    }
+    let (_, status_url) = links::status_link(state, conn, &row.id, now)?;
+    emails::queue(
+        state,
+        conn,
+        &row.id,
+        "opt_out_received",
+        email,
+        json!({
+            "reference": row.reference,
+            "status_url": status_url,
+            "due_on": state.templates.date(row.due_on),
+            "gpc": row.gpc,
+        }),
+        now,
+    )?;
+    // An agent's opt-out takes effect now, and the person is never asked.
+    super::agents::tell_consumer_if_not_asked(state, conn, row, now)
+}
+
+/// Renewed consent to sale/sharing needs no verification and no work: it is recorded,
+/// and the request is complete at once.
+fn record_opt_in(
+    state: &AppState,
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let steps = [
+        (
+            Event::AcceptedWithoutVerification,
+            "accepted_without_verification",
+        ),
+        (Event::Fulfilled, "consent_renewed"),
+    ];
+    for (event, action) in steps {
+        let detail = json!({"kind": row.kind});
+        change::step(
+            state,
+            conn,
+            row,
+            event,
+            Entry::new(actors::SYSTEM, action, detail),
+            now,
+        )
+        .map_err(Refused::unexpected)?;
     }
     Ok(())
 }
 
 fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {
-    let bad = || AppError::internal(anyhow::anyhow!("stored request has unknown values"));
     Ok(Submitted {
         reference: row.reference.clone(),
-        kind: RequestKind::parse(&row.kind).ok_or_else(bad)?,
-        regime: Regime::parse(&row.regime).ok_or_else(bad)?,
-        status: Status::parse(&row.status).ok_or_else(bad)?,
+        kind: row.kind,
+        regime: row.regime,
+        status: row.status,
         due_on: row.due_on,
         acknowledge_by: row.acknowledge_by,
         created,
@@ -410,49 +316,4 @@ fn identity_rows(
             created_at: now,
         })
         .collect()
-}
-
-/// Creates a token row and returns the secret for the link (never stored).
-pub fn issue_token(
-    conn: &mut DbConn,
-    request_id: &str,
-    purpose: Purpose,
-    expires_at: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<String, AppError> {
-    let token = tokens::generate();
-    token_rows::insert(
-        conn,
-        &TokenRow {
-            id: crate::clock::new_id(),
-            request_id: request_id.to_string(),
-            purpose: purpose.as_str().into(),
-            token_hash: token.hash,
-            expires_at,
-            used_at: None,
-            created_at: now,
-        },
-    )?;
-    Ok(token.secret)
-}
-
-/// A reference people can read out on the phone: `DSR-XXXX-XXXX` from an alphabet
-/// without look-alike characters. Random, so it reveals nothing about volume.
-pub fn new_reference(conn: &mut DbConn) -> Result<String, AppError> {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rngs::OsRng;
-    for _ in 0..8 {
-        let mut part = || -> String {
-            (0..4)
-                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-                .collect()
-        };
-        let reference = format!("DSR-{}-{}", part(), part());
-        if !requests::reference_exists(conn, &reference)? {
-            return Ok(reference);
-        }
-    }
-    Err(AppError::internal(anyhow::anyhow!(
-        "could not find a free reference"
-    )))
 }

@@ -7,9 +7,10 @@
 //! choose whether the person proves their email by the usual link or is verified otherwise
 //! (they spoke to them, they know them), in which case the request starts verified.
 
-use super::intake::{self, Filing, Source, Submitted};
+use super::intake::{self, Filing, Submitted};
 use crate::db::DbConn;
 use crate::domain::intake::ValidIntake;
+use crate::domain::source::Source;
 use crate::error::AppError;
 use crate::i18n::{key, msg, Message};
 use crate::state::AppState;
@@ -38,7 +39,7 @@ pub fn channel_label_key(channel: Source) -> &'static str {
         Source::Phone => key("channels.phone"),
         Source::Letter => key("channels.letter"),
         Source::InPerson => key("channels.in_person"),
-        Source::Web | Source::Api | Source::Drp => key("channels.online"),
+        Source::Web | Source::Api | Source::Drp | Source::StatusPage => key("channels.online"),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod acknowledgement;
 pub mod agents;
 pub mod answer_notice;
+pub mod appeal;
 pub mod connector_runs;
 pub mod drp;
 pub mod drp_directory;
@@ -12,10 +13,15 @@ pub mod emails;
 pub mod expiry;
 pub mod handling;
 pub mod intake;
+pub mod links;
 pub mod manual_entry;
+pub mod notices;
 pub mod package;
+pub mod reference;
+pub mod request_change;
 pub mod status;
 pub mod verification;
+pub mod withdrawal;
 
 /// Who caused an audit event. Never a person's name or address.
 pub mod actors {

@@ -3,16 +3,17 @@
 //! in time and in downloads).
 
 use super::emails;
-use super::intake::issue_token;
+use super::links::issue_token;
+use super::request_change::{self as change, Entry};
 use crate::connectors::Records;
 use crate::crypto::tokens;
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::connector_runs::{self as runs, RESULT_CONTEXT};
 use crate::db::models::exports::{self, ExportRow, PACKAGE_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::models::tokens::{self as token_rows, Purpose};
 use crate::db::{write_tx, DbConn};
 use crate::domain::kinds::RequestKind;
+use crate::domain::runs::{RunAction, RunStatus};
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::i18n::msg;
@@ -24,9 +25,8 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
 
 pub fn can_send(row: &RequestRow) -> bool {
-    let kind = RequestKind::parse(&row.kind);
-    matches!(kind, Some(RequestKind::Access | RequestKind::Portability))
-        && Status::parse(&row.status) == Some(Status::InProgress)
+    matches!(row.kind, RequestKind::Access | RequestKind::Portability)
+        && row.status == Status::InProgress
 }
 
 /// Builds and sends the package; returns the number of files in it.
@@ -44,7 +44,7 @@ pub fn create_and_send(
     // The latest finished export of each system.
     let mut latest: std::collections::BTreeMap<String, String> = Default::default();
     for run in runs::for_request(conn, request_id)? {
-        if run.action == "export" && run.status == "done" {
+        if run.action == RunAction::Export && run.status == RunStatus::Done {
             if let Some(sealed) = run.result_enc {
                 latest.insert(run.connector, sealed);
             }
@@ -62,13 +62,11 @@ pub fn create_and_send(
         let records: Records = serde_json::from_str(&plain).map_err(AppError::internal)?;
         systems.push(SystemExport { name, records });
     }
-    let kind = RequestKind::parse(&row.kind).ok_or(AppError::NotFound)?;
-    let regime = crate::domain::deadlines::Regime::parse(&row.regime).ok_or(AppError::NotFound)?;
     let input = PackageInput {
         reference: &row.reference,
-        kind_label: &state.templates.label(kind.label_key()),
-        regime_label: &state.templates.label(regime.label_key()),
-        jurisdiction: &row.jurisdiction,
+        kind_label: &state.templates.label(row.kind.label_key()),
+        regime_label: &state.templates.label(row.regime.label_key()),
+        jurisdiction: row.jurisdiction.as_str(),
         received_on: state.templates.date(row.received_at.date()),
         generated_on: state.templates.date(now.date()),
         systems,
@@ -94,17 +92,11 @@ pub fn create_and_send(
         // A new package replaces the links to older ones.
         token_rows::retire_all(conn, &row.id, Purpose::Download, now)?;
         let secret = issue_token(conn, &row.id, Purpose::Download, export.expires_at, now)?;
-        audit::append(
+        let detail = json!({"export": export.id, "files": files, "bytes": bytes.len()});
+        change::record(
             conn,
-            NewEvent {
-                request_id: Some(&row.id),
-                actor,
-                action: "package_sent",
-                from_status: None,
-                to_status: None,
-                detail: json!({"export": export.id, "files": files, "bytes": bytes.len()}),
-                consumer_visible: true,
-            },
+            &row.id,
+            Entry::new(actor, "package_sent", detail),
             now,
         )?;
         let to = emails::subject_email(state, conn, &row.id)?;
@@ -115,7 +107,7 @@ pub fn create_and_send(
             "package_ready",
             &to,
             json!({
-            "reference": row.reference, "kind_label": state.templates.label(kind.label_key()),
+            "reference": row.reference, "kind_label": state.templates.label(row.kind.label_key()),
             "download_url": format!("{}/download/{secret}", state.public_url),
             "link_days": v.download_link_days, "max_downloads": v.max_downloads}),
             now,
@@ -172,19 +164,9 @@ pub fn take(
             .map_err(AppError::internal)?;
         let bytes = B64.decode(b64).map_err(AppError::internal)?;
         let reference = requests::find(conn, &export.request_id)?.reference;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&export.request_id),
-                actor: "consumer",
-                action: "package_downloaded",
-                from_status: None,
-                to_status: None,
-                detail: json!({"export": export.id, "download": export.downloads + 1}),
-                consumer_visible: true,
-            },
-            now,
-        )?;
+        let detail = json!({"export": export.id, "download": export.downloads + 1});
+        let entry = Entry::new(super::actors::CONSUMER, "package_downloaded", detail);
+        change::record(conn, &export.request_id, entry, now)?;
         Ok(Some((reference, bytes)))
     })
 }

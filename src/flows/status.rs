@@ -4,9 +4,6 @@ use super::verification::{inspect, LinkState};
 use crate::db::models::audit;
 use crate::db::models::tokens::Purpose;
 use crate::db::DbConn;
-use crate::domain::deadlines::Regime;
-use crate::domain::kinds::RequestKind;
-use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::i18n::key;
 use chrono::NaiveDateTime;
@@ -81,10 +78,7 @@ pub fn view(
         LinkState::Expired(_) => return Ok(StatusLookup::Expired),
         LinkState::Unknown => return Ok(StatusLookup::Unknown),
     };
-    let bad = || AppError::internal(anyhow::anyhow!("stored request has unknown values"));
-    let kind = RequestKind::parse(&request.kind).ok_or_else(bad)?;
-    let regime = Regime::parse(&request.regime).ok_or_else(bad)?;
-    let status = Status::parse(&request.status).ok_or_else(bad)?;
+    let (kind, regime, status) = (request.kind, request.regime, request.status);
     let timeline = audit::for_request(conn, &request.id, true)?
         .into_iter()
         .map(|e| TimelineEntry {
@@ -93,7 +87,7 @@ pub fn view(
             text_key: describe(&e.action),
         })
         .collect();
-    let in_part = request.outcome.as_deref() == Some("part");
+    let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let can_appeal =
         crate::domain::decisions::answer_can_be_appealed(regime, kind, status, in_part)
             && !crate::db::models::requests::has_appeal(conn, &request.id)?;

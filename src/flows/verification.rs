@@ -3,9 +3,9 @@
 
 use super::actors;
 use super::emails;
-use super::intake::issue_token;
+use super::links::{self, issue_token};
+use super::request_change::{self as change, Entry, Refused};
 use crate::crypto::tokens;
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
 use crate::db::{write_tx, DbConn};
@@ -58,6 +58,10 @@ pub struct Verified {
     pub status_secret: String,
 }
 
+fn link_just_used() -> AppError {
+    AppError::Conflict(msg("errors.link_just_used"))
+}
+
 /// Confirms the email of the request behind `presented`; Err(LinkProblem) when the
 /// link is no longer good (the page then offers a new one).
 pub fn confirm(
@@ -71,59 +75,39 @@ pub fn confirm(
             LinkState::Valid(t, r) => (t, r),
             other => return Ok(Err(other)),
         };
-        let from = Status::parse(&request.status).ok_or(AppError::NotFound)?;
+        let mut request = request;
         // An agent with a signed permission has proved their own email; the consumer
         // must still confirm directly that the agent may act for them.
         let consumer_must_confirm = super::agents::consumer_must_confirm(conn, &request.id)?;
-        let event = if consumer_must_confirm {
-            Event::AgentEmailVerified
+        let (event, action) = if consumer_must_confirm {
+            (Event::AgentEmailVerified, "agent_email_verified")
         } else {
-            Event::EmailVerified
+            (Event::EmailVerified, "email_verified")
         };
-        let Ok(next) = from.transition(event) else {
+        // The link went to whoever filed: under a power of attorney that is the agent.
+        let agent_clicked =
+            consumer_must_confirm || super::agents::web_agent_filed(conn, &request.id)?;
+        let actor = if agent_clicked {
+            actors::AGENT
+        } else {
+            actors::CONSUMER
+        };
+        let entry = Entry::new(actor, action, json!({"method": "email_link"}));
+        match change::step(state, conn, &mut request, event, entry, now) {
+            Ok(_) => {}
             // Closed or already past verification: the link has nothing left to do.
-            return Ok(Err(LinkState::Used(request)));
-        };
-        if !token_rows::mark_used(conn, &token.id, now)?
-            || !requests::set_status(
-                conn,
-                &request.id,
-                request.version,
-                next.as_str(),
-                false,
-                now,
-            )?
-        {
-            return Err(AppError::Conflict(msg("errors.link_just_used")));
+            Err(Refused::NotAllowed) => return Ok(Err(LinkState::Used(request))),
+            Err(refused) => {
+                return Err(refused.answer(link_just_used, link_just_used));
+            }
+        }
+        if !token_rows::mark_used(conn, &token.id, now)? {
+            return Err(link_just_used());
         }
         // The consumer's email counts as verified only once they confirm themselves.
         if !consumer_must_confirm {
             requests::mark_verified(conn, &request.id, now)?;
         }
-        // The link went to whoever filed: under a power of attorney that is the agent.
-        let agent_clicked =
-            consumer_must_confirm || super::agents::web_agent_filed(conn, &request.id)?;
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&request.id),
-                actor: if agent_clicked {
-                    actors::AGENT
-                } else {
-                    actors::CONSUMER
-                },
-                action: if consumer_must_confirm {
-                    "agent_email_verified"
-                } else {
-                    "email_verified"
-                },
-                from_status: Some(from.as_str()),
-                to_status: Some(next.as_str()),
-                detail: json!({"method": "email_link"}),
-                consumer_visible: true,
-            },
-            now,
-        )?;
         if consumer_must_confirm {
             super::agents::ask_consumer(state, conn, &request, now)?;
         } else {
@@ -131,11 +115,10 @@ pub fn confirm(
         }
         let acknowledgement = super::acknowledgement::on_confirmation(state, conn, &request, now)?;
         let status_secret = send_status_link(state, conn, &request, acknowledgement, now)?;
-        let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
         Ok(Ok(Verified {
             awaiting_consumer: consumer_must_confirm,
             reference: request.reference,
-            kind,
+            kind: request.kind,
             status_secret,
         }))
     })
@@ -148,37 +131,18 @@ pub fn confirm(
 pub fn accept_attested_email(
     state: &AppState,
     conn: &mut DbConn,
-    request: &RequestRow,
+    request: &mut RequestRow,
     (actor, method): (&str, &str),
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let next = Status::Submitted
-        .transition(Event::EmailVerified)
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
-    if !requests::set_status(
-        conn,
-        &request.id,
-        request.version,
-        next.as_str(),
-        false,
-        now,
-    )? {
-        return Err(AppError::Conflict(msg("errors.request_changed")));
-    }
+    let entry = Entry::new(actor, "email_verified", json!({"method": method}));
+    change::step(state, conn, request, Event::EmailVerified, entry, now).map_err(|refused| {
+        refused.answer(
+            || AppError::internal(anyhow::anyhow!("an attested request is past verification")),
+            || AppError::Conflict(msg("errors.request_changed")),
+        )
+    })?;
     requests::mark_verified(conn, &request.id, now)?;
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: Some(&request.id),
-            actor,
-            action: "email_verified",
-            from_status: Some(Status::Submitted.as_str()),
-            to_status: Some(next.as_str()),
-            detail: json!({"method": method}),
-            consumer_visible: true,
-        },
-        now,
-    )?;
     let acknowledgement = super::acknowledgement::on_confirmation(state, conn, request, now)?;
     send_status_link(state, conn, request, acknowledgement, now)?;
     Ok(())
@@ -227,15 +191,8 @@ fn send_status_link(
     acknowledgement: Value,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let secret = issue_token(
-        conn,
-        &request.id,
-        Purpose::Status,
-        now + Duration::days(state.settings.verification.status_link_days),
-        now,
-    )?;
+    let (secret, status_url) = links::status_link(state, conn, &request.id, now)?;
     let to = emails::requester_email(state, conn, &request.id)?;
-    let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
     emails::queue(
         state,
         conn,
@@ -244,8 +201,8 @@ fn send_status_link(
         &to,
         json!({
             "reference": request.reference,
-            "kind_label": state.templates.label(kind.label_key()),
-            "status_url": format!("{}/status/{secret}", state.public_url),
+            "kind_label": state.templates.label(request.kind.label_key()),
+            "status_url": status_url,
             "due_on": state.templates.date(request.due_on),
             "status_days": state.settings.verification.status_link_days,
             "acknowledgement": acknowledgement,
@@ -270,31 +227,32 @@ pub fn resend(
             LinkState::Valid(_, r) | LinkState::Expired(r) | LinkState::Used(r) => r,
             LinkState::Unknown => return Ok(()),
         };
-        let status = Status::parse(&request.status).ok_or(AppError::NotFound)?;
+        let status = request.status;
         if !status.is_open() {
             return Ok(());
         }
         if status == Status::Submitted {
             token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
             let to = emails::requester_email(state, conn, &request.id)?;
-            let kind = RequestKind::parse(&request.kind).ok_or(AppError::NotFound)?;
-            send_verification_link(state, conn, &request.id, &request.reference, kind, &to, now)?;
+            send_verification_link(
+                state,
+                conn,
+                &request.id,
+                &request.reference,
+                request.kind,
+                &to,
+                now,
+            )?;
         } else {
             send_status_link(state, conn, &request, Value::Null, now)?;
         }
-        audit::append(
-            conn,
-            NewEvent {
-                request_id: Some(&request.id),
-                actor: actors::CONSUMER,
-                action: "link_resent",
-                from_status: None,
-                to_status: None,
-                detail: json!({"purpose": if status == Status::Submitted { "verify_email" } else { "status" }}),
-                consumer_visible: false,
-            },
-            now,
-        )?;
+        let purpose = if status == Status::Submitted {
+            "verify_email"
+        } else {
+            "status"
+        };
+        let entry = Entry::internal(actors::CONSUMER, "link_resent", json!({"purpose": purpose}));
+        change::record(conn, &request.id, entry, now)?;
         Ok(())
     })
 }

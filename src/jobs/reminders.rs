@@ -10,7 +10,6 @@ use crate::db::models::staff::{self, StaffRow};
 use crate::db::schema::{reminders, requests as r};
 use crate::db::{write_tx, DbConn};
 use crate::domain::deadlines;
-use crate::domain::kinds::RequestKind;
 use crate::error::AppError;
 use crate::flows::emails;
 use crate::state::AppState;
@@ -78,9 +77,7 @@ pub fn send_reminders(
             if !claim_key(conn, &key, Some(&row.id), now)? {
                 return Ok(0);
             }
-            let label = RequestKind::parse(&row.kind)
-                .map(|k| state.templates.label(k.label_key()))
-                .unwrap_or_else(|| row.kind.clone());
+            let label = state.templates.label(row.kind.label_key());
             let mut n = 0;
             for person in recipients(conn, &row)? {
                 emails::queue(
@@ -130,8 +127,8 @@ pub fn send_digests(
         .map(|row| {
             let left = deadlines::days_left(row.due_on, today);
             json!({"reference": row.reference,
-                   "kind_label": RequestKind::parse(&row.kind).map(|k| state.templates.label(k.label_key())).unwrap_or_else(|| row.kind.clone()),
-                   "status_label": state.templates.status(&row.status), "due_on": row.due_on.to_string(), "days_left": left,
+                   "kind_label": state.templates.label(row.kind.label_key()),
+                   "status_label": state.templates.label(row.status.label_key()), "due_on": row.due_on.to_string(), "days_left": left,
                    "overdue": left < 0,
                    "request_url": format!("{}/staff/requests/{}", state.public_url, row.id)})
         })

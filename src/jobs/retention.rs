@@ -4,7 +4,6 @@
 //! An authorized agent's details, their proof of authority and a DRP agent's identity
 //! claims go too; that an agent acted, and under which authority, stays in the record.
 
-use crate::db::models::audit::{self, NewEvent};
 use crate::db::models::drp::CLAIMS_CONTEXT;
 use crate::db::models::notes;
 use crate::db::models::request_agents::AGENT_CONTEXT;
@@ -14,6 +13,8 @@ use crate::db::schema::{
 };
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
+use crate::flows::actors;
+use crate::flows::request_change::{self, Entry};
 use crate::state::AppState;
 use chrono::{Months, NaiveDateTime};
 use diesel::prelude::*;
@@ -80,24 +81,13 @@ pub fn purge_expired(
                     r::purged_at.eq(now),
                 ))
                 .execute(conn)?;
-            audit::append(
-                conn,
-                NewEvent {
-                    request_id: Some(id),
-                    actor: "system",
-                    action: "personal_data_removed",
-                    from_status: None,
-                    to_status: None,
-                    detail: json!({
-                        "identities": removed,
-                        "documents": documents_removed,
-                        "retention_months": months,
-                    }),
-                    consumer_visible: false,
-                },
-                now,
-            )?;
-            Ok(())
+            let detail = json!({
+                "identities": removed,
+                "documents": documents_removed,
+                "retention_months": months,
+            });
+            let entry = Entry::internal(actors::SYSTEM, "personal_data_removed", detail);
+            request_change::record(conn, id, entry, now)
         })?;
     }
     Ok(ids.len())

@@ -5,7 +5,7 @@ pub mod backup;
 pub mod key_rotation;
 pub mod records;
 
-use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::audit;
 use crate::db::{self, DbConn};
 
 /// Audits an operator task (a key rotation, a records export) as the command line's,
@@ -17,19 +17,7 @@ fn audit_operator_task(
     now: chrono::NaiveDateTime,
 ) -> anyhow::Result<()> {
     db::write_tx(conn, |c| {
-        audit::append(
-            c,
-            NewEvent {
-                request_id: None,
-                actor: crate::flows::actors::CLI,
-                action,
-                from_status: None,
-                to_status: None,
-                detail,
-                consumer_visible: false,
-            },
-            now,
-        )
+        audit::append_portal_event(c, crate::flows::actors::CLI, action, detail, now)
     })?;
     Ok(())
 }

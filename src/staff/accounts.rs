@@ -2,7 +2,7 @@
 //! Every change is audited; passwords and emails never enter the audit detail.
 
 use super::password::{self, Hasher};
-use crate::db::models::audit::{self, NewEvent};
+use crate::db::models::audit;
 use crate::db::models::staff::{self, StaffRow};
 use crate::db::models::staff_sessions;
 use crate::db::{write_tx, DbConn};
@@ -19,19 +19,7 @@ pub(crate) fn audit_staff(
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    audit::append(
-        conn,
-        NewEvent {
-            request_id: None,
-            actor,
-            action,
-            from_status: None,
-            to_status: None,
-            detail,
-            consumer_visible: false,
-        },
-        now,
-    )?;
+    audit::append_portal_event(conn, actor, action, detail, now)?;
     Ok(())
 }
 
@@ -81,7 +69,7 @@ pub fn create(
         let row = StaffRow {
             id: crate::clock::new_id(),
             email: email.clone(),
-            role: role.as_str().into(),
+            role,
             password_hash: hash,
             must_change_password: generated.is_some(),
             disabled: false,

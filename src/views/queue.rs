@@ -224,16 +224,13 @@ pub fn load(
 }
 
 fn item(t: &Templates, r: &RequestRow, staff_id: &str, today: NaiveDate) -> QueueItem {
-    // The stored codes, read here only; an unknown one shows as "?".
-    let kind = RequestKind::parse(&r.kind);
-    let regime = Regime::parse(&r.regime);
     let left = deadlines::days_left(r.due_on, today);
     QueueItem {
         id: r.id.clone(),
         reference: r.reference.clone(),
-        kind: kind.map_or_else(|| "?".into(), |k| t.label(k.label_key())),
-        regime: regime.map_or_else(|| "?".into(), |g| t.label(g.label_key())),
-        status: t.status(&r.status),
+        kind: t.label(r.kind.label_key()),
+        regime: t.label(r.regime.label_key()),
+        status: t.label(r.status.label_key()),
         due_on: r.due_on.to_string(),
         days_left: left,
         days_overdue: -left,

@@ -149,7 +149,7 @@ pub async fn current(
         session.purge();
         return Err(AppError::LoginRequired);
     };
-    let role = Role::parse(&row.role).ok_or(AppError::LoginRequired)?;
+    let role = row.role;
     if row.must_change_password && !allow_pending {
         return Err(AppError::PasswordChangeRequired);
     }

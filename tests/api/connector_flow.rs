@@ -365,7 +365,7 @@ async fn an_erase_whose_worker_died_midway_is_taken_up_again_and_completes_once(
             .expect("claim")
             .expect("a run")
         });
-        assert_eq!(claimed.action, "erase");
+        assert_eq!(claimed.action, dsar_portal::domain::runs::RunAction::Erase);
         let f = fixture.clone();
         off_runtime(move || {
             let p = f.prefix();
@@ -428,7 +428,7 @@ async fn concurrent_workers_claim_each_run_exactly_once() {
                     c,
                     &rid,
                     &format!("system{i}"),
-                    "find",
+                    dsar_portal::domain::runs::RunAction::Find,
                     None,
                     "test",
                     dsar_portal::clock::now(),

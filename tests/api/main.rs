@@ -40,6 +40,7 @@ mod staff_access;
 mod staff_sessions;
 mod staff_throttle;
 mod staff_work;
+mod stored_values;
 mod translation;
 mod translation_agents;
 mod upload_bounds;

@@ -383,7 +383,7 @@ async fn the_queue_sorts_filters_searches_and_pages() {
                     email: format!("person{i}@example.com"), ..Default::default()
                 };
                 let valid = dsar_portal::domain::intake::validate(&raw, &state.settings.jurisdictions, &state.identifier_rules).expect("valid");
-                dsar_portal::flows::intake::submit(&state, c, &valid, dsar_portal::flows::intake::Source::Api, false,
+                dsar_portal::flows::intake::submit(&state, c, &valid, dsar_portal::domain::source::Source::Api, false,
                     &format!("bulk-{i}"), dsar_portal::clock::now()).expect("submit");
             }
         });

@@ -145,3 +145,27 @@ pub fn verify_chain(conn: &mut DbConn) -> QueryResult<Result<i64, i64>> {
         }
     }
 }
+
+/// An event about the portal rather than one request (staff accounts, the DRP
+/// directory, operator commands): never consumer-visible, no status.
+pub fn append_portal_event(
+    conn: &mut DbConn,
+    actor: &str,
+    action: &str,
+    detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> QueryResult<AuditRow> {
+    append(
+        conn,
+        NewEvent {
+            request_id: None,
+            actor,
+            action,
+            from_status: None,
+            to_status: None,
+            detail,
+            consumer_visible: false,
+        },
+        now,
+    )
+}

@@ -8,6 +8,7 @@
 use crate::db::lease::{self, Queue};
 use crate::db::schema::connector_runs as cr;
 use crate::db::DbConn;
+use crate::domain::runs::{RunAction, RunStatus};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,10 +20,8 @@ pub struct RunRow {
     pub id: String,
     pub request_id: String,
     pub connector: String,
-    /// "find", "export", "erase" or "opt_out".
-    pub action: String,
-    /// "pending", "running", "done" or "failed".
-    pub status: String,
+    pub action: RunAction,
+    pub status: RunStatus,
     pub attempts: i64,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_until: Option<NaiveDateTime>,

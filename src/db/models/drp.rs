@@ -192,7 +192,7 @@ pub fn set_verification_url(conn: &mut DbConn, request_id: &str, enc: &str) -> Q
 
 /// What a callback reports changes with: the status and the due date (an extension).
 /// `CALLBACK_QUEUE` below must build the same string in SQL.
-pub fn notified_state(status: &str, due_on: chrono::NaiveDate) -> String {
+pub fn notified_state(status: crate::domain::state::Status, due_on: chrono::NaiveDate) -> String {
     format!("{status}:{}", due_on.format("%Y-%m-%d"))
 }
 

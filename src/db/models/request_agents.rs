@@ -3,48 +3,11 @@
 
 use crate::db::schema::request_agents as ra;
 use crate::db::DbConn;
+use crate::domain::authority::Authority;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub const AGENT_CONTEXT: &str = "request_agents.value";
-
-/// How the agent may act: a signed permission (the consumer must confirm it directly),
-/// a power of attorney (no confirmation may be required, Probate Code §§4121–4130), or
-/// a Data Rights Protocol agent from the directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Authority {
-    SignedPermission,
-    PowerOfAttorney,
-    Drp,
-}
-
-impl Authority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Authority::SignedPermission => "signed_permission",
-            Authority::PowerOfAttorney => "power_of_attorney",
-            Authority::Drp => "drp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Authority> {
-        [
-            Authority::SignedPermission,
-            Authority::PowerOfAttorney,
-            Authority::Drp,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Authority::SignedPermission => crate::i18n::key("agent_authorities.signed_permission"),
-            Authority::PowerOfAttorney => crate::i18n::key("agent_authorities.power_of_attorney"),
-            Authority::Drp => crate::i18n::key("agent_authorities.drp"),
-        }
-    }
-}
 
 /// Where the consumer's direct confirmation stands.
 pub mod confirmation {
@@ -58,7 +21,7 @@ pub mod confirmation {
 #[diesel(table_name = ra)]
 pub struct RequestAgentRow {
     pub request_id: String,
-    pub authority: String,
+    pub authority: Authority,
     pub agent_name_enc: String,
     pub agent_email_enc: String,
     pub agent_email_index: Option<String>,

@@ -2,6 +2,11 @@
 
 use crate::db::schema::requests;
 use crate::db::DbConn;
+use crate::domain::deadlines::Regime;
+use crate::domain::decisions::{Outcome, VerificationLevel};
+use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::source::Source;
+use crate::domain::state::Status;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -10,11 +15,11 @@ use diesel::prelude::*;
 pub struct RequestRow {
     pub id: String,
     pub reference: String,
-    pub kind: String,
-    pub jurisdiction: String,
-    pub regime: String,
-    pub status: String,
-    pub source: String,
+    pub kind: RequestKind,
+    pub jurisdiction: Jurisdiction,
+    pub regime: Regime,
+    pub status: Status,
+    pub source: Source,
     pub gpc: bool,
     /// Immutable: every due date is derived from it.
     pub received_at: NaiveDateTime,
@@ -33,13 +38,12 @@ pub struct RequestRow {
     pub updated_at: NaiveDateTime,
     pub assignee_id: Option<String>,
     pub acknowledged_at: Option<NaiveDateTime>,
-    /// "email", "reasonable" (2 data points) or "reasonably_high" (3 + declaration).
-    pub verification_level: Option<String>,
+    pub verification_level: Option<VerificationLevel>,
     /// JSON: method and the names (never the values) of the data points matched.
     pub verification_detail: Option<String>,
     pub extension_reason_enc: Option<String>,
-    /// For fulfilled requests: "whole" or "part" (CCPA §7102 counts both).
-    pub outcome: Option<String>,
+    /// For fulfilled requests (CCPA §7102 counts both outcomes).
+    pub outcome: Option<Outcome>,
     pub denial_code: Option<String>,
     /// The text sent to the person with the decision (encrypted: it may name them).
     pub response_enc: Option<String>,
@@ -51,6 +55,63 @@ pub struct RequestRow {
     /// Keyed digest of the canonical body a client's `Idempotency-Key` came with (JSON
     /// API only): the same key with another body is refused, not answered with this.
     pub submission_body: Option<String>,
+}
+
+/// Encryption context of `details_enc`.
+pub const DETAILS_CONTEXT: &str = "requests.details";
+
+/// What a new request starts from; everything else starts empty.
+pub struct NewRequest {
+    pub reference: String,
+    pub kind: RequestKind,
+    /// Its law (`regime`) follows from where the person lives.
+    pub jurisdiction: Jurisdiction,
+    pub status: Status,
+    pub source: Source,
+    pub received_at: NaiveDateTime,
+    pub due_on: NaiveDate,
+    pub acknowledge_by: Option<NaiveDate>,
+    pub details_enc: String,
+    pub submission_key: String,
+}
+
+impl RequestRow {
+    /// A request received now, with a fresh id, nothing decided yet.
+    pub fn new(new: NewRequest, now: NaiveDateTime) -> RequestRow {
+        RequestRow {
+            id: crate::clock::new_id(),
+            reference: new.reference,
+            kind: new.kind,
+            jurisdiction: new.jurisdiction,
+            regime: new.jurisdiction.regime(),
+            status: new.status,
+            source: new.source,
+            gpc: false,
+            received_at: new.received_at,
+            due_on: new.due_on,
+            acknowledge_by: new.acknowledge_by,
+            paused_days: 0,
+            extended: false,
+            details_enc: Some(new.details_enc),
+            submission_key: new.submission_key,
+            verified_at: None,
+            closed_at: None,
+            version: 0,
+            updated_at: now,
+            assignee_id: None,
+            acknowledged_at: None,
+            verification_level: None,
+            verification_detail: None,
+            extension_reason_enc: None,
+            outcome: None,
+            denial_code: None,
+            response_enc: None,
+            responded_at: None,
+            appeal_of: None,
+            purged_at: None,
+            submission_body: None,
+        }
+    }
 }
 
 pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {
@@ -82,28 +143,54 @@ pub fn reference_exists(conn: &mut DbConn, reference: &str) -> QueryResult<bool>
     .get_result(conn)
 }
 
-/// Moves a request from `from` to `to` if nobody changed it since `version` was read.
-/// Returns false when the row moved on (the caller reports a conflict).
+/// Moves a request to `to` if nobody changed it since `version` was read (only
+/// `flows::request_change` calls this). Returns false when the row moved on.
 pub fn set_status(
     conn: &mut DbConn,
     id: &str,
     version: i64,
-    to: &str,
-    closed: bool,
+    to: Status,
+    closed_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let target = requests::table
-        .filter(requests::id.eq(id))
-        .filter(requests::version.eq(version));
-    let n = diesel::update(target)
+    let n = diesel::update(current(id, version))
         .set((
             requests::status.eq(to),
             requests::version.eq(version + 1),
             requests::updated_at.eq(now),
-            requests::closed_at.eq(closed.then_some(now)),
+            requests::closed_at.eq(closed_at),
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Records that the request changed (its version moves on) if nobody changed it since
+/// `version` was read. Returns false when the row moved on.
+pub fn bump_version(
+    conn: &mut DbConn,
+    id: &str,
+    version: i64,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(current(id, version))
+        .set((
+            requests::version.eq(version + 1),
+            requests::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The row `id` while it is still at `version`.
+type Current<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<requests::table, diesel::dsl::Eq<requests::id, &'a str>>,
+    diesel::dsl::Eq<requests::version, i64>,
+>;
+
+fn current(id: &str, version: i64) -> Current<'_> {
+    requests::table
+        .filter(requests::id.eq(id))
+        .filter(requests::version.eq(version))
 }
 
 pub fn mark_verified(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
@@ -134,7 +221,7 @@ pub fn unverified_before(
 ) -> QueryResult<Vec<RequestRow>> {
     requests::table
         // An agent's request whose consumer never answered closes the same way.
-        .filter(requests::status.eq_any(["submitted", "awaiting_consumer"]))
+        .filter(requests::status.eq_any([Status::Submitted, Status::AwaitingConsumer]))
         .filter(requests::received_at.lt(cutoff))
         // A request staff entered late (received by letter weeks ago) had its link sent
         // at entry: the person gets the full period from then.

@@ -2,6 +2,7 @@
 
 use crate::db::schema::staff;
 use crate::db::DbConn;
+use crate::domain::roles::Role;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ pub struct StaffRow {
     pub id: String,
     /// Lower-cased; the login name.
     pub email: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub must_change_password: bool,
     pub disabled: bool,

@@ -4,9 +4,10 @@
 
 use super::DomainView;
 use crate::db::models::documents::{self, DocumentInfo};
-use crate::db::models::request_agents::{confirmation, Authority};
+use crate::db::models::request_agents::confirmation;
 use crate::db::models::{drp, staff};
 use crate::db::DbConn;
+use crate::domain::authority::Authority;
 use crate::domain::documents::DocumentType;
 use crate::domain::email_domain;
 use crate::drp::{Address, IdentityClaims};
@@ -92,11 +93,11 @@ pub(super) fn load(
 
 fn agent_panel(a: AgentView) -> AgentPanel {
     let confirmation = match a.consumer_confirmation.as_str() {
-        _ if a.authority == Authority::Drp.as_str() => "drp",
+        _ if a.authority == Authority::Drp => "drp",
         confirmation::PENDING => "pending",
         confirmation::CONFIRMED => "confirmed",
         confirmation::REFUSED => "refused",
-        confirmation::NOT_REQUIRED if a.authority == Authority::PowerOfAttorney.as_str() => {
+        confirmation::NOT_REQUIRED if a.authority == Authority::PowerOfAttorney => {
             "power_of_attorney"
         }
         _ => "other",

@@ -5,17 +5,16 @@ mod agent;
 mod systems;
 
 use super::actor_names::ActorNames;
+use crate::db::models::requests::DETAILS_CONTEXT;
 use crate::db::models::{audit, identities, notes, requests, staff};
 use crate::db::DbConn;
-use crate::domain::decisions::{self, VerificationLevel};
+use crate::domain::decisions;
 use crate::domain::intake::RequestDetails;
-use crate::domain::kinds::RequestKind;
 use crate::domain::staff_actions::{self, RequestActions, RequestFacts};
 use crate::domain::state::Status;
-use crate::domain::{deadlines, email_domain, labels};
+use crate::domain::{deadlines, email_domain};
 use crate::error::AppError;
 use crate::flows::handling;
-use crate::flows::intake::DETAILS_CONTEXT;
 use crate::state::AppState;
 use crate::templates::Templates;
 use agent::{AgentPanel, ClaimLine, DocumentLine};
@@ -80,7 +79,7 @@ struct RequestSummary {
     verified_by_agent: bool,
     verification_level: Option<String>,
     verification: Value,
-    outcome: Option<String>,
+    outcome: Option<crate::domain::decisions::Outcome>,
     denial_code: Option<String>,
     response: String,
     appeal_of: Option<String>,
@@ -143,27 +142,6 @@ struct Choice {
     label: String,
 }
 
-/// The stored values the page decides on, read from their text columns in one place.
-struct Parsed {
-    kind: RequestKind,
-    status: Status,
-    regime: crate::domain::deadlines::Regime,
-    verification_level: Option<VerificationLevel>,
-}
-
-fn parse(row: &requests::RequestRow) -> Result<Parsed, AppError> {
-    let p = handling::parsed(row)?;
-    Ok(Parsed {
-        kind: p.kind,
-        status: p.status,
-        regime: p.regime,
-        verification_level: row
-            .verification_level
-            .as_deref()
-            .and_then(VerificationLevel::parse),
-    })
-}
-
 /// Reads the request `id` as its staff page shows it on `today`.
 pub fn load(
     state: &AppState,
@@ -173,7 +151,6 @@ pub fn load(
 ) -> Result<RequestPage, AppError> {
     let t = &state.templates;
     let row = requests::find(conn, id)?;
-    let p = parse(&row)?;
     let details: RequestDetails = match &row.details_enc {
         Some(_) => serde_json::from_str(&decrypted(state, DETAILS_CONTEXT, &row.details_enc)?)
             .unwrap_or_default(),
@@ -194,11 +171,11 @@ pub fn load(
             })
             .collect()
     };
-    let r = summary(state, &row, &p, &dl, today, agent.verified_by_agent)?;
+    let r = summary(state, &row, &dl, today, agent.verified_by_agent)?;
     Ok(RequestPage {
         title: t.phrase("titles.staff_request", &[("reference", &row.reference)]),
         identities: identity_lines(state, conn, &row.id)?,
-        systems: systems::load(state, conn, &row.id, p.kind, p.status)?,
+        systems: systems::load(state, conn, &row.id, row.kind, row.status)?,
         can_send_package: crate::flows::package::can_send(&row),
         has_systems: !state.connectors.is_empty(),
         details,
@@ -213,19 +190,19 @@ pub fn load(
             })
             .collect(),
         unassigned: row.assignee_id.is_none(),
-        actions: staff_actions::request_actions(p.status, facts),
+        actions: staff_actions::request_actions(row.status, facts),
         methods: choices(decisions::METHODS),
         points: choices(decisions::DATA_POINTS),
-        reasons: decisions::denial_reasons(p.regime)
+        reasons: decisions::denial_reasons(row.regime)
             .iter()
             .map(|r| Choice {
                 value: r.code,
                 label: t.label(r.label_key),
             })
             .collect(),
-        gdpr_refusal: decisions::refusal_names_complaint_rights(p.regime),
-        closed_status: staff_actions::shows_closing(p.status),
-        awaiting_consumer: p.status == Status::AwaitingConsumer,
+        gdpr_refusal: decisions::refusal_names_complaint_rights(row.regime),
+        closed_status: staff_actions::shows_closing(row.status),
+        awaiting_consumer: row.status == Status::AwaitingConsumer,
         agent: agent.panel,
         agent_claims: agent.claims,
         documents: agent.documents,
@@ -238,7 +215,6 @@ pub fn load(
 fn summary(
     state: &AppState,
     row: &requests::RequestRow,
-    p: &Parsed,
     dl: &deadlines::Deadlines,
     today: NaiveDate,
     verified_by_agent: bool,
@@ -248,14 +224,14 @@ fn summary(
         id: row.id.clone(),
         reference: row.reference.clone(),
         version: row.version,
-        kind: t.label(p.kind.label_key()),
-        kind_code: p.kind.as_str(),
-        regime: t.label(p.regime.label_key()),
-        jurisdiction: t.code(labels::jurisdiction_key, &row.jurisdiction),
-        status: p.status.as_str(),
-        status_label: t.label(p.status.label_key()),
-        open: p.status.is_open(),
-        source: t.code(labels::source_key, &row.source),
+        kind: t.label(row.kind.label_key()),
+        kind_code: row.kind.as_str(),
+        regime: t.label(row.regime.label_key()),
+        jurisdiction: t.label(row.jurisdiction.label_key()),
+        status: row.status.as_str(),
+        status_label: t.label(row.status.label_key()),
+        open: row.status.is_open(),
+        source: t.label(row.source.label_key()),
         gpc: row.gpc,
         received_at: t.timestamp(row.received_at),
         acknowledge_by: row.acknowledge_by.map(|d| d.to_string()),
@@ -275,15 +251,15 @@ fn summary(
         // `verified_at` records the click on the verification link, which went to the
         // agent when the person is not asked: say whose address that proved.
         verified_by_agent,
-        verification_level: p.verification_level.map(|l| t.label(l.label_key())),
+        verification_level: row.verification_level.map(|l| t.label(l.label_key())),
         verification: row
             .verification_detail
             .as_deref()
             .and_then(|d| serde_json::from_str(d).ok())
             .unwrap_or(Value::Null),
-        outcome: row.outcome.clone(),
+        outcome: row.outcome,
         denial_code: row.denial_code.as_deref().map(|c| {
-            decisions::denial_reason(p.regime, c)
+            decisions::denial_reason(row.regime, c)
                 .map_or_else(|| c.to_string(), |r| t.label(r.label_key))
         }),
         response: decrypted(state, handling::RESPONSE_CONTEXT, &row.response_enc)?,

@@ -4,7 +4,7 @@
 use crate::db::models::connector_runs::{self, RunRow};
 use crate::db::DbConn;
 use crate::domain::kinds::RequestKind;
-use crate::domain::labels;
+use crate::domain::runs::{RunAction, RunStatus};
 use crate::domain::staff_actions::{self, RunsAllowed, RunsSeen, SystemActions};
 use crate::domain::state::Status;
 use crate::error::AppError;
@@ -40,29 +40,28 @@ struct RunLine {
     error: Option<String>,
 }
 
-/// The runs of one system as the page reads them: the stored action and status codes
-/// are looked at here only.
+/// The runs of one system as the page reads them.
 struct Runs<'a> {
     mine: Vec<&'a RunRow>,
 }
 
 impl<'a> Runs<'a> {
-    fn latest(&self, action: &str) -> Option<&'a RunRow> {
+    fn latest(&self, action: RunAction) -> Option<&'a RunRow> {
         self.mine.iter().rev().find(|r| r.action == action).copied()
     }
 
-    fn failed(&self, action: &str) -> bool {
-        self.latest(action).is_some_and(|r| r.status == "failed")
+    fn failed(&self, action: RunAction) -> bool {
+        self.latest(action)
+            .is_some_and(|r| r.status == RunStatus::Failed)
     }
 
     fn busy(&self) -> bool {
-        self.mine
-            .iter()
-            .any(|r| matches!(r.status.as_str(), "pending" | "running" | "waiting"))
+        self.mine.iter().any(|r| r.status.is_active())
     }
 
     fn found(&self) -> bool {
-        self.latest("find").is_some_and(|f| f.status == "done")
+        self.latest(RunAction::Find)
+            .is_some_and(|f| f.status == RunStatus::Done)
     }
 }
 
@@ -75,9 +74,9 @@ pub(super) fn load(
 ) -> Result<Vec<SystemPanel>, AppError> {
     let all = connector_runs::for_request(conn, request_id)?;
     let allowed = RunsAllowed {
-        find: allowed(kind, status, "find"),
-        export: allowed(kind, status, "export"),
-        erase: allowed(kind, status, "erase"),
+        find: allowed(kind, status, RunAction::Find),
+        export: allowed(kind, status, RunAction::Export),
+        erase: allowed(kind, status, RunAction::Erase),
     };
     Ok(state
         .connectors
@@ -86,7 +85,7 @@ pub(super) fn load(
             let runs = Runs {
                 mine: all.iter().filter(|r| &r.connector == name).collect(),
             };
-            let find = find_summary(runs.latest("find"));
+            let find = find_summary(runs.latest(RunAction::Find));
             let seen = RunsSeen {
                 usable: built.is_ok(),
                 busy: runs.busy(),
@@ -97,9 +96,9 @@ pub(super) fn load(
                 name: name.clone(),
                 problem: built.as_ref().err().cloned(),
                 actions: staff_actions::system_actions(allowed, seen),
-                retry_find: runs.failed("find"),
-                retry_export: runs.failed("export"),
-                retry_erase: runs.failed("erase"),
+                retry_find: runs.failed(RunAction::Find),
+                retry_export: runs.failed(RunAction::Export),
+                retry_erase: runs.failed(RunAction::Erase),
                 find,
                 runs: runs
                     .mine
@@ -139,8 +138,8 @@ fn find_summary(find: Option<&RunRow>) -> Value {
 
 fn run_line(t: &Templates, r: &RunRow) -> RunLine {
     RunLine {
-        action: t.code(labels::run_action_key, &r.action),
-        status: t.code(labels::run_status_key, &r.status),
+        action: t.label(r.action.label_key()),
+        status: t.label(r.status.label_key()),
         attempts: r.attempts,
         at: t.timestamp(r.created_at),
         summary: r.summary.clone(),

@@ -1,8 +1,9 @@
 //! `POST /api/v1/requests` and `GET /api/v1/status/{token}`.
 
 use crate::domain::intake::{validate, RawIntake};
+use crate::domain::source::Source;
 use crate::error::{ApiError, AppError};
-use crate::flows::intake::{submit_filing, Filing, Source};
+use crate::flows::intake::{submit_filing, Filing};
 use crate::flows::status::{view, StatusLookup};
 use crate::i18n::{english, msg};
 use crate::json_body::{canonical, parse_object, read_as, Problem};

@@ -8,8 +8,9 @@ use crate::domain::intake::{
     usable_submission_id, validate, with_agent_part, FieldErrors, RawIntake, ValidIntake,
 };
 use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::source::Source;
 use crate::error::AppError;
-use crate::flows::intake::{submit_filing, Filing, Source, Submitted};
+use crate::flows::intake::{submit_filing, Filing, Submitted};
 use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;

@@ -24,7 +24,7 @@ async fn render_list(
     let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;
     let list: Vec<_> = rows
         .iter()
-        .map(|s| json!({"id": s.id, "email": s.email, "role": state.templates.code(crate::domain::labels::role_key, &s.role), "disabled": s.disabled,
+        .map(|s| json!({"id": s.id, "email": s.email, "role": state.templates.label(s.role.label_key()), "disabled": s.disabled,
                         "is_me": s.id == me.id,
                         "last_login": s.last_login_at.map(|t| state.templates.timestamp(t))}))
         .collect();
@@ -67,12 +67,7 @@ pub async fn add(state: web::Data<AppState>, post: StaffPost) -> Result<HttpResp
             "staff_accounts.added",
             &[
                 ("email", &row.email),
-                (
-                    "role",
-                    &state
-                        .templates
-                        .code(crate::domain::labels::role_key, &row.role),
-                ),
+                ("role", &state.templates.label(row.role.label_key())),
                 ("password", &p),
             ],
         )

@@ -48,9 +48,9 @@ async fn load(state: &web::Data<AppState>, year: i32) -> Result<Vec<Row>, AppErr
                 r::responded_at,
             ))
             .load::<(
-                String,
-                String,
-                Option<String>,
+                RequestKind,
+                crate::domain::state::Status,
+                Option<crate::domain::decisions::Outcome>,
                 Option<String>,
                 chrono::NaiveDateTime,
                 Option<chrono::NaiveDateTime>,
@@ -59,15 +59,13 @@ async fn load(state: &web::Data<AppState>, year: i32) -> Result<Vec<Row>, AppErr
     .await?;
     let records: Vec<Record> = rows
         .into_iter()
-        .filter_map(
-            |(kind, status, outcome, denial_code, received, responded)| {
-                Some(Record {
-                    group: RequestKind::parse(&kind)?.metrics_group(),
-                    status,
-                    outcome,
-                    denial_code,
-                    days_to_respond: responded.map(|t| (t.date() - received.date()).num_days()),
-                })
+        .map(
+            |(kind, status, outcome, denial_code, received, responded)| Record {
+                group: kind.metrics_group(),
+                status: status.as_str().to_string(),
+                outcome: outcome.map(|o| o.as_str().to_string()),
+                denial_code,
+                days_to_respond: responded.map(|t| (t.date() - received.date()).num_days()),
             },
         )
         .collect();

@@ -53,7 +53,8 @@ fn kill_9_during_a_connector_call_resumes_after_the_lease_and_completes_once() {
             .expect("in progress");
         queue_run(&state, &id, "find");
         rel_wait("the find is done", Duration::from_secs(60), || {
-            run_row(&mut conn(&state), &id, "find").filter(|r| r.status == "done")
+            run_row(&mut conn(&state), &id, "find")
+                .filter(|r| r.status == dsar_portal::domain::runs::RunStatus::Done)
         });
         queue_run(&state, &id, "erase");
         rel_wait(
@@ -74,7 +75,10 @@ fn kill_9_during_a_connector_call_resumes_after_the_lease_and_completes_once() {
         let done = rel_wait(
             "the erase is taken up again and done",
             Duration::from_secs(120),
-            || run_row(&mut conn(&state), &id, "erase").filter(|r| r.status == "done"),
+            || {
+                run_row(&mut conn(&state), &id, "erase")
+                    .filter(|r| r.status == dsar_portal::domain::runs::RunStatus::Done)
+            },
         );
         assert_eq!(done.attempts, 2, "one call killed, one completed");
         assert!(done.claimed_until.is_none() && done.finished_at.is_some());
