@@ -7,7 +7,9 @@ use super::emails;
 use super::links::issue_token;
 use super::request_change::{self as change, Entry, Refused};
 use super::verification::{inspect, LinkState};
-use crate::db::models::documents::{self, DocumentRow, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY};
+use crate::db::models::documents::{
+    self, DocumentInfo, DocumentRow, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY,
+};
 use crate::db::models::identities::{self, VALUE_CONTEXT};
 use crate::db::models::request_agents::{self, confirmation, RequestAgentRow, AGENT_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
@@ -80,21 +82,23 @@ pub fn store_filing(
     documents::insert(
         conn,
         &DocumentRow {
-            id: id.clone(),
-            request_id: request_id.to_string(),
-            purpose: PURPOSE_AGENT_AUTHORITY.into(),
-            media_type: doc.kind.media_type().into(),
-            size_bytes: size,
-            sha256: sha256.clone(),
+            info: DocumentInfo {
+                id: id.clone(),
+                request_id: request_id.to_string(),
+                purpose: PURPOSE_AGENT_AUTHORITY.into(),
+                media_type: doc.kind.media_type().into(),
+                size_bytes: size,
+                sha256: sha256.clone(),
+                uploaded_at: now,
+                reviewed_at: None,
+                reviewed_by: None,
+                review_outcome: None,
+                deleted_at: None,
+            },
             content_enc: Some(state.cipher.encrypt(
                 CONTENT_CONTEXT,
                 &base64::engine::general_purpose::STANDARD.encode(&doc.bytes),
             )),
-            uploaded_at: now,
-            reviewed_at: None,
-            reviewed_by: None,
-            review_outcome: None,
-            deleted_at: None,
         },
     )?;
     let detail = json!({"document": id, "media_type": doc.kind.media_type(),
@@ -407,7 +411,7 @@ pub fn open_document(
         );
         change::record(conn, request_id, entry, now)
     })?;
-    Ok((row.media_type, bytes))
+    Ok((row.info.media_type, bytes))
 }
 
 /// Refuses to go on with a web agent's request until staff accepted a document proving

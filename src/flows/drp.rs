@@ -254,9 +254,7 @@ pub fn exercise(
     body: &[u8],
     now: NaiveDateTime,
 ) -> Outcome<StatusObject> {
-    let verified = match signed_by(state, agent, now, |key, expected| {
-        verify_exercise(body, key, expected)
-    })? {
+    let verified = match signed_by(state, agent, now, |k, e| verify_exercise(body, k, e))? {
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
     };
@@ -352,14 +350,8 @@ pub fn exercise(
     }
 }
 
-/// The status object of one of this agent's requests (403 for another agent's).
-pub fn status_of(
-    state: &AppState,
-    conn: &mut DbConn,
-    agent: &AgentRow,
-    request_id: &str,
-    now: NaiveDateTime,
-) -> Outcome<StatusObject> {
+/// One of this agent's requests: 404 when there is none, 403 when it is another agent's.
+fn own_request(conn: &mut DbConn, agent: &AgentRow, request_id: &str) -> Outcome<DrpRequestRow> {
     let Some(drp) = rows::find_request(conn, request_id)? else {
         return Ok(Err(Refusal::new(404, "no such request", false)));
     };
@@ -370,6 +362,21 @@ pub fn status_of(
             false,
         )));
     }
+    Ok(Ok(drp))
+}
+
+/// The status object of one of this agent's requests (403 for another agent's).
+pub fn status_of(
+    state: &AppState,
+    conn: &mut DbConn,
+    agent: &AgentRow,
+    request_id: &str,
+    now: NaiveDateTime,
+) -> Outcome<StatusObject> {
+    let drp = match own_request(conn, agent, request_id)? {
+        Ok(drp) => drp,
+        Err(r) => return Ok(Err(r)),
+    };
     let request = requests::find(conn, request_id)?;
     build_status(state, conn, &drp, &request, now).map(Ok)
 }
@@ -444,25 +451,17 @@ pub fn revoke(
     body: &[u8],
     now: NaiveDateTime,
 ) -> Outcome<StatusObject> {
-    let verified = match signed_by(state, agent, now, |key, expected| {
-        verify_revoke(body, key, expected)
-    })? {
+    let verified = match signed_by(state, agent, now, |k, e| verify_revoke(body, k, e))? {
         Ok(v) => v,
         // Even a stale revoke leaves the request as it was: retryable, never fatal.
         Err(r) => return Ok(Err(Refusal { fatal: false, ..r })),
     };
     let until = replay_until(verified.message.common.as_ref().map(|c| c.expires_at), now);
     let done = write_tx(conn, |conn| -> Result<Result<(), Refusal>, AppError> {
-        let Some(drp) = rows::find_request(conn, request_id)? else {
-            return Ok(Err(Refusal::new(404, "no such request", false)));
+        let drp = match own_request(conn, agent, request_id)? {
+            Ok(drp) => drp,
+            Err(r) => return Ok(Err(r)),
         };
-        if drp.agent_id != agent.id {
-            return Ok(Err(Refusal::new(
-                403,
-                "this request belongs to another agent",
-                false,
-            )));
-        }
         // Bound to this request: OSIRAA revokes every request with one fixed body.
         let operation = Operation::Revoke {
             request_id: &drp.request_id,

@@ -15,8 +15,12 @@
 use crate::config::Settings;
 use crate::db::schema::{request_agents as ra, requests as r};
 use crate::db::DbConn;
+use crate::domain::authority::Authority;
 use crate::domain::deadlines::Regime;
-use crate::domain::decisions;
+use crate::domain::decisions::{self, Outcome};
+use crate::domain::kinds::{Jurisdiction, RequestKind};
+use crate::domain::source::Source;
+use crate::domain::state::Status;
 use anyhow::{bail, Context};
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -98,20 +102,20 @@ struct Record {
     id: String,
     reference: String,
     received_at: NaiveDateTime,
-    kind: String,
-    jurisdiction: String,
-    regime: String,
-    source: String,
+    kind: RequestKind,
+    jurisdiction: Jurisdiction,
+    regime: Regime,
+    source: Source,
     gpc: bool,
-    status: String,
-    outcome: Option<String>,
+    status: Status,
+    outcome: Option<Outcome>,
     denial_code: Option<String>,
     responded_at: Option<NaiveDateTime>,
     closed_at: Option<NaiveDateTime>,
     due_on: NaiveDate,
     extended: bool,
     purged_at: Option<NaiveDateTime>,
-    agent_authority: Option<String>,
+    agent_authority: Option<Authority>,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -129,10 +133,12 @@ fn timestamp(t: NaiveDateTime) -> String {
 impl Record {
     /// The nature of the response: how the request ended, or empty while it is open.
     fn response(&self) -> String {
-        match (self.status.as_str(), self.outcome.as_deref()) {
-            ("fulfilled", Some("part")) => "fulfilled_in_part".into(),
-            ("fulfilled", _) => "fulfilled".into(),
-            ("denied" | "withdrawn" | "closed_unverified", _) => self.status.clone(),
+        match (self.status, self.outcome) {
+            (Status::Fulfilled, Some(Outcome::Part)) => "fulfilled_in_part".into(),
+            (Status::Fulfilled, _) => "fulfilled".into(),
+            (Status::Denied | Status::Withdrawn | Status::ClosedUnverified, _) => {
+                self.status.as_str().into()
+            }
             _ => String::new(),
         }
     }
@@ -160,8 +166,7 @@ impl Record {
         let reason = self
             .denial_code
             .as_deref()
-            .zip(Regime::parse(&self.regime))
-            .and_then(|(code, regime)| decisions::denial_reason(regime, code));
+            .and_then(|code| decisions::denial_reason(self.regime, code));
         reason
             .map(|r| crate::i18n::english().text(r.label_key, &[]))
             .unwrap_or_default()
@@ -171,14 +176,16 @@ impl Record {
         [
             self.reference.clone(),
             timestamp(self.received_at),
-            self.kind.clone(),
-            self.jurisdiction.clone(),
-            self.regime.clone(),
-            self.source.clone(),
+            self.kind.as_str().into(),
+            self.jurisdiction.as_str().into(),
+            self.regime.as_str().into(),
+            self.source.as_str().into(),
             yes_no(self.gpc).into(),
             yes_no(self.agent_authority.is_some()).into(),
-            self.agent_authority.clone().unwrap_or_default(),
-            self.status.clone(),
+            self.agent_authority
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
+            self.status.as_str().into(),
             self.response(),
             self.response_time().map(timestamp).unwrap_or_default(),
             self.denial_code.clone().unwrap_or_default(),

@@ -62,7 +62,7 @@ struct QueueItem {
 
 #[derive(Serialize)]
 struct StatusCount {
-    status: String,
+    status: Status,
     label: String,
     count: i64,
 }
@@ -213,7 +213,7 @@ pub fn load(
         counts: queue::open_counts(conn)?
             .into_iter()
             .map(|(status, count)| StatusCount {
-                label: t.status(&status),
+                label: t.label(status.label_key()),
                 status,
                 count,
             })

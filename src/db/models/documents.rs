@@ -9,25 +9,17 @@ use diesel::prelude::*;
 pub const CONTENT_CONTEXT: &str = "documents.content";
 pub const PURPOSE_AGENT_AUTHORITY: &str = "agent_authority";
 
+/// A document with its content: the listing's fields and the encrypted bytes.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = d)]
 pub struct DocumentRow {
-    pub id: String,
-    pub request_id: String,
-    pub purpose: String,
-    pub media_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
+    #[diesel(embed)]
+    pub info: DocumentInfo,
     pub content_enc: Option<String>,
-    pub uploaded_at: NaiveDateTime,
-    pub reviewed_at: Option<NaiveDateTime>,
-    pub reviewed_by: Option<String>,
-    pub review_outcome: Option<String>,
-    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// What a listing needs; the content stays in the database until someone opens it.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = d)]
 pub struct DocumentInfo {
     pub id: String,

@@ -6,6 +6,7 @@
 use super::requests::RequestRow;
 use crate::db::schema::requests as r;
 use crate::db::DbConn;
+use crate::domain::state::Status;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -77,7 +78,7 @@ pub fn page(
 }
 
 /// Open requests per status, for the counts above the queue.
-pub fn open_counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
+pub fn open_counts(conn: &mut DbConn) -> QueryResult<Vec<(Status, i64)>> {
     r::table
         .filter(r::closed_at.is_null())
         .group_by(r::status)
