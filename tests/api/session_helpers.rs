@@ -1,13 +1,12 @@
 //! Helpers of the session and login-throttle suites: capturing and replaying a staff
 //! cookie, and browsers coming from chosen client addresses.
 
-use crate::helpers::{encode, Staff, TestApp};
+use crate::helpers::{browser_builder, encode, Staff, TestApp};
 
 /// A browser client keeping its cookies in `jar`.
 pub fn client_with_jar(jar: std::sync::Arc<reqwest::cookie::Jar>) -> reqwest::Client {
-    reqwest::Client::builder()
+    browser_builder()
         .cookie_provider(jar)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
 }
@@ -21,10 +20,9 @@ pub fn anonymous_from(app: &TestApp, ip: &str) -> Staff {
         reqwest::header::HeaderValue::from_str(ip).expect("address"),
     );
     let mut staff = Staff::anonymous(app);
-    staff.client = reqwest::Client::builder()
+    staff.client = browser_builder()
         .cookie_store(true)
         .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
     staff
@@ -48,10 +46,7 @@ pub async fn replay(
     path: &str,
     form: Option<&[(&str, &str)]>,
 ) -> (u16, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = browser_builder().build().expect("client");
     let rb = match form {
         None => client.get(app.url(path)),
         Some(fields) => client

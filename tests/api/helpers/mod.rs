@@ -126,11 +126,7 @@ pub async fn spawn_app_with(backend: &Backend, tweak: impl FnOnce(&mut Settings)
         .clone()
         .expect("a fresh database gets an admin");
     actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = new_client();
     TestApp {
         address,
         client,

@@ -132,11 +132,21 @@ impl Staff {
 }
 
 pub fn new_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    browser_builder()
         .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
+}
+
+/// How every test browser starts: redirects shown, not followed, and an idle connection
+/// given up after a second. The server closes an idle keep-alive connection after five
+/// seconds; a client reusing one at that moment (more likely on a loaded machine) sees
+/// it closed under its request, which browsers retry and a test would report as a failure
+/// of the portal.
+pub fn browser_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
 }
 
 impl TestApp {

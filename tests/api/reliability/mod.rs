@@ -151,6 +151,8 @@ fn post_intake(
 fn blocking_client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(60))
+        // Below the server's five-second keep-alive: see `helpers::browser_builder`.
+        .pool_idle_timeout(Duration::from_secs(1))
         .build()
         .expect("client")
 }
