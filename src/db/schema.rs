@@ -281,6 +281,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reply_templates (id) {
+        id -> Text,
+        name -> Text,
+        purpose -> Text,
+        kind -> Text,
+        regime -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(exports -> requests (request_id));
 diesel::joinable!(request_agents -> requests (request_id));
@@ -319,4 +332,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     drp_tokens,
     drp_requests,
     drp_replays,
+    reply_templates,
 );

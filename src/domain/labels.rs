@@ -57,6 +57,9 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "staff_password_changed" => key("audit_actions.staff_password_changed"),
         "staff_password_reset" => key("audit_actions.staff_password_reset"),
         "consumer_told_of_agent" => key("audit_actions.consumer_told_of_agent"),
+        "reply_template_added" => key("audit_actions.reply_template_added"),
+        "reply_template_changed" => key("audit_actions.reply_template_changed"),
+        "reply_template_deleted" => key("audit_actions.reply_template_deleted"),
         _ => return None,
     })
 }

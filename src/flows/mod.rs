@@ -18,6 +18,7 @@ pub mod manual_entry;
 pub mod notices;
 pub mod package;
 pub mod reference;
+pub mod reply_templates;
 pub mod request_change;
 pub mod status;
 pub mod verification;

@@ -5,5 +5,7 @@
 
 pub mod actor_names;
 pub mod audit_log;
+pub mod metrics_chart;
+pub mod metrics_trend;
 pub mod queue;
 pub mod request_page;

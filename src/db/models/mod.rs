@@ -2,6 +2,7 @@
 //! own transactions (see `db::write_tx`).
 
 pub mod audit;
+pub mod audit_search;
 pub mod connector_runs;
 pub mod documents;
 pub mod drp;
@@ -12,6 +13,7 @@ pub mod notes;
 pub mod outbox;
 pub mod pauses;
 pub mod queue;
+pub mod reply_templates;
 pub mod request_agents;
 pub mod requests;
 pub mod staff;

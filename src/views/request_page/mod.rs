@@ -2,6 +2,7 @@
 //! machine allows right now (each form carries the version the page was built from).
 
 mod agent;
+pub mod reply_picker;
 mod systems;
 
 use super::actor_names::ActorNames;
@@ -49,6 +50,10 @@ pub struct RequestPage {
     documents: Vec<DocumentLine>,
     /// The message of the action that led here, shown once.
     pub flash: Option<String>,
+    /// "Use a saved reply" (`reply_picker`), set by the handler.
+    pub reply_picker: reply_picker::ReplyPicker,
+    /// Text to start each text box with, keyed by the box's id.
+    pub drafts: serde_json::Map<String, Value>,
 }
 
 #[derive(Serialize)]
@@ -208,6 +213,8 @@ pub fn load(
         documents: agent.documents,
         r,
         flash: None,
+        reply_picker: Default::default(),
+        drafts: Default::default(),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod manual_entry;
 pub mod metrics;
 pub mod posted;
 pub mod queue;
+pub mod reply_templates;
 pub mod request_page;
 pub mod sessions;
 
@@ -75,6 +76,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(agents::disable),
         )
         .route("/staff/agents/{id}/enable", web::post().to(agents::enable))
+        .route("/staff/templates", web::get().to(reply_templates::list))
+        .route("/staff/templates", web::post().to(reply_templates::create))
+        // Before `/staff/templates/{id}`, which would otherwise take "new" for an id.
+        .route(
+            "/staff/templates/new",
+            web::get().to(reply_templates::new_form),
+        )
+        .route(
+            "/staff/templates/{id}",
+            web::get().to(reply_templates::edit_form),
+        )
+        .route(
+            "/staff/templates/{id}",
+            web::post().to(reply_templates::update),
+        )
+        .route(
+            "/staff/templates/{id}/delete",
+            web::post().to(reply_templates::delete),
+        )
         .route("/staff/audit", web::get().to(audit_log::show))
         .route("/staff/metrics", web::get().to(metrics::show))
         .route("/staff/metrics.csv", web::get().to(metrics::csv));

@@ -24,13 +24,18 @@ pub async fn show(
     state: web::Data<AppState>,
     session: Session,
     id: web::Path<String>,
+    reply: Option<web::Query<super::reply_templates::ReplyChoice>>,
 ) -> Result<HttpResponse, AppError> {
     let me = session::current(&state, &session, false).await?;
+    let reply = reply.and_then(|q| q.into_inner().reply);
     // Taken before the page is built: the session cannot cross into the blocking pool.
     let flash = take_flash(&session);
     let today = crate::clock::now().date();
     let mut model = with_conn(&state, move |state, conn| {
-        request_page::load(state, conn, &id, today)
+        let mut model = request_page::load(state, conn, &id, today)?;
+        (model.reply_picker, model.drafts) =
+            request_page::reply_picker::load(state, conn, &id, reply.as_deref())?;
+        Ok(model)
     })
     .await?;
     model.flash = flash;

@@ -1,0 +1,4 @@
+DROP INDEX audit_events_created;
+DROP INDEX audit_events_action;
+DROP INDEX audit_events_actor;
+DROP TABLE reply_templates;
