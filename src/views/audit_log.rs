@@ -5,13 +5,14 @@
 
 use super::actor_names::ActorNames;
 use crate::db::models::audit::{self, AuditRow};
-use crate::db::models::audit_search::{self, ActorFilter, Cursor, Search};
+use crate::db::models::audit_search::{self, Cursor, Search};
 use crate::db::models::staff;
 use crate::db::schema::requests;
 use crate::db::DbConn;
 use crate::domain::labels::audit_action_key;
 use crate::error::AppError;
-use crate::i18n::{msg, Message};
+use crate::flows::actors;
+use crate::i18n::{key, msg, Message};
 use crate::state::AppState;
 use crate::templates::Templates;
 use chrono::NaiveDate;
@@ -134,19 +135,22 @@ fn search(conn: &mut DbConn, q: &AuditQuery) -> Result<Result<Search, Vec<Messag
             None => errors.push(msg("errors.audit_no_such_request").with("reference", &reference)),
         }
     }
-    s.actor = match q.actor.trim() {
-        "" => None,
-        "person" => Some(ActorFilter::Person),
-        "agent" => Some(ActorFilter::Agent),
-        "system" => Some(ActorFilter::System),
+    // Who acted, as the filter groups the stored codes: one staff member, the person,
+    // an agent on the web or through the DRP, or the portal (itself, its API, its CLI).
+    let codes = |cs: &[&str]| cs.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    match q.actor.trim() {
+        "" => {}
+        "person" => s.actors = codes(&[actors::CONSUMER]),
+        "agent" => {
+            s.actors = codes(&[actors::AGENT]);
+            s.actor_prefix = Some("drp_agent:".into());
+        }
+        "system" => s.actors = codes(&[actors::SYSTEM, actors::API, actors::CLI]),
         other => match other.strip_prefix("staff:") {
-            Some(id) if !id.is_empty() => Some(ActorFilter::Staff(id.to_string())),
-            _ => {
-                errors.push(msg("errors.audit_actor_unknown"));
-                None
-            }
+            Some(id) if !id.is_empty() => s.actors = vec![other.to_string()],
+            _ => errors.push(msg("errors.audit_actor_unknown")),
         },
-    };
+    }
     let action = q.action.trim();
     if !action.is_empty() {
         if audit_action_key(action).is_some() {
@@ -256,9 +260,9 @@ fn staff_choices(conn: &mut DbConn, chosen: &str) -> Result<Vec<Choice>, AppErro
 /// The groups first, then each staff member by email.
 fn actor_choices(t: &Templates, chosen: &str, staff: Vec<Choice>) -> Vec<Choice> {
     [
-        ("person", "actors.consumer"),
-        ("agent", "staff_audit.actor_agents"),
-        ("system", "staff_audit.actor_system"),
+        ("person", key("actors.consumer")),
+        ("agent", key("staff_audit.actor_agents")),
+        ("system", key("staff_audit.actor_system")),
     ]
     .into_iter()
     .map(|(value, key)| Choice {

@@ -10,23 +10,13 @@ use crate::db::DbConn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Who acted, as the log's filter groups the stored actor codes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActorFilter {
-    /// One staff member (`staff:<id>`).
-    Staff(String),
-    /// The person the request is about.
-    Person,
-    /// An authorized agent, on the web or through the DRP (`drp_agent:<id>`).
-    Agent,
-    /// The portal itself, the JSON API and the command line.
-    System,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Search {
     pub request_id: Option<String>,
-    pub actor: Option<ActorFilter>,
+    /// Events by one of these actor codes, or whose code starts with `actor_prefix`
+    /// (`views::audit_log` groups the codes: staff member, person, agent, portal).
+    pub actors: Vec<String>,
+    pub actor_prefix: Option<String>,
     pub action: Option<String>,
     /// From this moment on (inclusive).
     pub from: Option<NaiveDateTime>,
@@ -84,21 +74,17 @@ fn filtered(s: &Search) -> Boxed<'_> {
     if let Some(id) = &s.request_id {
         q = q.filter(ae::request_id.eq(id));
     }
-    match &s.actor {
-        Some(ActorFilter::Staff(id)) => q = q.filter(ae::actor.eq(format!("staff:{id}"))),
-        Some(ActorFilter::Person) => q = q.filter(ae::actor.eq(crate::flows::actors::CONSUMER)),
-        Some(ActorFilter::Agent) => {
+    match (s.actors.is_empty(), &s.actor_prefix) {
+        (true, None) => {}
+        (false, None) => q = q.filter(ae::actor.eq_any(s.actors.clone())),
+        (true, Some(prefix)) => q = q.filter(ae::actor.like(format!("{prefix}%"))),
+        (false, Some(prefix)) => {
             q = q.filter(
                 ae::actor
-                    .eq(crate::flows::actors::AGENT)
-                    .or(ae::actor.like("drp_agent:%")),
+                    .eq_any(s.actors.clone())
+                    .or(ae::actor.like(format!("{prefix}%"))),
             )
         }
-        Some(ActorFilter::System) => {
-            use crate::flows::actors::{API, CLI, SYSTEM};
-            q = q.filter(ae::actor.eq_any([SYSTEM, API, CLI]))
-        }
-        None => {}
     }
     if let Some(action) = &s.action {
         q = q.filter(ae::action.eq(action));
