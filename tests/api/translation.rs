@@ -201,6 +201,9 @@ async fn spawn_in_pseudo_language_with(
         tweak(s);
     })
     .await;
+    // Saved replies are the organisation's own words, kept as data like the sentence
+    // above; the English ones the portal ships with would show as untranslated.
+    app.exec("DELETE FROM reply_templates");
     (app, dir)
 }
 

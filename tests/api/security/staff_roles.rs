@@ -37,6 +37,12 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     ("POST", "/staff/agents/{id}/disable", false, false),
     ("POST", "/staff/agents/{id}/enable", false, false),
     ("POST", "/staff/logout", true, true),
+    ("GET", "/staff/templates", true, true),
+    ("GET", "/staff/templates/new", false, false),
+    ("GET", "/staff/templates/{id}", false, false),
+    ("POST", "/staff/templates", false, false),
+    ("POST", "/staff/templates/{id}", false, false),
+    ("POST", "/staff/templates/{id}/delete", false, false),
 ];
 
 fn staff_fields(path: &str, version: &str) -> Vec<(&'static str, String)> {
