@@ -24,6 +24,8 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "appeal_submitted" => key("audit_actions.appeal_submitted"),
         "assigned" => key("audit_actions.assigned"),
         "note_added" => key("audit_actions.note_added"),
+        "message_sent" => key("audit_actions.message_sent"),
+        "message_received" => key("audit_actions.message_received"),
         "connector_run_queued" => key("audit_actions.connector_run_queued"),
         "connector_run_done" => key("audit_actions.connector_run_done"),
         "connector_run_failed" => key("audit_actions.connector_run_failed"),

@@ -3,6 +3,7 @@
 
 pub mod agent_filing;
 pub mod authority;
+pub mod complaint_rights;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod answer_notice;
 pub mod appeal;
 pub mod connector_runs;
+pub mod conversation;
 pub mod drp;
 pub mod drp_directory;
 pub mod drp_verification;
@@ -20,6 +21,7 @@ pub mod package;
 pub mod reference;
 pub mod request_change;
 pub mod status;
+pub mod stored_documents;
 pub mod verification;
 pub mod withdrawal;
 

@@ -7,3 +7,4 @@ pub mod actor_names;
 pub mod audit_log;
 pub mod queue;
 pub mod request_page;
+pub mod status_page;

@@ -11,6 +11,7 @@ pub mod intake;
 pub mod intake_submit;
 pub mod link_request;
 pub mod status;
+pub mod status_messages;
 pub mod verify;
 
 use actix_web::web;
@@ -63,7 +64,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/status/{token}/withdraw",
+            web::get().to(status::confirm_withdraw).wrap(links()),
+        )
+        .route(
+            "/status/{token}/withdraw",
             web::post().to(status::withdraw).wrap(links()),
+        )
+        .route(
+            "/status/{token}/messages",
+            web::post().to(status_messages::write).wrap(links()),
         )
         .route(
             "/status/{token}/appeal",

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod audit_log;
 pub mod login;
 pub mod manual_entry;
+pub mod messages;
 pub mod metrics;
 pub mod posted;
 pub mod queue;
@@ -46,6 +47,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/requests/{id}/action",
             web::post().to(request_page::act),
+        )
+        .route(
+            "/staff/requests/{id}/messages",
+            web::post().to(messages::send),
         )
         .route(
             "/staff/requests/{id}/run",
