@@ -245,7 +245,9 @@ async fn a_question_is_answered_with_a_document_from_the_status_page_and_the_pau
         // Staff are told without the person's words.
         let mail = app
             .email_where("staff told", |m| {
-                m.subject.contains(&reference) && m.subject.contains("Answer received")
+                m.to == handler.email
+                    && m.subject.contains(&reference)
+                    && m.subject.contains("Answer received")
             })
             .await;
         assert!(!mail.text.contains("C-1234"), "{}", mail.text);

@@ -9,6 +9,7 @@
 import { audited, flow, launch } from "./lib/browser.mjs";
 import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
+import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
@@ -36,6 +37,9 @@ try {
   });
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
+  );
+  await flow("an answer in part, a question answered with an upload, a confirmed withdrawal", timings, () =>
+    conversationAndTruth(browser, env, filed),
   );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>

@@ -10,12 +10,14 @@ use super::status::{request_behind, status_page, to_status};
 use crate::domain::agent_filing::Document;
 use crate::domain::documents::check_upload;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::state::AppState;
-use crate::web::multipart;
+use crate::web::form::Form;
+use crate::web::multipart::{self, UploadedFile};
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use serde_json::json;
 
 /// The file input of the reply form.
@@ -29,17 +31,9 @@ pub async fn write(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let mut form = multipart::parse(
-        &req,
-        &session,
-        &state,
-        multipart::bounded(&req, payload),
-        DOCUMENT_FIELD,
-    )
-    .await?;
+    let (body, upload) = read(&req, &session, &state, payload).await?;
     let id = request_behind(&state, &token).await?;
-    let body = form.text("body");
-    let document = match form.take_file() {
+    let document = match upload {
         None => None,
         Some(file) => match check_upload(&file.filename, &file.bytes) {
             Ok(kind) => Some(Document {
@@ -72,6 +66,38 @@ pub async fn write(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The message and its file, its CSRF token checked. The page sends multipart (the file
+/// input); a form without a file may come url-encoded, read as every other form is.
+async fn read(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<(String, Option<UploadedFile>), AppError> {
+    if req
+        .content_type()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        let mut form = multipart::parse(
+            req,
+            session,
+            state,
+            multipart::bounded(req, payload),
+            DOCUMENT_FIELD,
+        )
+        .await?;
+        return Ok((form.text("body"), form.take_file()));
+    }
+    let body = web::Bytes::from_request(req, &mut payload.into_inner())
+        .await
+        .map_err(|e| match e.as_response_error().status_code() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(msg("errors.form_too_large")),
+            _ => AppError::BadRequest(msg("errors.form_unreadable")),
+        })?;
+    let form = Form::parse(req, session, state, &body)?;
+    Ok((form.text("body"), None))
 }
 
 /// The status page again, the problem above the form and the text kept.

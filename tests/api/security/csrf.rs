@@ -29,6 +29,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/status/{token}/resend", Guard::PublicForm),
     ("POST", "/status/{token}/withdraw", Guard::PublicForm),
     ("POST", "/status/{token}/appeal", Guard::PublicForm),
+    ("POST", "/status/{token}/messages", Guard::PublicForm),
     ("POST", "/download/{token}", Guard::PublicForm),
     ("POST", "/staff/login", Guard::PublicForm),
     ("POST", "/staff/logout", Guard::StaffForm),
@@ -38,6 +39,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/staff/requests/new", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/action", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/run", Guard::StaffForm),
+    ("POST", "/staff/requests/{id}/messages", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/package", Guard::StaffForm),
     (
         "POST",

@@ -83,6 +83,9 @@ const MAIN_PAGES = new Set([
   "not-found",
   "staff-queue",
   "staff-request",
+  "status-partial",
+  "status-info-asked",
+  "withdraw-confirm",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
