@@ -86,15 +86,18 @@ pub fn view(
         LinkState::Unknown => return Ok(StatusLookup::Unknown),
     };
     let (kind, regime, status) = (request.kind, request.regime, request.status);
+    let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let timeline = audit::for_request(conn, &request.id, true)?
         .into_iter()
         .map(|e| TimelineEntry {
             at: e.created_at,
             date: templates.date_time(e.created_at),
-            text_key: describe(&e.action),
+            text_key: match e.action.as_str() {
+                "fulfilled" if in_part => key("status_events.fulfilled_in_part"),
+                other => describe(other),
+            },
         })
         .collect();
-    let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let can_appeal =
         crate::domain::decisions::answer_can_be_appealed(regime, kind, status, in_part)
             && !crate::db::models::requests::has_appeal(conn, &request.id)?;
