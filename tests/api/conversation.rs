@@ -207,6 +207,10 @@ async fn a_question_is_answered_with_a_document_from_the_status_page_and_the_pau
             "{page}"
         );
         assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
+        assert!(
+            page.contains("(later by the days we wait for your answer)"),
+            "{page}"
+        );
         let open_pauses = || app.count("request_pauses WHERE ended_at IS NULL");
         assert_eq!(open_pauses(), 1);
 
@@ -273,6 +277,7 @@ async fn a_ccpa_question_says_the_clock_keeps_running() {
         let (_, page) = app.get(&status_path).await;
         assert!(page.contains("Which store did you buy from?"), "{page}");
         assert!(page.contains("does not pause the time limit"), "{page}");
+        assert!(!page.contains("(later by the days we wait"), "{page}");
         assert!(
             !page.contains("the time limit for our answer is paused"),
             "{page}"
