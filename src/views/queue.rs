@@ -43,6 +43,8 @@ pub struct QueuePage {
     filters: Filters,
     bulk_assignees: Vec<Choice>,
     flash: Option<String>,
+    /// Bulk actions are offered where they can apply: not on closed requests.
+    bulk: bool,
 }
 
 #[derive(Serialize)]
@@ -74,6 +76,8 @@ pub struct QueueItem {
     /// "Sent", "Overdue by 2 days", "Not required".
     pub ack_words: String,
     ack_overdue: bool,
+    /// The date beside the words only while it still matters (due or overdue).
+    ack_pending: bool,
     /// The assignee's name, or "Not assigned".
     pub assignee: String,
     pub assigned: bool,
@@ -310,6 +314,7 @@ pub fn load(
         filters,
         bulk_assignees,
         flash: None,
+        bulk: view != View::Closed,
     })
 }
 
@@ -378,6 +383,10 @@ pub fn item(
         ack_by: r.acknowledge_by.map(|d| d.to_string()).unwrap_or_default(),
         ack_words: ack_words(t, ack),
         ack_overdue: matches!(ack, Acknowledgement::Overdue { .. }),
+        ack_pending: matches!(
+            ack,
+            Acknowledgement::Overdue { .. } | Acknowledgement::Due { .. }
+        ),
         assigned: assignee.is_some(),
         assignee: assignee.unwrap_or_else(|| t.phrase("staff_queue.not_assigned", &[])),
         mine: false,

@@ -11,6 +11,7 @@ import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 
 const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
@@ -36,6 +37,9 @@ try {
   });
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
+  );
+  await flow("staff find a closed request, assign two at once, export the queue as CSV", timings, () =>
+    queueTools(browser, env, filed),
   );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>
