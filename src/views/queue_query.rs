@@ -34,14 +34,11 @@ fn trimmed(s: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
-/// A date field: `Ok(None)` when empty, `Err(())` when it is not a date.
-pub fn date_field(s: &str) -> Result<Option<NaiveDate>, ()> {
-    match trimmed(s) {
-        None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| ()),
-    }
+/// A date field: `Ok(None)` when empty, an error when it is not a date.
+fn date_field(s: &str) -> Result<Option<NaiveDate>, chrono::ParseError> {
+    trimmed(s)
+        .map(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d"))
+        .transpose()
 }
 
 impl QueueQuery {
@@ -132,7 +129,7 @@ impl QueueQuery {
             .extend_pairs(
                 pairs
                     .iter()
-                    .filter(|(k, v)| !v.trim().is_empty() && !(*k == "view" && *v == "open")),
+                    .filter(|(k, v)| !(v.trim().is_empty() || (*k == "view" && *v == "open"))),
             )
             .finish()
     }
