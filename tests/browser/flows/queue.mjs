@@ -49,6 +49,13 @@ export async function queueTools(browser, env, filed) {
   const assigned = await page.textContent("table.queue");
   check(assigned.includes(env.adminEmail), "the queue shows the assignee by name");
   await audit(page, "staff-queue-bulk-done");
+  // With script, "select all on this page" ticks every row box too.
+  await page.getByLabel("Select all requests on this page", { exact: true }).check();
+  const boxes = page.locator("input[type=checkbox][name=r]");
+  check(
+    (await boxes.count()) > 0 && (await page.locator("input[name=r]:checked").count()) === (await boxes.count()),
+    "select all ticks every row",
+  );
 
   // The queue as filtered, as CSV.
   await page.goto(env.base + "/staff?kind=deletion");
