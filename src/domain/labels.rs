@@ -12,6 +12,8 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "accepted_without_verification" => key("audit_actions.accepted_without_verification"),
         "closed_unverified" => key("audit_actions.closed_unverified"),
         "link_resent" => key("audit_actions.link_resent"),
+        "reminder_sent" => key("audit_actions.reminder_sent"),
+        "queue_exported" => key("audit_actions.queue_exported"),
         "acknowledged" => key("audit_actions.acknowledged"),
         "identity_verified" => key("audit_actions.identity_verified"),
         "information_requested" => key("audit_actions.information_requested"),

@@ -5,6 +5,7 @@ pub mod acknowledgement;
 pub mod agents;
 pub mod answer_notice;
 pub mod appeal;
+pub mod bulk;
 pub mod connector_runs;
 pub mod conversation;
 pub mod drp;

@@ -32,6 +32,7 @@ mod opt_out;
 mod pages;
 mod process;
 mod proxy_headers;
+mod queue_views;
 mod records;
 mod reliability;
 mod security;

@@ -12,6 +12,7 @@ import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
 import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 
 const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
@@ -37,6 +38,9 @@ try {
   });
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
+  );
+  await flow("staff find a closed request, assign two at once, export the queue as CSV", timings, () =>
+    queueTools(browser, env, filed),
   );
   await flow("an answer in part, a question answered with an upload, a confirmed withdrawal", timings, () =>
     conversationAndTruth(browser, env, filed),

@@ -7,6 +7,7 @@ import { audit, check, DESKTOP, expectText, newPage, PHONE, screenshot } from ".
 import { downloadPackage } from "./consumer.mjs";
 
 export const NEW_PASSWORD = "correct horse battery staple again";
+export const STAFF_PASSWORD = NEW_PASSWORD;
 
 async function visit(page, name, shots = true) {
   await audit(page, name);

@@ -82,6 +82,7 @@ const MAIN_PAGES = new Set([
   "confirm-agent",
   "not-found",
   "staff-queue",
+  "staff-queue-closed",
   "staff-request",
   "status-partial",
   "status-info-asked",
