@@ -150,6 +150,9 @@ pub(super) fn form_page(
         "submission_id": submission_id,
         "agent": {
             "acting": acting,
+            // A file input never comes back filled: after errors or a "did you mean",
+            // the agent is told to attach the document again.
+            "attach_again": acting && (!errors.is_empty() || typed.suggestion.is_some()),
             "name": text("agent_name", &agent.name),
             "email": text("agent_email", &agent.email),
             "organisation": text("agent_organisation", &agent.organisation),
