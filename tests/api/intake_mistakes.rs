@@ -157,8 +157,9 @@ async fn changing_the_address_replaces_the_unconfirmed_request() {
             .await;
         assert_eq!(status, 403);
         let stranger = Staff::anonymous(&app);
-        let (status, _) = stranger.get("/requests/change-address").await;
-        assert_eq!(status, 403);
+        let (status, page) = stranger.get("/requests/change-address").await;
+        assert_eq!(status, 400);
+        assert!(page.contains("only from the browser that sent it"));
 
         // Once confirmed, the address is no longer a typo.
         let (_, verify) = app.get(&new_link).await;

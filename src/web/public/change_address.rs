@@ -56,7 +56,8 @@ fn grant(session: &Session) -> Result<Grant, AppError> {
         .get::<Grant>(SESSION_KEY)
         .ok()
         .flatten()
-        .ok_or_else(|| AppError::Forbidden(msg("change_address.not_this_browser")))
+        // 400, not 403: nothing is refused to this browser, it has no request to change.
+        .ok_or_else(|| AppError::BadRequest(msg("change_address.not_this_browser")))
 }
 
 pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
