@@ -2,6 +2,7 @@
 //! transaction so that the change, its audit event and its email commit together.
 
 pub mod acknowledgement;
+pub mod address_change;
 pub mod agents;
 pub mod answer_notice;
 pub mod appeal;

@@ -21,6 +21,7 @@ mod email_domains;
 mod files_at_rest;
 mod http_edges;
 mod intake_form;
+mod intake_mistakes;
 mod key_rotation;
 mod links;
 mod manual_entry;

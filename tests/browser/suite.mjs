@@ -11,6 +11,7 @@ import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
 import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
+import { agentChoiceAndErrorFocus, oneScreenOptOut, typoAndAddressChange } from "./flows/intake.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
 import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
@@ -50,6 +51,13 @@ try {
       drpConfirmation(browser, env),
     );
   }
+  await flow("a mistyped address is asked about, then changed after sending", timings, () =>
+    typoAndAddressChange(browser, env),
+  );
+  await flow("the form asks who it is for; the error summary takes the focus", timings, () =>
+    agentChoiceAndErrorFocus(browser, env),
+  );
+  await flow("opting out is one screen, and GPC is honoured", timings, () => oneScreenOptOut(browser, env));
 } catch (e) {
   console.error(`FAIL ${e.stack || e}`);
   // Where each open page stood, to see what the browser saw.

@@ -22,6 +22,8 @@ enum Guard {
 /// test fails when a route is added to the route files without being listed here.
 const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/requests", Guard::PublicForm),
+    ("POST", "/opt-out", Guard::PublicForm),
+    ("POST", "/requests/change-address", Guard::PublicForm),
     ("POST", "/requests/confirm/{handle}", Guard::PublicForm),
     ("POST", "/confirm-agent/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}", Guard::PublicForm),
