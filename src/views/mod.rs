@@ -8,4 +8,6 @@ pub mod audit_log;
 pub mod metrics_chart;
 pub mod metrics_trend;
 pub mod queue;
+pub mod queue_query;
 pub mod request_page;
+pub mod status_page;

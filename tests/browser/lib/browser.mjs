@@ -76,16 +76,23 @@ const MAIN_PAGES = new Set([
   "home",
   "request-form",
   "request-form-errors",
+  "request-form-typo",
+  "change-address",
+  "opt-out",
   "submitted",
   "status",
   "download",
   "confirm-agent",
   "not-found",
   "staff-queue",
+  "staff-queue-closed",
   "staff-request",
   "staff-templates",
   "staff-audit",
   "staff-metrics",
+  "status-partial",
+  "status-info-asked",
+  "withdraw-confirm",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
