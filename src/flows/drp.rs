@@ -425,7 +425,7 @@ fn build_status(
         None
     };
     let kept_until = (status == Status::Fulfilled)
-        .then(|| (now + Duration::days(state.settings.verification.status_link_days)).date());
+        .then(|| (now + Duration::days(state.settings.verification.status_link_days_after_close)).date());
     Ok(status_object(&PortalView {
         request_id: &request.id,
         agent_request_id: drp.agent_request_id.as_deref(),

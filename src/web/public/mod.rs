@@ -11,6 +11,7 @@ pub mod intake;
 pub mod intake_submit;
 pub mod link_request;
 pub mod status;
+pub mod status_lost;
 pub mod verify;
 
 use actix_web::web;
@@ -56,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/verify/{token}/resend",
             web::post().to(verify::resend).wrap(links()),
         )
+        .route("/status", web::get().to(status_lost::show).wrap(links()))
+        .route("/status", web::post().to(status_lost::send).wrap(links()))
         .route("/status/{token}", web::get().to(status::show).wrap(links()))
         .route(
             "/status/{token}/resend",

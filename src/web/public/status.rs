@@ -32,7 +32,7 @@ pub async fn resend(state: web::Data<AppState>, post: LinkPost) -> Result<HttpRe
 async fn look_up(state: &web::Data<AppState>, token: &str) -> Result<StatusLookup, AppError> {
     let t = token.to_string();
     with_conn(state, move |state, conn| {
-        view(conn, &state.templates, &t, crate::clock::now())
+        view(state, conn, &t, crate::clock::now())
     })
     .await
 }
