@@ -212,6 +212,33 @@ fn send_status_link(
     Ok(secret)
 }
 
+/// A fresh status link asked for by the requester ("status_link"): not the
+/// confirmation again, which would thank them for confirming and restate the
+/// acknowledgement.
+fn send_fresh_status_link(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (_, status_url) = links::status_link(state, conn, &request.id, now)?;
+    let to = emails::requester_email(state, conn, &request.id)?;
+    emails::queue(
+        state,
+        conn,
+        &request.id,
+        "status_link",
+        &to,
+        json!({
+            "reference": request.reference,
+            "kind_label": state.templates.label(request.kind.label_key()),
+            "status_url": status_url,
+            "status_days": state.settings.verification.status_link_days_after_close,
+        }),
+        now,
+    )
+}
+
 /// "Send me a new link" from an expired or used link page. The page says the same
 /// whatever happened, so it reveals nothing.
 pub fn resend(
@@ -257,7 +284,7 @@ pub fn send_fresh_link(
         )?;
         "verify_email"
     } else if links::status_link_opens(&state.settings.verification, request, now) {
-        send_status_link(state, conn, request, Value::Null, now)?;
+        send_fresh_status_link(state, conn, request, now)?;
         "status"
     } else {
         return Ok(false);

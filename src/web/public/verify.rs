@@ -3,6 +3,7 @@
 
 use super::link_request::{LinkPage, LinkPost};
 use crate::db::models::tokens::Purpose;
+use crate::db::models::requests::RequestRow;
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
@@ -38,8 +39,20 @@ pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResp
 /// replaced by a newer one, and says that.
 fn verify_problem(link: LinkState) -> Problem {
     match link {
-        LinkState::Used(ref request) if request.status != Status::Submitted => Problem::Confirmed,
+        LinkState::Used(ref request) if was_confirmed(request) => Problem::Confirmed,
         other => other.into(),
+    }
+}
+
+/// Whether the request got past the confirmation of its email (a used link of one
+/// that did not was replaced by a newer link, or the request closed unconfirmed).
+fn was_confirmed(request: &RequestRow) -> bool {
+    match request.status {
+        Status::Submitted | Status::ClosedUnverified => false,
+        // Waiting for the consumer: the agent who clicked did confirm their address.
+        Status::AwaitingConsumer => true,
+        // Withdrawn before confirming leaves no verified time.
+        _ => request.verified_at.is_some() || request.status.is_open(),
     }
 }
 
