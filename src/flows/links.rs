@@ -8,8 +8,8 @@
 //! already kept right by `request_change`, so links that were emailed long ago follow
 //! them with nothing to update.
 
-use crate::crypto::tokens;
 use crate::config::VerificationSettings;
+use crate::crypto::tokens;
 use crate::db::models::requests::RequestRow;
 use crate::db::models::tokens::{self as token_rows, Purpose, TokenRow};
 use crate::db::DbConn;

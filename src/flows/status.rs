@@ -2,13 +2,13 @@
 
 use super::links::status_link_opens;
 use super::verification::{inspect, LinkState};
-use crate::db::models::requests::RequestRow;
-use crate::state::AppState;
 use crate::db::models::audit;
+use crate::db::models::requests::RequestRow;
 use crate::db::models::tokens::Purpose;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::key;
+use crate::state::AppState;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 

@@ -6,10 +6,10 @@ use crate::helpers::*;
 
 /// A 1×1 PNG, enough to be sniffed as one.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0,
-    0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41,
-    0x54, 0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45,
-    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89, 0, 0, 0, 0x0a, 0x49, 0x44, 0x41, 0x54,
+    0x78, 0x9c, 0x63, 0, 1, 0, 0, 5, 0, 1, 0x0d, 0x0a, 0x2d, 0xb4, 0, 0, 0, 0, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 /// Widths written into an HTML part: `width="N"` and `width: Npx` (not `max-width`).
@@ -47,11 +47,17 @@ async fn the_html_part_carries_the_brand_the_button_and_the_text_parts_link() {
 
         let html = &mail.html;
         assert!(html.contains("Acme Widgets"), "{html}");
-        assert!(html.contains("#7a1f5c"), "the organisation's colour: {html}");
+        assert!(
+            html.contains("#7a1f5c"),
+            "the organisation's colour: {html}"
+        );
         // The logo, at the portal's public address (the test server's is fixed before
         // its port is known), not attached.
         let public_logo = format!("src=\"{}/static/logo\"", app.state.public_url);
-        assert!(html.contains(&public_logo), "the logo, at the portal: {html}");
+        assert!(
+            html.contains(&public_logo),
+            "the logo, at the portal: {html}"
+        );
         // The button is a table cell in the colour holding the link.
         let button = html.find("class=\"email-button\"").expect("a button");
         let after = &html[button..];
@@ -74,14 +80,24 @@ async fn no_html_part_is_wider_than_a_phone() {
         handler
             .act_ok(&id, &[("action", "extend"), ("reason", "Archived records")])
             .await;
-        handler.act_ok(&id, &[("action", "fulfil"), ("message", "Done.")]).await;
-        app.email_where("on completion", |m| m.text.contains("Done.")).await;
+        handler
+            .act_ok(&id, &[("action", "fulfil"), ("message", "Done.")])
+            .await;
+        app.email_where("on completion", |m| m.text.contains("Done."))
+            .await;
         let mails = app.emails(4).await;
         for mail in &mails {
             let html = &mail.html;
-            assert!(html.contains("partials") == false && html.contains("Test Org"), "{}", mail.subject);
+            assert!(
+                html.contains("partials") == false && html.contains("Test Org"),
+                "{}",
+                mail.subject
+            );
             assert!(html.contains("max-width: 600px"), "{}", mail.subject);
-            let wide: Vec<u32> = fixed_widths(html).into_iter().filter(|w| *w > 100).collect();
+            let wide: Vec<u32> = fixed_widths(html)
+                .into_iter()
+                .filter(|w| *w > 100)
+                .collect();
             assert!(wide.is_empty(), "{}: fixed widths {wide:?}", mail.subject);
             // Long addresses wrap instead of pushing the card wider.
             assert!(html.contains("overflow-wrap: anywhere"), "{}", mail.subject);
@@ -92,6 +108,11 @@ async fn no_html_part_is_wider_than_a_phone() {
 
 #[test]
 fn the_width_check_finds_fixed_widths() {
-    assert_eq!(fixed_widths(r#"<table width="640" style="width: 700px; max-width: 600px">"#), vec![640, 700]);
-    assert!(fixed_widths(r#"<table width="100%" style="width: 100%; max-width: 600px">"#).is_empty());
+    assert_eq!(
+        fixed_widths(r#"<table width="640" style="width: 700px; max-width: 600px">"#),
+        vec![640, 700]
+    );
+    assert!(
+        fixed_widths(r#"<table width="100%" style="width: 100%; max-width: 600px">"#).is_empty()
+    );
 }

@@ -129,11 +129,19 @@ async fn a_fresh_status_link_page_answers_the_same_and_sends_only_to_the_address
         assert!(form.contains("Email me my link"));
 
         let (s_unknown, unknown) = app
-            .post_page(&form, "/status", &[("email", "nobody@example.org"), ("reference", "")])
+            .post_page(
+                &form,
+                "/status",
+                &[("email", "nobody@example.org"), ("reference", "")],
+            )
             .await;
         let (_, form) = app.get("/status").await;
         let (s_known, known) = app
-            .post_page(&form, "/status", &[("email", "Jane@Example.com"), ("reference", "")])
+            .post_page(
+                &form,
+                "/status",
+                &[("email", "Jane@Example.com"), ("reference", "")],
+            )
             .await;
         assert_eq!((s_unknown, s_known), (200, 200));
         assert_eq!(unknown, known, "the page must not tell known from unknown");
@@ -145,7 +153,11 @@ async fn a_fresh_status_link_page_answers_the_same_and_sends_only_to_the_address
             .await;
         assert_eq!(mail.to, "jane@example.com");
         assert_eq!(app.get(&link_path(&mail.text, "/status/")).await.0, 200);
-        assert!(app.emails(0).await.iter().all(|m| m.to != "nobody@example.org"));
+        assert!(app
+            .emails(0)
+            .await
+            .iter()
+            .all(|m| m.to != "nobody@example.org"));
 
         // Audited on the request, without the address.
         let events = app.db(|c| {
@@ -163,7 +175,11 @@ async fn a_fresh_status_link_page_answers_the_same_and_sends_only_to_the_address
         // A malformed address is a clear 400 with the form kept.
         let (_, form) = app.get("/status").await;
         let (status, page) = app
-            .post_page(&form, "/status", &[("email", "not-an-address"), ("reference", "")])
+            .post_page(
+                &form,
+                "/status",
+                &[("email", "not-an-address"), ("reference", "")],
+            )
             .await;
         assert_eq!(status, 400);
         assert!(page.contains("not-an-address"));

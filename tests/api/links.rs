@@ -111,12 +111,16 @@ async fn an_expired_status_link_can_be_renewed() {
         app.staff("handler").await.verify_and_fulfil(&id).await;
         let long_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::days(60))
             .format("%Y-%m-%d %H:%M:%S");
-        app.exec(&format!("UPDATE requests SET closed_at = '{long_ago}' WHERE id = '{id}'"));
+        app.exec(&format!(
+            "UPDATE requests SET closed_at = '{long_ago}' WHERE id = '{id}'"
+        ));
         let (status, page) = app.get(&status_path).await;
         assert_eq!(status, 410);
         let recently = (chrono::Utc::now().naive_utc() - chrono::Duration::days(1))
             .format("%Y-%m-%d %H:%M:%S");
-        app.exec(&format!("UPDATE requests SET closed_at = '{recently}' WHERE id = '{id}'"));
+        app.exec(&format!(
+            "UPDATE requests SET closed_at = '{recently}' WHERE id = '{id}'"
+        ));
         let (status, _) = app
             .post_with_csrf(&page, &format!("{status_path}/resend"))
             .await;

@@ -11,6 +11,7 @@ import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { linksThatOutliveAClick } from "./flows/links.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 
 const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
@@ -31,6 +32,9 @@ try {
   });
   await flow("a used or unknown link, or a missing page, gets a clear page", timings, () => brokenLink(browser, env));
   await flow("keyboard alone completes the consumer flow", timings, () => keyboardOnly(browser, env));
+  await flow("a second click on a used confirmation link; a fresh status link by email; a staff error page", timings, () =>
+    linksThatOutliveAClick(browser, env),
+  );
   await flow("an agent files with an upload; the person confirms", timings, async () => {
     agent = await agentFilesWithUpload(browser, env);
   });

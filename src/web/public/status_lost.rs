@@ -26,8 +26,13 @@ pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResp
         Ok(email) => email,
         Err(message) => {
             let error = state.templates.message(&message);
-            let mut page =
-                form_page(&state, &session, &typed_email, &typed_reference, Some(error))?;
+            let mut page = form_page(
+                &state,
+                &session,
+                &typed_email,
+                &typed_reference,
+                Some(error),
+            )?;
             *page.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(page);
         }

@@ -2,8 +2,8 @@
 //! mail scanners that pre-fetch links cannot use up the single-use token.
 
 use super::link_request::{LinkPage, LinkPost};
-use crate::db::models::tokens::Purpose;
 use crate::db::models::requests::RequestRow;
+use crate::db::models::tokens::Purpose;
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};

@@ -83,6 +83,8 @@ const MAIN_PAGES = new Set([
   "not-found",
   "staff-queue",
   "staff-request",
+  "status-lost",
+  "staff-error",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
