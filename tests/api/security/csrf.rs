@@ -26,6 +26,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/confirm-agent/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}/resend", Guard::PublicForm),
+    ("POST", "/status", Guard::PublicForm),
     ("POST", "/status/{token}/resend", Guard::PublicForm),
     ("POST", "/status/{token}/withdraw", Guard::PublicForm),
     ("POST", "/status/{token}/appeal", Guard::PublicForm),
