@@ -74,7 +74,7 @@ fn candidates(
         .iter()
         .map(|id| requests::find(conn, id))
         .collect::<Result<Vec<_>, _>>()?;
-    rows.sort_by(|a, b| b.received_at.cmp(&a.received_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.received_at));
     Ok(rows)
 }
 

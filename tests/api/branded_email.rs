@@ -89,7 +89,7 @@ async fn no_html_part_is_wider_than_a_phone() {
         for mail in &mails {
             let html = &mail.html;
             assert!(
-                html.contains("partials") == false && html.contains("Test Org"),
+                !html.contains("partials") && html.contains("Test Org"),
                 "{}",
                 mail.subject
             );
