@@ -6,4 +6,6 @@
 pub mod actor_names;
 pub mod audit_log;
 pub mod queue;
+pub mod queue_query;
 pub mod request_page;
+pub mod status_page;

@@ -6,7 +6,8 @@
 import { audit, check, DESKTOP, expectText, newPage, PHONE, screenshot } from "../lib/browser.mjs";
 import { downloadPackage } from "./consumer.mjs";
 
-const NEW_PASSWORD = "correct horse battery staple again";
+export const NEW_PASSWORD = "correct horse battery staple again";
+export const STAFF_PASSWORD = NEW_PASSWORD;
 
 async function visit(page, name, shots = true) {
   await audit(page, name);

@@ -76,15 +76,22 @@ const MAIN_PAGES = new Set([
   "home",
   "request-form",
   "request-form-errors",
+  "request-form-typo",
+  "change-address",
+  "opt-out",
   "submitted",
   "status",
   "download",
   "confirm-agent",
   "not-found",
   "staff-queue",
+  "staff-queue-closed",
   "staff-request",
   "status-lost",
   "staff-error",
+  "status-partial",
+  "status-info-asked",
+  "withdraw-confirm",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
