@@ -82,9 +82,19 @@ pub struct Logo {
     pub content_type: &'static str,
 }
 
+impl Logo {
+    /// Mail clients show PNG and JPEG; many (Gmail, Outlook) drop SVG, so an SVG logo
+    /// stays on the pages and the email shows the name alone.
+    pub fn fits_email(&self) -> bool {
+        self.content_type != "image/svg+xml"
+    }
+}
+
 pub struct Branding {
     /// `:root { … }` with the colours, put after the stylesheet (so they win).
     pub css: String,
+    /// The primary colour as `#rrggbb`, for emails (mail clients read inline styles only).
+    pub colour: String,
     pub logo: Option<Logo>,
 }
 
@@ -124,7 +134,11 @@ impl Branding {
                 })
             }
         };
-        Ok(Branding { css, logo })
+        Ok(Branding {
+            css,
+            colour: brand.css(),
+            logo,
+        })
     }
 }
 

@@ -94,6 +94,12 @@ impl AppState {
             "dpo_contact": o.dpo_contact,
             "supervisory_authority": o.supervisory_authority,
             "has_logo": self.branding.logo.is_some(),
+            "colour": self.branding.colour,
+            // Emails link the logo at the portal rather than attach it (see
+            // docs/CONFIGURATION.md, `[organisation] logo_file`).
+            "email_logo_url": self.branding.logo.as_ref()
+                .filter(|l| l.fits_email())
+                .map(|_| format!("{}/static/logo", self.public_url)),
         })
     }
 }

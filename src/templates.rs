@@ -29,6 +29,8 @@ macro_rules! embedded {
 const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "partials/layout",
     "partials/staff_layout",
+    "partials/email_layout",
+    "partials/email_button",
     "partials/email_domain",
     "partials/reply_picker",
     "partials/staff_conversation",
@@ -59,6 +61,8 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/link_problem",
     "pages/error",
     "pages/link_sent",
+    "pages/status_lost",
+    "pages/staff/error",
     "pages/status",
     "pages/withdraw_confirm",
     "pages/confirm_agent",
@@ -85,6 +89,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/agent_confirmed.html",
     "emails/agent_refused.html",
     "emails/agent_filed_notice.html",
+    "emails/status_link.html",
 );
 
 const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
@@ -132,6 +137,8 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
     "emails/agent_refused.txt",
     "emails/agent_filed_notice.subject",
     "emails/agent_filed_notice.txt",
+    "emails/status_link.subject",
+    "emails/status_link.txt",
 );
 
 pub struct Templates {

@@ -6,7 +6,12 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct VerificationSettings {
     pub email_link_hours: i64,
-    pub status_link_days: i64,
+    /// A status link works while its request is open, however long the answer takes
+    /// (extensions and pauses included), and this many days after the request closes,
+    /// so the person can read the answer and appeal. `status_link_days`, the older name
+    /// of a fixed lifetime counted from the email, is read as this.
+    #[serde(alias = "status_link_days")]
+    pub status_link_days_after_close: i64,
     /// A request whose email is still unconfirmed this long after receipt closes itself.
     pub close_unverified_after_days: i64,
     /// How long an access package can be downloaded, and how many times.
@@ -18,7 +23,7 @@ impl Default for VerificationSettings {
     fn default() -> Self {
         VerificationSettings {
             email_link_hours: 24,
-            status_link_days: 30,
+            status_link_days_after_close: 30,
             close_unverified_after_days: 7,
             download_link_days: 7,
             max_downloads: 5,

@@ -424,8 +424,9 @@ fn build_status(
     } else {
         None
     };
-    let kept_until = (status == Status::Fulfilled)
-        .then(|| (now + Duration::days(state.settings.verification.status_link_days)).date());
+    let kept_until = (status == Status::Fulfilled).then(|| {
+        (now + Duration::days(state.settings.verification.status_link_days_after_close)).date()
+    });
     Ok(status_object(&PortalView {
         request_id: &request.id,
         agent_request_id: drp.agent_request_id.as_deref(),

@@ -17,6 +17,7 @@ pub mod expiry;
 pub mod handling;
 pub mod intake;
 pub mod links;
+pub mod lost_link;
 pub mod manual_entry;
 pub mod notices;
 pub mod package;

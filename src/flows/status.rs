@@ -1,11 +1,14 @@
 //! The consumer's view of their request, reached through the status link.
 
+use super::links::status_link_opens;
 use super::verification::{inspect, LinkState};
 use crate::db::models::audit;
+use crate::db::models::requests::RequestRow;
 use crate::db::models::tokens::Purpose;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::key;
+use crate::state::AppState;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -73,17 +76,35 @@ pub enum StatusLookup {
     Unknown,
 }
 
-pub fn view(
+/// The request behind a status link, if the link still opens. Status links are
+/// reusable, and their lifetime is the request's (`links::status_link_opens`), not the
+/// date stored with the token.
+pub fn request_behind(
+    state: &AppState,
     conn: &mut DbConn,
-    templates: &crate::templates::Templates,
+    presented: &str,
+    now: NaiveDateTime,
+) -> Result<Result<RequestRow, StatusLookup>, AppError> {
+    let request = match inspect(conn, Purpose::Status, presented, now)? {
+        LinkState::Valid(_, r) | LinkState::Used(r) | LinkState::Expired(r) => r,
+        LinkState::Unknown => return Ok(Err(StatusLookup::Unknown)),
+    };
+    if !status_link_opens(&state.settings.verification, &request, now) {
+        return Ok(Err(StatusLookup::Expired));
+    }
+    Ok(Ok(request))
+}
+
+pub fn view(
+    state: &AppState,
+    conn: &mut DbConn,
     presented: &str,
     now: NaiveDateTime,
 ) -> Result<StatusLookup, AppError> {
-    let request = match inspect(conn, Purpose::Status, presented, now)? {
-        // Status links are reusable until they expire; `used` does not apply to them.
-        LinkState::Valid(_, r) | LinkState::Used(r) => r,
-        LinkState::Expired(_) => return Ok(StatusLookup::Expired),
-        LinkState::Unknown => return Ok(StatusLookup::Unknown),
+    let templates = &state.templates;
+    let request = match request_behind(state, conn, presented, now)? {
+        Ok(r) => r,
+        Err(lookup) => return Ok(lookup),
     };
     let (kind, regime, status) = (request.kind, request.regime, request.status);
     let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);

@@ -204,7 +204,7 @@ fn send_status_link(
             "kind_label": state.templates.label(request.kind.label_key()),
             "status_url": status_url,
             "due_on": state.templates.date(request.due_on),
-            "status_days": state.settings.verification.status_link_days,
+            "status_days": state.settings.verification.status_link_days_after_close,
             "acknowledgement": acknowledgement,
         }),
         now,
@@ -212,9 +212,35 @@ fn send_status_link(
     Ok(secret)
 }
 
-/// "Send me a new link" from an expired or used link page. Sends a fresh verification
-/// link while the email is unconfirmed, else a fresh status link; nothing for closed
-/// requests. The page says the same either way, so it reveals nothing.
+/// A fresh status link asked for by the requester ("status_link"): not the
+/// confirmation again, which would thank them for confirming and restate the
+/// acknowledgement.
+fn send_fresh_status_link(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (_, status_url) = links::status_link(state, conn, &request.id, now)?;
+    let to = emails::requester_email(state, conn, &request.id)?;
+    emails::queue(
+        state,
+        conn,
+        &request.id,
+        "status_link",
+        &to,
+        json!({
+            "reference": request.reference,
+            "kind_label": state.templates.label(request.kind.label_key()),
+            "status_url": status_url,
+            "status_days": state.settings.verification.status_link_days_after_close,
+        }),
+        now,
+    )
+}
+
+/// "Send me a new link" from an expired or used link page. The page says the same
+/// whatever happened, so it reveals nothing.
 pub fn resend(
     state: &AppState,
     conn: &mut DbConn,
@@ -227,32 +253,47 @@ pub fn resend(
             LinkState::Valid(_, r) | LinkState::Expired(r) | LinkState::Used(r) => r,
             LinkState::Unknown => return Ok(()),
         };
-        let status = request.status;
-        if !status.is_open() {
-            return Ok(());
-        }
-        if status == Status::Submitted {
-            token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
-            let to = emails::requester_email(state, conn, &request.id)?;
-            send_verification_link(
-                state,
-                conn,
-                &request.id,
-                &request.reference,
-                request.kind,
-                &to,
-                now,
-            )?;
-        } else {
-            send_status_link(state, conn, &request, Value::Null, now)?;
-        }
-        let purpose = if status == Status::Submitted {
-            "verify_email"
-        } else {
-            "status"
-        };
-        let entry = Entry::internal(actors::CONSUMER, "link_resent", json!({"purpose": purpose}));
-        change::record(conn, &request.id, entry, now)?;
+        send_fresh_link(state, conn, &request, "link_page", now)?;
         Ok(())
     })
+}
+
+/// Sends the requester the link that helps them now: a fresh verification link while
+/// the email is unconfirmed, else a fresh status link while one would open (the
+/// request is open or closed recently); nothing otherwise. Audited with `via`, the
+/// page that asked; never the address. Returns whether a link went out.
+pub fn send_fresh_link(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &RequestRow,
+    via: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let status = request.status;
+    let purpose = if status == Status::Submitted {
+        token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
+        let to = emails::requester_email(state, conn, &request.id)?;
+        send_verification_link(
+            state,
+            conn,
+            &request.id,
+            &request.reference,
+            request.kind,
+            &to,
+            now,
+        )?;
+        "verify_email"
+    } else if links::status_link_opens(&state.settings.verification, request, now) {
+        send_fresh_status_link(state, conn, request, now)?;
+        "status"
+    } else {
+        return Ok(false);
+    };
+    let entry = Entry::internal(
+        actors::CONSUMER,
+        "link_resent",
+        json!({"purpose": purpose, "via": via}),
+    );
+    change::record(conn, &request.id, entry, now)?;
+    Ok(true)
 }

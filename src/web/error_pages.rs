@@ -34,13 +34,14 @@ pub async fn localise(
         return Ok(res.into_response(answer).map_into_boxed_body());
     }
     let state = res.request().app_data::<web::Data<AppState>>();
+    let audience = reader(res.request().path());
     let page = match (state, res.response().error()) {
         (Some(state), Some(error)) => match error.as_error::<AppError>() {
             Some(e) if is_redirect(e) => None,
-            Some(e) => Some(page_for(state, e)),
+            Some(e) => Some(page_for(state, e, audience)),
             None => error
                 .as_error::<PayloadError>()
-                .map(|p| page_for(state, &payload_refusal(p))),
+                .map(|p| page_for(state, &payload_refusal(p), audience)),
         },
         _ => None,
     };
@@ -69,12 +70,16 @@ fn is_redirect(e: &AppError) -> bool {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Reader {
     People,
+    /// The privacy team under `/staff`: their own layout, a way back to the queue.
+    Staff,
     JsonApi,
     Drp,
 }
 
 fn reader(path: &str) -> Reader {
-    if path.starts_with("/api/") {
+    if path == "/staff" || path.starts_with("/staff/") {
+        Reader::Staff
+    } else if path.starts_with("/api/") {
         Reader::JsonApi
     } else if path.starts_with("/v1/") {
         Reader::Drp
@@ -93,7 +98,7 @@ fn program_refusal<B>(res: &ServiceResponse<B>) -> Option<actix_web::HttpRespons
         _ => AppError::BadRequest(msg("errors.body_unreadable")),
     };
     match reader(res.request().path()) {
-        Reader::People => None,
+        Reader::People | Reader::Staff => None,
         Reader::JsonApi => Some(ApiError(refusal).error_response()),
         Reader::Drp => Some(super::drp::DrpError::from(refusal).error_response()),
     }
@@ -107,14 +112,29 @@ fn payload_refusal(p: &PayloadError) -> AppError {
     }
 }
 
-fn page_for(state: &AppState, e: &AppError) -> String {
+/// The page for `e`. Staff get it in the staff layout without its menu (`bare`): an
+/// error page may be shown before anyone signed in, and must not depend on a database
+/// lookup of who is signed in working.
+fn page_for(state: &AppState, e: &AppError, audience: Reader) -> String {
     let templates = &state.templates;
+    let staff = audience == Reader::Staff;
+    let message = match e {
+        AppError::NotFound if staff => msg("staff_errors.not_found"),
+        AppError::Internal(_) if staff => msg("staff_errors.internal"),
+        _ => e.public_message(),
+    };
     let ctx = json!({
         "title": templates.label(e.title_key()),
-        "message": templates.message(&e.public_message()),
+        "message": templates.message(&message),
         "org": state.org_context(),
+        "bare": staff,
     });
-    templates.page("pages/error", &ctx).unwrap_or_else(|err| {
+    let template = if staff {
+        "pages/staff/error"
+    } else {
+        "pages/error"
+    };
+    templates.page(template, &ctx).unwrap_or_else(|err| {
         tracing::error!(error = %err, "error page template failed");
         plain_error_page(e, templates.catalogue())
     })

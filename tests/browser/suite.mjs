@@ -13,6 +13,7 @@ import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { agentChoiceAndErrorFocus, oneScreenOptOut, typoAndAddressChange } from "./flows/intake.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { linksThatOutliveAClick } from "./flows/links.mjs";
 import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 import { teamTools } from "./flows/tools.mjs";
@@ -35,6 +36,9 @@ try {
   });
   await flow("a used or unknown link, or a missing page, gets a clear page", timings, () => brokenLink(browser, env));
   await flow("keyboard alone completes the consumer flow", timings, () => keyboardOnly(browser, env));
+  await flow("a second click on a used confirmation link; a fresh status link by email; a staff error page", timings, () =>
+    linksThatOutliveAClick(browser, env),
+  );
   await flow("an agent files with an upload; the person confirms", timings, async () => {
     agent = await agentFilesWithUpload(browser, env);
   });

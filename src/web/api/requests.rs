@@ -101,7 +101,7 @@ pub async fn status(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
-    match with_conn(&state, move |state, conn| view(conn, &state.templates, &token, crate::clock::now())).await? {
+    match with_conn(&state, move |state, conn| view(state, conn, &token, crate::clock::now())).await? {
         StatusLookup::Found(v) => Ok(HttpResponse::Ok().json(json!({
             "reference": v.reference,
             "kind": v.kind,

@@ -13,6 +13,7 @@ pub mod intake_submit;
 pub mod link_request;
 pub mod opt_out;
 pub mod status;
+pub mod status_lost;
 pub mod status_messages;
 pub mod verify;
 
@@ -71,6 +72,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/verify/{token}/resend",
             web::post().to(verify::resend).wrap(links()),
         )
+        .route("/status", web::get().to(status_lost::show).wrap(links()))
+        .route("/status", web::post().to(status_lost::send).wrap(links()))
         .route("/status/{token}", web::get().to(status::show).wrap(links()))
         .route(
             "/status/{token}/resend",

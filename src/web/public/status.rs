@@ -36,7 +36,7 @@ pub(super) async fn status_page(
 ) -> Result<HttpResponse, AppError> {
     let t = token.to_string();
     let found = with_conn(state, move |state, conn| {
-        match view(conn, &state.templates, &t, crate::clock::now())? {
+        match view(state, conn, &t, crate::clock::now())? {
             StatusLookup::Found(v) => {
                 let extras = crate::views::status_page::load(state, conn, &v.request_id)?;
                 Ok(Ok((v, extras)))
@@ -92,7 +92,7 @@ pub async fn resend(state: web::Data<AppState>, post: LinkPost) -> Result<HttpRe
 async fn look_up(state: &web::Data<AppState>, token: &str) -> Result<StatusLookup, AppError> {
     let t = token.to_string();
     with_conn(state, move |state, conn| {
-        view(conn, &state.templates, &t, crate::clock::now())
+        view(state, conn, &t, crate::clock::now())
     })
     .await
 }

@@ -2,7 +2,9 @@
 //! mail scanners that pre-fetch links cannot use up the single-use token.
 
 use super::link_request::{LinkPage, LinkPost};
+use crate::db::models::requests::RequestRow;
 use crate::db::models::tokens::Purpose;
+use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
 use crate::state::AppState;
@@ -25,7 +27,32 @@ pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResp
             json!({"title": state.templates.phrase("titles.verify_confirm", &[]), "reference": request.reference,
                    "token": token, "csrf_token": csrf::token(&session)?}),
         ),
-        other => problem_page(&state, &session, other.into(), &token, "verify"),
+        other => problem_page(&state, &session, verify_problem(other), &token, "verify"),
+    }
+}
+
+/// A confirmation link opened again after it confirmed the request (a second click,
+/// or weeks later) says so and offers the status link by email, rather than "cannot
+/// be used". It does not open the status page itself: confirmation links get
+/// forwarded ("is this email genuine?"), and the status page shows what was asked
+/// and lets its holder withdraw. A used link of a request still unconfirmed was
+/// replaced by a newer one, and says that.
+fn verify_problem(link: LinkState) -> Problem {
+    match link {
+        LinkState::Used(ref request) if was_confirmed(request) => Problem::Confirmed,
+        other => other.into(),
+    }
+}
+
+/// Whether the request got past the confirmation of its email (a used link of one
+/// that did not was replaced by a newer link, or the request closed unconfirmed).
+fn was_confirmed(request: &RequestRow) -> bool {
+    match request.status {
+        Status::Submitted | Status::ClosedUnverified => false,
+        // Waiting for the consumer: the agent who clicked did confirm their address.
+        Status::AwaitingConsumer => true,
+        // Withdrawn before confirming leaves no verified time.
+        _ => request.verified_at.is_some() || request.status.is_open(),
     }
 }
 
@@ -47,7 +74,7 @@ pub async fn confirm(state: web::Data<AppState>, post: LinkPost) -> Result<HttpR
                        "status_url": format!("/status/{}", v.status_secret)}),
             )
         }
-        Err(problem) => problem_page(&state, &session, problem.into(), &token, "verify"),
+        Err(problem) => problem_page(&state, &session, verify_problem(problem), &token, "verify"),
     }
 }
 
@@ -82,6 +109,8 @@ pub fn link_sent(state: &AppState) -> Result<HttpResponse, AppError> {
 pub enum Problem {
     Expired,
     Used,
+    /// A confirmation link whose request is confirmed: not a problem for the person.
+    Confirmed,
     Unknown,
 }
 
@@ -108,13 +137,20 @@ pub fn problem_page(
     let (reason, can_resend, status) = match problem {
         Problem::Expired => ("expired", true, StatusCode::GONE),
         Problem::Used => ("used", true, StatusCode::GONE),
+        Problem::Confirmed => ("confirmed", true, StatusCode::OK),
         Problem::Unknown => ("unknown", false, StatusCode::NOT_FOUND),
+    };
+    let title = if problem == Problem::Confirmed {
+        "titles.link_confirmed"
+    } else {
+        "titles.link_problem"
     };
     let mut page = render(
         state,
         "pages/link_problem",
-        json!({"title": state.templates.phrase("titles.link_problem", &[]), "reason": reason,
+        json!({"title": state.templates.phrase(title, &[]), "reason": reason,
                "expired": reason == "expired", "used": reason == "used",
+               "confirmed": reason == "confirmed",
                "can_resend": can_resend, "resend_action": format!("/{route}/{token}/resend"),
                "csrf_token": csrf::token(session)?}),
     )?;

@@ -153,7 +153,7 @@ fn form_page(
     typed: &Typed,
     errors: &FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let shown = ShownErrors::new(state, errors);
+    let shown = ShownErrors::for_staff(state, errors);
     let error_of = |field: &str| shown.of(field);
     let raw = &typed.raw;
     let options = |items: Vec<(&str, String)>, chosen: &str| -> Vec<Value> {

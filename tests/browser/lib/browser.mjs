@@ -90,6 +90,8 @@ const MAIN_PAGES = new Set([
   "staff-templates",
   "staff-audit",
   "staff-metrics",
+  "status-lost",
+  "staff-error",
   "status-partial",
   "status-info-asked",
   "withdraw-confirm",
