@@ -5,5 +5,7 @@
 
 pub mod actor_names;
 pub mod audit_log;
+pub mod event_words;
+pub mod notice_preview;
 pub mod queue;
 pub mod request_page;

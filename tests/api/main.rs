@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod connections;
 mod connector_flow;
+mod decisions_flow;
 mod drp;
 mod drp_agent;
 mod email_domains;

@@ -13,12 +13,15 @@ use crate::flows::agents;
 use crate::flows::handling::{self, Action};
 use crate::i18n::{key, msg};
 use crate::state::AppState;
-use crate::views::request_page;
+use crate::views::notice_preview;
+use crate::views::request_page::{self, FormError};
 use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
+use actix_web::ResponseError;
 use actix_web::{web, HttpResponse};
+use std::collections::BTreeMap;
 
 pub async fn show(
     state: web::Data<AppState>,
@@ -119,17 +122,48 @@ pub async fn review_document(
     Ok(back_to(&id))
 }
 
+/// A request page's action. A refusal or fulfilment first shows its notice for
+/// confirmation (`confirmed=yes` sends it); "back to edit" shows the page with what was
+/// typed. A form that is refused (bad input, or a colliding edit) shows the page again
+/// with the reason and the text kept; a done action says what it did and lands on the
+/// next step.
 pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, form, .. } = post;
+    let RequestPost {
+        id,
+        me,
+        form,
+        session,
+    } = post;
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| AppError::BadRequest(msg("errors.form_no_version")))?;
+    let kept = Kept::of(&form);
+    if form.get("action") == Some("back") {
+        return again(&state, &session, &me, &id, kept, None).await;
+    }
     let action = action_of(&form)?;
+    let decides = matches!(action, Action::Deny { .. } | Action::Fulfil { .. });
+    if decides && form.get("confirmed") != Some("yes") {
+        let target = id.clone();
+        let message = form.text("message");
+        let previewed = with_conn(&state, move |state, conn| {
+            let p = handling::preview(state, conn, &target, version, &action)?;
+            let row = crate::db::models::requests::find(conn, &target)?;
+            let ctx = (target.as_str(), row.reference.as_str(), version);
+            Ok(notice_preview::decision_page(state, ctx, p, message))
+        })
+        .await;
+        return match previewed {
+            Ok(model) => page(&state, &session, &me, "pages/staff/confirm_decision", model),
+            Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
+        };
+    }
     let actor = me.actor();
     let target = id.clone();
-    with_conn(&state, move |state, conn| {
-        handling::apply(
+    let today = crate::clock::now().date();
+    let done = with_conn(&state, move |state, conn| {
+        let applied = handling::apply(
             state,
             conn,
             &target,
@@ -137,10 +171,109 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
             &actor,
             action,
             crate::clock::now(),
-        )
+        )?;
+        let next = request_page::load(state, conn, &target, today)?.next_anchor();
+        Ok((applied, next))
+    })
+    .await;
+    match done {
+        Ok((applied, next)) => {
+            let args: Vec<(&str, &str)> =
+                applied.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            set_flash(&session, &state.templates.phrase(applied.flash, &args))?;
+            Ok(redirect(&format!("/staff/requests/{id}#{next}")))
+        }
+        Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
+    }
+}
+
+/// What a request page's form carried that the page shows again: the text typed in
+/// each textarea (by its id) and the choices of the refusal and fulfilment forms.
+struct Kept {
+    form: &'static str,
+    drafts: BTreeMap<String, String>,
+    reason: String,
+    in_part: bool,
+}
+
+impl Kept {
+    fn of(form: &Form) -> Kept {
+        let action = form.get("action").unwrap_or_default();
+        // "Back to edit" names the form it returns to.
+        let which = if action == "back" {
+            form.get("form").unwrap_or_default()
+        } else {
+            action
+        };
+        let (name, textarea, field) = match which {
+            "request_info" => ("request_info", "info-message", "message"),
+            "extend" => ("extend", "extend-reason", "reason"),
+            "fulfil" => ("fulfil", "fulfil-message", "message"),
+            "deny" => ("deny", "deny-message", "message"),
+            "note" => ("note", "note-body", "body"),
+            "verify" => ("verify", "", ""),
+            "assign" => ("assign", "", ""),
+            _ => ("", "", ""),
+        };
+        let mut drafts = BTreeMap::new();
+        let typed = form.text(field);
+        if !textarea.is_empty() && !typed.is_empty() {
+            drafts.insert(textarea.to_string(), typed);
+        }
+        Kept {
+            form: name,
+            drafts,
+            reason: form.text("code"),
+            in_part: form.get("in_part") == Some("yes"),
+        }
+    }
+}
+
+/// The request page again, with what the staff member typed kept and, for a refused
+/// form, the reason (a colliding edit says so and answers 409; bad input its 4xx).
+/// Errors that are not about the form (no such request, a server fault) stay errors.
+async fn again(
+    state: &web::Data<AppState>,
+    session: &Session,
+    me: &session::CurrentStaff,
+    id: &str,
+    kept: Kept,
+    error: Option<AppError>,
+) -> Result<HttpResponse, AppError> {
+    let (status, form_error) = match &error {
+        None => (StatusCode::OK, FormError::default()),
+        Some(AppError::Conflict(m)) | Some(AppError::BadRequest(m)) => {
+            let conflict = matches!(error, Some(AppError::Conflict(_)))
+                && m.key == "errors.request_changed_reload";
+            let message = match conflict {
+                true => state.templates.phrase("staff_decision.conflict", &[]),
+                false => m.in_words(state.templates.catalogue()),
+            };
+            let form = kept.form.to_string();
+            (
+                error.as_ref().map_or(StatusCode::OK, |e| e.status_code()),
+                FormError {
+                    form,
+                    message,
+                    conflict,
+                },
+            )
+        }
+        Some(_) => return Err(error.unwrap_or(AppError::NotFound)),
+    };
+    let today = crate::clock::now().date();
+    let target = id.to_string();
+    let mut model = with_conn(state, move |state, conn| {
+        request_page::load(state, conn, &target, today)
     })
     .await?;
-    Ok(back_to(&id))
+    model.drafts.extend(kept.drafts);
+    model.form_error = form_error;
+    model.chosen_reason = kept.reason;
+    model.in_part_checked = kept.in_part;
+    let mut response = page(state, session, me, "pages/staff/request", model)?;
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 /// The staff action a request page's form asks for.
@@ -182,12 +315,24 @@ fn action_of(form: &Form) -> Result<Action, AppError> {
 
 /// Queues a connector run (find, export, erase) for this request.
 pub async fn run(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, form, .. } = post;
+    let RequestPost {
+        id,
+        me,
+        form,
+        session,
+    } = post;
     let connector = form.text("connector");
     let action = form.text("action");
     if action == "erase" && form.get("confirm") != Some("yes") {
         return Err(AppError::BadRequest(msg("errors.confirm_erase_checked")));
     }
+    let flash = match action.as_str() {
+        "find" => key("staff_flash.run_find"),
+        "export" => key("staff_flash.run_export"),
+        "erase" => key("staff_flash.run_erase"),
+        _ => key("staff_flash.run_opt_out"),
+    };
+    let flash = state.templates.phrase(flash, &[("system", &connector)]);
     let actor = me.actor();
     let target = id.clone();
     with_conn(&state, move |state, conn| {
@@ -202,7 +347,8 @@ pub async fn run(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
         )
     })
     .await?;
-    Ok(back_to(&id))
+    set_flash(&session, &flash)?;
+    Ok(redirect(&format!("/staff/requests/{id}#systems")))
 }
 
 /// Builds the access package from the finished exports and emails the download link.
@@ -210,14 +356,21 @@ pub async fn send_package(
     state: web::Data<AppState>,
     post: RequestPost,
 ) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, .. } = post;
+    let RequestPost {
+        id, me, session, ..
+    } = post;
     let actor = me.actor();
     let target = id.clone();
-    with_conn(&state, move |state, conn| {
+    let files = with_conn(&state, move |state, conn| {
         crate::flows::package::create_and_send(state, conn, &target, &actor, crate::clock::now())
     })
     .await?;
-    Ok(back_to(&id))
+    let files = files.to_string();
+    let flash = state
+        .templates
+        .phrase("staff_flash.package", &[("files", &files)]);
+    set_flash(&session, &flash)?;
+    Ok(redirect(&format!("/staff/requests/{id}#decide")))
 }
 
 /// Every action answers with the request's page (no resubmission on reload).
