@@ -320,3 +320,67 @@ fn table_list(counts: &Map<String, Value>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn words(action: &str, detail: &str) -> Option<String> {
+        let t = Templates::load(None, "en").expect("templates");
+        let staff = HashMap::from([("s1".to_string(), "ana@example.org".to_string())]);
+        let actors = ActorNames::from_emails(staff);
+        let w = Wording {
+            t: &t,
+            actors: &actors,
+            regime: Regime::Ccpa,
+        };
+        w.sentence(action, detail)
+    }
+
+    #[test]
+    fn details_read_as_sentences() {
+        let said = words(
+            "identity_verified",
+            r#"{"method":"data_points","points":["name","account_id"],"declaration":false,"level":"reasonable"}"#,
+        )
+        .expect("words");
+        assert!(
+            said.starts_with("Verified to a reasonable degree"),
+            "{said}"
+        );
+        assert!(said.contains("Name") || said.contains("name"), "{said}");
+        assert_eq!(
+            words("assigned", r#"{"assignee":"s1"}"#).as_deref(),
+            Some("Assigned to ana@example.org.")
+        );
+        assert_eq!(
+            words("assigned", r#"{"assignee":null}"#).as_deref(),
+            Some("Nobody is assigned now.")
+        );
+        let found = words(
+            "connector_run_done",
+            r#"{"connector":"matomo","run":"r1","action":"find","counts":{"visits":3,"actions":12},"actionable":true}"#,
+        )
+        .expect("words");
+        assert_eq!(
+            found,
+            "Find records on matomo. Found 15 record(s): actions (12), visits (3)."
+        );
+        let refused = words("denied", r#"{"reason":"no_data"}"#).expect("words");
+        assert!(refused.starts_with("Reason: "), "{refused}");
+    }
+
+    #[test]
+    fn nothing_to_say_is_silent_and_the_unknown_is_neutral() {
+        assert_eq!(words("note_added", "{}"), None);
+        assert_eq!(words("withdrawn", "{}"), None);
+        for (action, detail) in [
+            ("something_new", r#"{"a":{"b":[1,2]}}"#),
+            ("assigned", "not json at all"),
+        ] {
+            let said = words(action, detail).expect("a sentence");
+            assert!(!said.contains('{') && !said.contains('['), "{said}");
+        }
+    }
+}

@@ -23,6 +23,8 @@ pub struct DecisionPage {
     code: String,
     message: String,
     in_part: bool,
+    /// The access package is built and sent first (the package panel's one-step close).
+    pub with_package: bool,
 }
 
 #[derive(Serialize)]
@@ -73,5 +75,6 @@ pub fn decision_page(
             .unwrap_or_default(),
         message,
         in_part: d.in_part,
+        with_package: false,
     }
 }

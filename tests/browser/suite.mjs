@@ -12,6 +12,7 @@ import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
+import { staffRefuseWithPreview } from "./flows/decide.mjs";
 
 const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
 if (!base || !mail || !adminEmail || !adminPassword) {
@@ -36,6 +37,9 @@ try {
   });
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
+  );
+  await flow("staff refuse after reading the exact notice; back to edit keeps the text", timings, () =>
+    staffRefuseWithPreview(browser, env, filed),
   );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>

@@ -144,6 +144,9 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
     }
     let action = action_of(&form)?;
     let decides = matches!(action, Action::Deny { .. } | Action::Fulfil { .. });
+    // An access request's last two steps in one: the package, then the fulfilment.
+    let with_package = matches!(action, Action::Fulfil { in_part: false, .. })
+        && form.get("package") == Some("yes");
     if decides && form.get("confirmed") != Some("yes") {
         let target = id.clone();
         let message = form.text("message");
@@ -155,7 +158,10 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
         })
         .await;
         return match previewed {
-            Ok(model) => page(&state, &session, &me, "pages/staff/confirm_decision", model),
+            Ok(mut model) => {
+                model.with_package = with_package;
+                page(&state, &session, &me, "pages/staff/confirm_decision", model)
+            }
             Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
         };
     }
@@ -163,6 +169,10 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
     let target = id.clone();
     let today = crate::clock::now().date();
     let done = with_conn(&state, move |state, conn| {
+        let version = match with_package {
+            true => send_package_first(state, conn, &target, version, &actor)?,
+            false => version,
+        };
         let applied = handling::apply(
             state,
             conn,
@@ -185,6 +195,23 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
         }
         Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
     }
+}
+
+/// Sends the access package of request `id` if it is still as the staff member saw it
+/// (`version`); answers the version the fulfilment that follows is checked against.
+fn send_package_first(
+    state: &AppState,
+    conn: &mut crate::db::DbConn,
+    id: &str,
+    version: i64,
+    actor: &str,
+) -> Result<i64, AppError> {
+    use crate::db::models::requests;
+    if requests::find(conn, id)?.version != version {
+        return Err(handling::conflict());
+    }
+    crate::flows::package::create_and_send(state, conn, id, actor, crate::clock::now())?;
+    Ok(requests::find(conn, id)?.version)
 }
 
 /// What a request page's form carried that the page shows again: the text typed in

@@ -83,6 +83,7 @@ const MAIN_PAGES = new Set([
   "not-found",
   "staff-queue",
   "staff-request",
+  "staff-refusal-preview",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
