@@ -2,6 +2,7 @@
 //! machine allows right now (each form carries the version the page was built from).
 
 mod agent;
+mod guidance;
 mod systems;
 
 use super::actor_names::ActorNames;
@@ -20,6 +21,8 @@ use crate::state::AppState;
 use crate::templates::Templates;
 use agent::{AgentPanel, ClaimLine, DocumentLine};
 use chrono::NaiveDate;
+use guidance::NextStepView;
+pub use guidance::{FormError, DRAFTED};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -63,40 +66,6 @@ pub struct RequestPage {
     /// The refusal reason and the "in part" box as last chosen.
     pub chosen_reason: String,
     pub in_part_checked: bool,
-}
-
-/// The page's textareas, by id: each has an entry in `drafts` (empty unless text is
-/// kept), since `lookup` in a strict template fails on a missing key.
-pub const DRAFTED: [&str; 6] = [
-    "info-message",
-    "extend-reason",
-    "fulfil-message",
-    "deny-message",
-    "note-body",
-    "message-body",
-];
-
-/// A form's error shown on the page again: `form` names the form (`deny`, `fulfil`…),
-/// empty when there is none.
-#[derive(Serialize, Default)]
-pub struct FormError {
-    pub form: String,
-    pub message: String,
-    /// The request changed under the staff member's edit.
-    pub conflict: bool,
-}
-
-#[derive(Serialize)]
-struct NextStepView {
-    text: String,
-    anchor: &'static str,
-}
-
-impl RequestPage {
-    /// The page section the next step is taken in, for landing there after an action.
-    pub fn next_anchor(&self) -> &'static str {
-        self.next.map_or("next-step", NextStep::anchor)
-    }
 }
 
 #[derive(Serialize)]
@@ -238,10 +207,7 @@ pub fn load(
             anchor: n.anchor(),
         }),
         next,
-        drafts: DRAFTED
-            .iter()
-            .map(|id| (id.to_string(), String::new()))
-            .collect(),
+        drafts: guidance::empty_drafts(),
         form_error: FormError::default(),
         chosen_reason: String::new(),
         in_part_checked: false,

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit_log;
+mod form_again;
 pub mod login;
 pub mod manual_entry;
 pub mod metrics;
