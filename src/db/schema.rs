@@ -281,6 +281,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_messages (id) {
+        id -> Text,
+        request_id -> Text,
+        author -> Text,
+        staff_id -> Nullable<Text>,
+        purpose -> Text,
+        body_enc -> Text,
+        document_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(exports -> requests (request_id));
 diesel::joinable!(request_agents -> requests (request_id));
@@ -297,6 +310,7 @@ diesel::joinable!(request_pauses -> requests (request_id));
 diesel::joinable!(notes -> requests (request_id));
 diesel::joinable!(notes -> staff (staff_id));
 diesel::joinable!(staff_sessions -> staff (staff_id));
+diesel::joinable!(request_messages -> requests (request_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
@@ -319,4 +333,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     drp_tokens,
     drp_requests,
     drp_replays,
+    request_messages,
 );

@@ -3,10 +3,14 @@
 
 pub mod agent_filing;
 pub mod authority;
+pub mod complaint_rights;
 pub mod deadlines;
 pub mod decisions;
 pub mod documents;
 pub mod email_domain;
+pub mod email_typos;
+pub mod filing_for;
+pub mod form_order;
 pub mod intake;
 pub mod kinds;
 pub mod labels;

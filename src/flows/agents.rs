@@ -7,9 +7,7 @@ use super::emails;
 use super::links::issue_token;
 use super::request_change::{self as change, Entry, Refused};
 use super::verification::{inspect, LinkState};
-use crate::db::models::documents::{
-    self, DocumentInfo, DocumentRow, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY,
-};
+use crate::db::models::documents::{self, CONTENT_CONTEXT, PURPOSE_AGENT_AUTHORITY};
 use crate::db::models::identities::{self, VALUE_CONTEXT};
 use crate::db::models::request_agents::{self, confirmation, RequestAgentRow, AGENT_CONTEXT};
 use crate::db::models::requests::{self, RequestRow};
@@ -25,7 +23,6 @@ use crate::state::AppState;
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// Stores the agent and their document with a new request (inside its transaction).
 pub fn store_filing(
@@ -66,41 +63,17 @@ pub fn store_filing(
         },
     )?;
     let doc = &filing.document;
-    // Stored before anyone is verified: bounded overall, so floods of filings from
-    // many addresses cannot fill the disk (the transaction rolls back, nothing stays).
-    let held = documents::unverified_bytes(conn)?;
-    let size = i64::try_from(doc.bytes.len()).unwrap_or(i64::MAX);
-    if held.saturating_add(size) > state.settings.uploads.unverified_total_bytes() {
-        tracing::warn!(
-            held_bytes = held,
-            "an agent's document was refused: uploads.unverified_total_mb is reached"
-        );
-        return Err(AppError::StorageFull(msg("errors.uploads_full")));
-    }
-    let sha256 = hex::encode(Sha256::digest(&doc.bytes));
-    let id = crate::clock::new_id();
-    documents::insert(
+    // Stored before anyone is verified: bounded by `uploads.unverified_total_mb`.
+    let stored = super::stored_documents::store(
+        state,
         conn,
-        &DocumentRow {
-            info: DocumentInfo {
-                id: id.clone(),
-                request_id: request_id.to_string(),
-                purpose: PURPOSE_AGENT_AUTHORITY.into(),
-                media_type: doc.kind.media_type().into(),
-                size_bytes: size,
-                sha256: sha256.clone(),
-                uploaded_at: now,
-                reviewed_at: None,
-                reviewed_by: None,
-                review_outcome: None,
-                deleted_at: None,
-            },
-            content_enc: Some(state.cipher.encrypt(
-                CONTENT_CONTEXT,
-                &base64::engine::general_purpose::STANDARD.encode(&doc.bytes),
-            )),
-        },
+        request_id,
+        PURPOSE_AGENT_AUTHORITY,
+        doc,
+        false,
+        now,
     )?;
+    let (id, sha256) = (stored.id, stored.sha256);
     let detail = json!({"document": id, "media_type": doc.kind.media_type(),
                         "size_bytes": doc.bytes.len(), "sha256": sha256,
                         "authority": agent.authority});

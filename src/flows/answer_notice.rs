@@ -34,6 +34,12 @@ pub fn answer_notice(
             "gdpr".into(),
             decisions::refusal_names_complaint_rights(row.regime).into(),
         );
+        // The CCPA names no complaint right in the answer, but anyone may complain to
+        // the CPPA: the person is told where, like the GDPR's supervisory authority.
+        map.insert(
+            "regulator".into(),
+            (refused_in_part && row.regime == crate::domain::deadlines::Regime::Ccpa).into(),
+        );
         map.insert(
             "can_appeal".into(),
             decisions::answer_can_be_appealed(row.regime, row.kind, to, in_part).into(),

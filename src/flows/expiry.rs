@@ -35,33 +35,13 @@ pub fn close_unverified(
             {
                 return Ok(false);
             }
-            token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
-            // Nobody proved anything: an agent's document goes with the request instead
-            // of waiting out the retention period.
-            let documents_deleted = documents::delete_contents(conn, &request.id, now)?;
-            let detail = json!({
-                "after_days": state.settings.verification.close_unverified_after_days,
-                "documents_deleted": documents_deleted,
-            });
-            let entry = Entry::new(actors::SYSTEM, "closed_unverified", detail);
-            // Read in this transaction, which holds the write lock: the step stands.
-            change::step(
+            let after_days = state.settings.verification.close_unverified_after_days;
+            close_one(
                 state,
                 conn,
                 &mut request,
-                Event::VerificationExpired,
-                entry,
-                now,
-            )
-            .map_err(Refused::unexpected)?;
-            let to = emails::requester_email(state, conn, &request.id)?;
-            emails::queue(
-                state,
-                conn,
-                &request.id,
-                "request_closed_unverified",
-                &to,
-                json!({"reference": request.reference, "new_request_url": format!("{}/requests/new", state.public_url)}),
+                actors::SYSTEM,
+                json!({"after_days": after_days}),
                 now,
             )?;
             Ok(true)
@@ -69,4 +49,38 @@ pub fn close_unverified(
         closed += usize::from(done);
     }
     Ok(closed)
+}
+
+/// Closes `request` as unverified (the caller has checked it still is unconfirmed, in
+/// this write transaction) by `actor`, with `detail` in the audit event, and sends the
+/// person the notice that says so and how to ask again.
+pub fn close_one(
+    state: &AppState,
+    conn: &mut DbConn,
+    request: &mut requests::RequestRow,
+    actor: &str,
+    mut detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
+    // Nobody proved anything: an agent's document goes with the request instead
+    // of waiting out the retention period.
+    let documents_deleted = documents::delete_contents(conn, &request.id, now)?;
+    if let serde_json::Value::Object(map) = &mut detail {
+        map.insert("documents_deleted".into(), documents_deleted.into());
+    }
+    let entry = Entry::new(actor, "closed_unverified", detail);
+    // Read in this transaction, which holds the write lock: the step stands.
+    change::step(state, conn, request, Event::VerificationExpired, entry, now)
+        .map_err(Refused::unexpected)?;
+    let to = emails::requester_email(state, conn, &request.id)?;
+    emails::queue(
+        state,
+        conn,
+        &request.id,
+        "request_closed_unverified",
+        &to,
+        json!({"reference": request.reference, "new_request_url": format!("{}/requests/new", state.public_url)}),
+        now,
+    )
 }

@@ -26,6 +26,8 @@ use serde_json::json;
 /// What the person is told after submitting.
 #[derive(Debug, Clone)]
 pub struct Submitted {
+    /// The request's id: kept server-side (the session), never shown.
+    pub id: String,
     pub reference: String,
     pub kind: RequestKind,
     pub regime: Regime,
@@ -274,8 +276,9 @@ fn record_opt_in(
     Ok(())
 }
 
-fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {
+pub(super) fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {
     Ok(Submitted {
+        id: row.id.clone(),
         reference: row.reference.clone(),
         kind: row.kind,
         regime: row.regime,
@@ -286,7 +289,7 @@ fn summary(row: &RequestRow, created: bool) -> Result<Submitted, AppError> {
     })
 }
 
-fn identity_rows(
+pub(super) fn identity_rows(
     state: &AppState,
     request_id: &str,
     intake: &ValidIntake,

@@ -2,10 +2,13 @@
 //! transaction so that the change, its audit event and its email commit together.
 
 pub mod acknowledgement;
+pub mod address_change;
 pub mod agents;
 pub mod answer_notice;
 pub mod appeal;
+pub mod bulk;
 pub mod connector_runs;
+pub mod conversation;
 pub mod drp;
 pub mod drp_directory;
 pub mod drp_verification;
@@ -20,6 +23,7 @@ pub mod package;
 pub mod reference;
 pub mod request_change;
 pub mod status;
+pub mod stored_documents;
 pub mod verification;
 pub mod withdrawal;
 

@@ -20,6 +20,11 @@ pub struct StatusView {
     pub regime: &'static str,
     pub regime_label_key: &'static str,
     pub status: &'static str,
+    /// The badge's colour class: the status, or `fulfilled_in_part`, which is no
+    /// green "done".
+    pub badge: &'static str,
+    /// Fulfilled only in part: some of it was refused.
+    pub in_part: bool,
     pub step_key: &'static str,
     pub open: bool,
     pub received_on: String,
@@ -50,6 +55,8 @@ fn describe(action: &str) -> &'static str {
         "identity_verified" => key("status_events.identity_verified"),
         "information_requested" => key("status_events.information_requested"),
         "information_received" => key("status_events.information_received"),
+        "message_sent" => key("status_events.message_sent"),
+        "message_received" => key("status_events.message_received"),
         "extended" => key("status_events.extended"),
         "denied" => key("status_events.denied"),
         "fulfilled" => key("status_events.fulfilled"),
@@ -79,15 +86,18 @@ pub fn view(
         LinkState::Unknown => return Ok(StatusLookup::Unknown),
     };
     let (kind, regime, status) = (request.kind, request.regime, request.status);
+    let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let timeline = audit::for_request(conn, &request.id, true)?
         .into_iter()
         .map(|e| TimelineEntry {
             at: e.created_at,
             date: templates.date_time(e.created_at),
-            text_key: describe(&e.action),
+            text_key: match e.action.as_str() {
+                "fulfilled" if in_part => key("status_events.fulfilled_in_part"),
+                other => describe(other),
+            },
         })
         .collect();
-    let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let can_appeal =
         crate::domain::decisions::answer_can_be_appealed(regime, kind, status, in_part)
             && !crate::db::models::requests::has_appeal(conn, &request.id)?;
@@ -101,7 +111,17 @@ pub fn view(
         regime: regime.as_str(),
         regime_label_key: regime.label_key(),
         status: status.as_str(),
-        step_key: status.consumer_step_key(),
+        badge: if in_part {
+            "fulfilled_in_part"
+        } else {
+            status.as_str()
+        },
+        in_part,
+        step_key: if in_part {
+            key("status_steps.fulfilled_in_part")
+        } else {
+            status.consumer_step_key()
+        },
         open: status.is_open(),
         received_on: templates.date(request.received_at.date()),
         received_at: request.received_at,

@@ -39,7 +39,9 @@ fn claim_key(
     Ok(true)
 }
 
-fn recipients(conn: &mut DbConn, row: &RequestRow) -> QueryResult<Vec<StaffRow>> {
+/// Who hears about a request: its assignee, or when nobody (active) is assigned, every
+/// active handler. Deadline reminders and new messages reach staff the same way.
+pub(crate) fn recipients(conn: &mut DbConn, row: &RequestRow) -> QueryResult<Vec<StaffRow>> {
     if let Some(id) = &row.assignee_id {
         if let Some(s) = staff::find(conn, id)?.filter(|s| !s.disabled) {
             return Ok(vec![s]);

@@ -45,6 +45,7 @@ pub fn purge_expired(
             .execute(conn)?;
             diesel::delete(tokens::table.filter(tokens::request_id.eq(id))).execute(conn)?;
             notes::delete_for_request(conn, id)?;
+            crate::db::models::messages::delete_for_request(conn, id)?;
             diesel::delete(request_pauses::table.filter(request_pauses::request_id.eq(id)))
                 .execute(conn)?;
             // Exported records and packages are the person's data too.

@@ -58,6 +58,12 @@ pub const ENCRYPTED_COLUMNS: &[Column] = &[
         "request_identities.value",
     ),
     col("notes", "id", "body_enc", "notes.body"),
+    col(
+        "request_messages",
+        "id",
+        "body_enc",
+        "request_messages.body",
+    ),
     col("outbox", "id", "message_enc", "outbox.message"),
     col(
         "connector_runs",

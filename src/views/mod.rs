@@ -8,4 +8,6 @@ pub mod audit_log;
 pub mod event_words;
 pub mod notice_preview;
 pub mod queue;
+pub mod queue_query;
 pub mod request_page;
+pub mod status_page;

@@ -36,6 +36,14 @@ impl<'a> ShownErrors<'a> {
             .collect()
     }
 
+    /// `summary`, in the order the request form shows its fields.
+    pub fn summary_in_form_order(&self) -> Vec<Value> {
+        let mut fields: Vec<(String, Value)> =
+            self.errors.keys().cloned().zip(self.summary()).collect();
+        crate::domain::form_order::sort(&mut fields);
+        fields.into_iter().map(|(_, v)| v).collect()
+    }
+
     /// The configured identifiers, each with its typed value and its error.
     pub fn identifier_fields(&self, typed: &BTreeMap<String, String>) -> Vec<Value> {
         self.state

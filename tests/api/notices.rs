@@ -197,8 +197,9 @@ async fn a_deletion_answer_says_what_was_done_that_a_record_is_kept_and_offers_t
             "{}",
             mail.text
         );
-        let (s, _) = app.get(&opt_out).await;
-        assert_eq!(s, 303, "the offered link leads to the opt-out form");
+        let (s, page) = app.get(&opt_out).await;
+        assert_eq!(s, 200, "the offered link leads to the opt-out form");
+        assert!(page.contains("action=\"/opt-out\""));
 
         // In part: what was kept, why, and the same offer.
         let (part, _) = verified(&app, "california", "deletion", "part@example.com").await;

@@ -73,12 +73,10 @@ async fn the_gpc_header_must_be_exactly_one() {
                 "{value:?}"
             );
         }
-        let r = app.get_response("/opt-out").await;
-        assert_eq!(r.status(), 303);
-        assert_eq!(
-            r.headers()["location"],
-            "/requests/new?jurisdiction=california&kind=opt_out"
-        );
+        // The shortcut is a page of its own (tests/api/intake_mistakes.rs).
+        let (status, page) = app.get("/opt-out").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("action=\"/opt-out\""));
     })
     .await;
 }

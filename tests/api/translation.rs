@@ -198,6 +198,9 @@ async fn spawn_in_pseudo_language_with(
         // The configured sentence is the operator's, in their language; its English
         // default would show as untranslated.
         s.organisation.supervisory_authority = "Test Authority".into();
+        // So are the authorities named per place (the CPPA, an Attorney General), which
+        // answers now name for every law.
+        s.organisation.complaint_authorities.clear();
         tweak(s);
     })
     .await;

@@ -9,8 +9,11 @@
 import { audited, flow, launch } from "./lib/browser.mjs";
 import { agentFilesWithUpload } from "./flows/agent.mjs";
 import { brokenLink, consumerFilesEachKind } from "./flows/consumer.mjs";
+import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
+import { agentChoiceAndErrorFocus, oneScreenOptOut, typoAndAddressChange } from "./flows/intake.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 import { staffRefuseWithPreview } from "./flows/decide.mjs";
 
@@ -41,11 +44,24 @@ try {
   await flow("staff refuse after reading the exact notice; back to edit keeps the text", timings, () =>
     staffRefuseWithPreview(browser, env, filed),
   );
+  await flow("staff find a closed request, assign two at once, export the queue as CSV", timings, () =>
+    queueTools(browser, env, filed),
+  );
+  await flow("an answer in part, a question answered with an upload, a confirmed withdrawal", timings, () =>
+    conversationAndTruth(browser, env, filed),
+  );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>
       drpConfirmation(browser, env),
     );
   }
+  await flow("a mistyped address is asked about, then changed after sending", timings, () =>
+    typoAndAddressChange(browser, env),
+  );
+  await flow("the form asks who it is for; the error summary takes the focus", timings, () =>
+    agentChoiceAndErrorFocus(browser, env),
+  );
+  await flow("opting out is one screen, and GPC is honoured", timings, () => oneScreenOptOut(browser, env));
 } catch (e) {
   console.error(`FAIL ${e.stack || e}`);
   // Where each open page stood, to see what the browser saw.

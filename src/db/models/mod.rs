@@ -8,6 +8,7 @@ pub mod drp;
 pub mod exports;
 pub mod identities;
 pub mod login_throttle;
+pub mod messages;
 pub mod notes;
 pub mod outbox;
 pub mod pauses;

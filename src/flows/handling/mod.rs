@@ -173,6 +173,19 @@ pub fn apply(
     })
 }
 
+/// The person's answer to a question reached us (from their status page): the pause
+/// closes and the period runs again, as when staff record a reply. Inside the caller's
+/// transaction, on the row it just read.
+pub(crate) fn answer_received(
+    state: &AppState,
+    conn: &mut DbConn,
+    row: &mut RequestRow,
+    actor: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    progress::information_received(&Acting { state, actor, now }, conn, row)
+}
+
 /// The deadlines of a stored request, derived from its receipt date and its recorded
 /// pauses (never from an earlier due date).
 pub fn deadlines_of(

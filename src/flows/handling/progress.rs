@@ -97,6 +97,8 @@ pub(super) fn request_information(
     if pauses {
         pauses::open(conn, &row.id, now)?;
     }
+    // Kept on the request, so the status page can show the question beside its answer box.
+    crate::flows::conversation::record_question(state, conn, &row.id, by.actor, &message, now)?;
     let notice = json!({
         "message": message, "clock_pauses": pauses,
         "contact_email_hint": state.settings.organisation.contact_email,

@@ -2,6 +2,7 @@
 //! machine allows right now (each form carries the version the page was built from).
 
 mod agent;
+mod conversation;
 mod guidance;
 mod systems;
 
@@ -52,6 +53,7 @@ pub struct RequestPage {
     agent: Option<AgentPanel>,
     agent_claims: Vec<ClaimLine>,
     documents: Vec<DocumentLine>,
+    conversation: conversation::ConversationPanel,
     /// The message of the action that led here, shown once.
     pub flash: Option<String>,
     /// The one thing to do next, and where on the page it is done.
@@ -244,6 +246,7 @@ pub fn load(
         agent: agent.panel,
         agent_claims: agent.claims,
         documents: agent.documents,
+        conversation: conversation::load(state, conn, &row)?,
         r,
         flash: None,
     })

@@ -5,6 +5,7 @@ use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
 const STYLE: &str = include_str!("../../../static/style.css");
+const QUEUE_JS: &str = include_str!("../../../static/queue.js");
 
 pub async fn serve(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
     let ok = |mime: &str| {
@@ -15,6 +16,7 @@ pub async fn serve(state: web::Data<AppState>, path: web::Path<String>) -> HttpR
     };
     match path.as_str() {
         "style.css" => ok("text/css; charset=utf-8").body(format!("{STYLE}{}", state.branding.css)),
+        "queue.js" => ok("text/javascript; charset=utf-8").body(QUEUE_JS),
         "logo" => match &state.branding.logo {
             // An SVG opened on its own must not run script or load anything.
             Some(logo) => ok(logo.content_type)

@@ -6,6 +6,7 @@
 
 use super::gpc;
 use crate::domain::agent_filing::RawAgent;
+use crate::domain::filing_for::FilingFor;
 use crate::domain::intake::{FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
@@ -22,21 +23,6 @@ use serde_json::json;
 pub struct NewQuery {
     jurisdiction: Option<String>,
     kind: Option<String>,
-}
-
-/// "Do Not Sell or Share My Personal Information" target.
-pub async fn opt_out_shortcut(state: web::Data<AppState>) -> HttpResponse {
-    let served = &state.settings.jurisdictions;
-    let target = if served.contains(&Jurisdiction::California) {
-        "/requests/new?jurisdiction=california&kind=opt_out"
-    } else if served.contains(&Jurisdiction::UsOther) {
-        "/requests/new?jurisdiction=us_other&kind=opt_out"
-    } else {
-        "/requests/new"
-    };
-    HttpResponse::SeeOther()
-        .insert_header(("Location", target))
-        .finish()
 }
 
 pub async fn new_request(
@@ -75,8 +61,9 @@ pub async fn new_request(
         place,
         &Typed {
             consumer: &raw,
-            acting: false,
+            filing_for: None,
             agent: &no_agent,
+            suggestion: None,
         },
         &FieldErrors::new(),
         &submission_id,
@@ -102,11 +89,14 @@ fn choose_place(state: &AppState, kind: Option<RequestKind>) -> Result<HttpRespo
 }
 
 /// The form as typed (the consumer's part and, when filing as one, the agent's), to
-/// show it again beside its errors.
+/// show it again beside its errors or with a likely typo in the email address.
 pub(super) struct Typed<'a> {
     pub consumer: &'a RawIntake,
-    pub acting: bool,
+    /// The answer to "who is this for?"; None until answered.
+    pub filing_for: Option<FilingFor>,
     pub agent: &'a RawAgent,
+    /// The address the person probably meant (`domain::email_typos`).
+    pub suggestion: Option<&'a str>,
 }
 
 /// Renders the form for `place` with what was typed and any errors beside their fields.
@@ -131,7 +121,8 @@ pub(super) fn form_page(
         })
         .collect();
     let identifiers = shown.identifier_fields(&raw.identifiers);
-    let summary = shown.summary();
+    let summary = shown.summary_in_form_order();
+    let acting = typed.filing_for.is_some_and(FilingFor::is_agent);
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
         "title": state.templates.phrase("titles.request_form", &[]),
@@ -151,12 +142,17 @@ pub(super) fn form_page(
         "identifiers": identifiers,
         "errors": summary,
         "has_errors": !errors.is_empty(),
-        "gpc": gpc::signal(req),
+        // A place without the opt-out is not told about a signal it has no use for.
+        "gpc": gpc::signal(req) && place.offers(RequestKind::OptOut),
+        "filing_for": typed.filing_for.map(FilingFor::as_form),
+        "suggestion": typed.suggestion.map(|s| json!({"address": s, "typed": raw.email.trim()})),
         "csrf_token": csrf::token(session)?,
         "submission_id": submission_id,
         "agent": {
-            "open": typed.acting,
-            "acting": typed.acting,
+            "acting": acting,
+            // A file input never comes back filled: after errors or a "did you mean",
+            // the agent is told to attach the document again.
+            "attach_again": acting && (!errors.is_empty() || typed.suggestion.is_some()),
             "name": text("agent_name", &agent.name),
             "email": text("agent_email", &agent.email),
             "organisation": text("agent_organisation", &agent.organisation),

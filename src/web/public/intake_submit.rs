@@ -4,6 +4,8 @@
 use super::gpc;
 use super::intake::{form_page, Typed};
 use crate::domain::agent_filing::{self, AgentFiling, RawAgent};
+use crate::domain::email_typos;
+use crate::domain::filing_for::{stray_agent_fields, FilingFor};
 use crate::domain::intake::{
     usable_submission_id, validate, with_agent_part, FieldErrors, RawIntake, ValidIntake,
 };
@@ -44,6 +46,10 @@ pub async fn submit(
         Ok(both) => both,
         Err(errors) => return sent.form_again(&state, &session, &req, &errors),
     };
+    // A likely typo in the address is asked about before anything is stored.
+    if sent.suggestion().is_some() {
+        return sent.form_again(&state, &session, &req, &FieldErrors::new());
+    }
     // An agent's opt-out is the agent's claim, not the consumer's browser signal.
     let gpc = gpc::signal(&req) && valid.kind == RequestKind::OptOut && agent.is_none();
     let email = agent
@@ -52,11 +58,14 @@ pub async fn submit(
         .to_string();
     let by_agent = agent.is_some();
     let done = store(&state, valid, agent, gpc, sent.submission_id).await?;
-    submitted_page(&state, &done, &email, gpc, by_agent)
+    let change = (!by_agent)
+        .then(|| super::change_address::allow(&session, &done))
+        .flatten();
+    submitted_page(&state, &done, &email, (gpc, by_agent), change.is_some())
 }
 
 /// Files the request (once per submission id: a resubmit finds the first).
-async fn store(
+pub(super) async fn store(
     state: &web::Data<AppState>,
     valid: ValidIntake,
     agent: Option<AgentFiling>,
@@ -94,9 +103,11 @@ async fn store(
 /// The form as it was sent: the person's part, the agent's, and the submission id.
 struct Sent {
     raw: RawIntake,
-    acting: bool,
+    filing_for: Option<FilingFor>,
     agent: RawAgent,
     submission_id: String,
+    /// The person chose to keep the address exactly as typed after a suggestion.
+    kept_as_typed: bool,
 }
 
 impl Sent {
@@ -118,9 +129,12 @@ impl Sent {
                 raw.identifiers.insert(rule.name.clone(), v.to_string());
             }
         }
+        let choice = EmailChoice::read(form);
+        raw.email = choice.address(raw.email);
         Sent {
+            kept_as_typed: choice.kept(&raw.email),
             raw,
-            acting: form.get("agent").is_some_and(|v| v == "yes"),
+            filing_for: FilingFor::from_form(form.get("agent")),
             agent: RawAgent {
                 name: get("agent_name"),
                 email: get("agent_email"),
@@ -142,12 +156,24 @@ impl Sent {
         state: &AppState,
         upload: Option<&UploadedFile>,
     ) -> Result<(ValidIntake, Option<AgentFiling>), FieldErrors> {
+        let filing_for = self.filing_for.unwrap_or(FilingFor::Myself);
+        if let Some(stray) = stray_agent_fields(filing_for, &self.agent, upload.is_some()) {
+            let mut errors = validate(
+                &self.raw,
+                &state.settings.jurisdictions,
+                &state.identifier_rules,
+            )
+            .err()
+            .unwrap_or_default();
+            errors.extend(stray);
+            return Err(errors);
+        }
         let person = validate(
             &self.raw,
             &state.settings.jurisdictions,
             &state.identifier_rules,
         );
-        let agent = self.acting.then(|| {
+        let agent = filing_for.is_agent().then(|| {
             agent_filing::validate(
                 &self.agent,
                 upload.map(|u| (u.filename.as_str(), u.bytes.as_slice())),
@@ -155,6 +181,14 @@ impl Sent {
             )
         });
         with_agent_part(person, agent)
+    }
+
+    /// The address the person probably meant, unless they already chose to keep theirs.
+    fn suggestion(&self) -> Option<String> {
+        if self.kept_as_typed {
+            return None;
+        }
+        email_typos::suggest(&self.raw.email)
     }
 
     /// The form again beside its errors, for the place it was sent for.
@@ -168,10 +202,12 @@ impl Sent {
         let place = Jurisdiction::parse(&self.raw.jurisdiction)
             .filter(|j| state.settings.jurisdictions.contains(j))
             .ok_or_else(|| AppError::BadRequest(msg("errors.choose_place_again")))?;
+        let suggestion = self.suggestion();
         let typed = Typed {
             consumer: &self.raw,
-            acting: self.acting,
+            filing_for: self.filing_for,
             agent: &self.agent,
+            suggestion: suggestion.as_deref(),
         };
         form_page(
             state,
@@ -186,12 +222,66 @@ impl Sent {
     }
 }
 
-fn submitted_page(
+/// The answer to "did you mean …?": the buttons `email_choice` ("suggested" or
+/// "typed") and the hidden `email_typed`, the address the question was about. A choice
+/// counts only for that address: one edited since is checked afresh.
+pub(super) struct EmailChoice {
+    choice: Option<String>,
+    asked_about: Option<String>,
+}
+
+impl EmailChoice {
+    pub(super) fn read(form: &impl FieldSource) -> EmailChoice {
+        EmailChoice {
+            choice: form.field("email_choice").map(str::to_string),
+            asked_about: form.field("email_typed").map(|v| v.trim().to_string()),
+        }
+    }
+
+    fn about(&self, email: &str) -> bool {
+        self.asked_about.as_deref() == Some(email.trim())
+    }
+
+    /// The address to use: the suggestion when the person took it.
+    pub(super) fn address(&self, email: String) -> String {
+        if self.choice.as_deref() == Some("suggested") && self.about(&email) {
+            return email_typos::suggest(&email).unwrap_or(email);
+        }
+        email
+    }
+
+    /// True when the person chose to keep `email` as they typed it.
+    pub(super) fn kept(&self, email: &str) -> bool {
+        self.choice.as_deref() == Some("typed") && self.about(email)
+    }
+}
+
+/// Where `EmailChoice` reads its fields: either form (plain or multipart).
+pub(super) trait FieldSource {
+    fn field(&self, name: &str) -> Option<&str>;
+}
+
+impl FieldSource for Fields {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+impl FieldSource for Form {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+/// What the person reads once the request is filed: `(gpc, by_agent)` say how it came;
+/// `can_change` offers "Wrong address? Change it" (this browser may replace the address
+/// of the unconfirmed request).
+pub(super) fn submitted_page(
     state: &AppState,
     done: &Submitted,
     email: &str,
-    gpc: bool,
-    by_agent: bool,
+    (gpc, by_agent): (bool, bool),
+    can_change: bool,
 ) -> Result<HttpResponse, AppError> {
     let t = &state.templates;
     render(
@@ -209,6 +299,7 @@ fn submitted_page(
             "link_hours": state.settings.verification.email_link_hours,
             "gpc": gpc,
             "by_agent": by_agent,
+            "can_change": can_change,
         }),
     )
 }

@@ -2,6 +2,7 @@
 //! the status page and the Global Privacy Control file.
 
 pub mod assets;
+pub mod change_address;
 pub mod confirm_agent;
 pub mod download;
 pub mod drp_confirm;
@@ -10,7 +11,9 @@ pub mod home;
 pub mod intake;
 pub mod intake_submit;
 pub mod link_request;
+pub mod opt_out;
 pub mod status;
+pub mod status_messages;
 pub mod verify;
 
 use actix_web::web;
@@ -25,7 +28,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::clients::rate_limit::Bucket;
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(home::health))
-        .route("/opt-out", web::get().to(intake::opt_out_shortcut))
+        .route("/opt-out", web::get().to(opt_out::show))
+        .route(
+            "/opt-out",
+            web::post().to(opt_out::submit).wrap(submissions()),
+        )
+        .route(
+            "/requests/change-address",
+            web::get().to(change_address::show),
+        )
+        .route(
+            "/requests/change-address",
+            web::post().to(change_address::change).wrap(submissions()),
+        )
         .route("/requests/new", web::get().to(intake::new_request))
         .route(
             "/requests",
@@ -63,7 +78,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/status/{token}/withdraw",
+            web::get().to(status::confirm_withdraw).wrap(links()),
+        )
+        .route(
+            "/status/{token}/withdraw",
             web::post().to(status::withdraw).wrap(links()),
+        )
+        .route(
+            "/status/{token}/messages",
+            web::post().to(status_messages::write).wrap(links()),
         )
         .route(
             "/status/{token}/appeal",

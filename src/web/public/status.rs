@@ -8,18 +8,78 @@ use crate::flows::status::{view, StatusLookup};
 use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::{render, with_conn};
+use actix_session::Session;
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
     let LinkPage { token, session } = link;
+    status_page(
+        &state,
+        &session,
+        &token,
+        StatusCode::OK,
+        json!({"error": null, "body": ""}),
+    )
+    .await
+}
+
+/// The status page, or the page saying why its link cannot be used; `form` holds what
+/// a refused message form had (its problem and the text typed), shown again with `code`.
+pub(super) async fn status_page(
+    state: &web::Data<AppState>,
+    session: &Session,
+    token: &str,
+    code: StatusCode,
+    form: serde_json::Value,
+) -> Result<HttpResponse, AppError> {
+    let t = token.to_string();
+    let found = with_conn(state, move |state, conn| {
+        match view(conn, &state.templates, &t, crate::clock::now())? {
+            StatusLookup::Found(v) => {
+                let extras = crate::views::status_page::load(state, conn, &v.request_id)?;
+                Ok(Ok((v, extras)))
+            }
+            other => Ok(Err(other)),
+        }
+    })
+    .await?;
+    match found {
+        Ok((v, extras)) => {
+            let mut page = render(
+                state,
+                "pages/status",
+                json!({"title": state.templates.phrase("titles.status", &[]), "request": v,
+                       "extras": extras, "form": form, "token": token,
+                       "csrf_token": crate::web::csrf::token(session)?}),
+            )?;
+            *page.status_mut() = code;
+            Ok(page)
+        }
+        Err(StatusLookup::Expired) => {
+            problem_page(state, session, Problem::Expired, token, "status")
+        }
+        Err(_) => problem_page(state, session, Problem::Unknown, token, "status"),
+    }
+}
+
+/// `GET /status/{token}/withdraw`: what withdrawing means, with a confirm button and a
+/// way back. Nothing is withdrawn by opening it.
+pub async fn confirm_withdraw(
+    state: web::Data<AppState>,
+    link: LinkPage,
+) -> Result<HttpResponse, AppError> {
+    let LinkPage { token, session } = link;
     match look_up(&state, &token).await? {
-        StatusLookup::Found(v) => render(
+        StatusLookup::Found(v) if v.can_withdraw => render(
             &state,
-            "pages/status",
-            json!({"title": state.templates.phrase("titles.status", &[]), "request": v, "token": token,
-                   "csrf_token": crate::web::csrf::token(&session)?}),
+            "pages/withdraw_confirm",
+            json!({"title": state.templates.phrase("titles.withdraw_confirm", &[]), "request": v,
+                   "token": token, "csrf_token": crate::web::csrf::token(&session)?}),
         ),
+        // Already closed: the status page says how it stands.
+        StatusLookup::Found(_) => Ok(to_status(&token)),
         StatusLookup::Expired => problem_page(&state, &session, Problem::Expired, &token, "status"),
         StatusLookup::Unknown => problem_page(&state, &session, Problem::Unknown, &token, "status"),
     }
@@ -38,7 +98,10 @@ async fn look_up(state: &web::Data<AppState>, token: &str) -> Result<StatusLooku
 }
 
 /// The open request behind a status link, for a consumer action.
-async fn request_behind(state: &web::Data<AppState>, token: &str) -> Result<String, AppError> {
+pub(super) async fn request_behind(
+    state: &web::Data<AppState>,
+    token: &str,
+) -> Result<String, AppError> {
     match look_up(state, token).await? {
         StatusLookup::Found(v) => Ok(v.request_id),
         StatusLookup::Expired => Err(AppError::Forbidden(msg("errors.status_link_expired"))),
@@ -47,7 +110,7 @@ async fn request_behind(state: &web::Data<AppState>, token: &str) -> Result<Stri
 }
 
 /// Back to the status page the link `secret` opens.
-fn to_status(secret: &str) -> HttpResponse {
+pub(super) fn to_status(secret: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", format!("/status/{secret}")))
         .finish()

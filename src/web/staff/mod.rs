@@ -5,12 +5,15 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit_log;
+pub mod bulk;
 mod form_again;
 pub mod login;
 pub mod manual_entry;
+pub mod messages;
 pub mod metrics;
 pub mod posted;
 pub mod queue;
+pub mod queue_export;
 pub mod request_page;
 pub mod sessions;
 
@@ -40,6 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/staff/sessions/end", web::post().to(sessions::end))
         .route("/staff", web::get().to(queue::show))
         .route("/staff/digest", web::post().to(queue::toggle_digest))
+        .route("/staff/queue.csv", web::get().to(queue_export::csv))
+        .route("/staff/queue/bulk", web::post().to(bulk::submit))
         // Before `/staff/requests/{id}`, which would otherwise take "new" for an id.
         .route("/staff/requests/new", web::get().to(manual_entry::show))
         .route("/staff/requests/new", web::post().to(manual_entry::submit))
@@ -47,6 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/requests/{id}/action",
             web::post().to(request_page::act),
+        )
+        .route(
+            "/staff/requests/{id}/messages",
+            web::post().to(messages::send),
         )
         .route(
             "/staff/requests/{id}/run",

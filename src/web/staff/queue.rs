@@ -1,10 +1,12 @@
-//! `/staff`: the deadline queue. Filters live in the URL; pages continue by keyset.
+//! `/staff`: the queue (open, closed, all). Filters live in the URL; pages continue by
+//! keyset. Bulk actions are `web::staff::bulk`, the CSV export `web::staff::queue_export`.
 
 use super::posted::StaffPost;
-use super::{page, redirect};
+use super::{page, redirect, take_flash};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::views::queue::{self, QueueQuery};
+use crate::views::queue;
+use crate::views::queue_query::QueueQuery;
 use crate::web::staff_session as session;
 use crate::web::with_conn;
 use actix_session::Session;
@@ -19,10 +21,12 @@ pub async fn show(
     let q = query.map(|q| q.into_inner()).unwrap_or_default();
     let today = crate::clock::now().date();
     let staff_id = me.id.clone();
+    let flash = take_flash(&session);
     let model = with_conn(&state, move |state, conn| {
         queue::load(state, conn, q, &staff_id, today)
     })
-    .await?;
+    .await?
+    .with_flash(flash);
     page(&state, &session, &me, "pages/staff/queue", model)
 }
 

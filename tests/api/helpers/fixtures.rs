@@ -24,6 +24,15 @@ pub fn multipart_content_type() -> String {
 /// A multipart/form-data body as a browser writes it: the text fields, then the file (if
 /// any) in the request form's `agent_document` input.
 pub fn multipart_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    multipart_body_with(fields, "agent_document", file)
+}
+
+/// `multipart_body` with the file in the input named `file_field`.
+pub fn multipart_body_with(
+    fields: &[(&str, &str)],
+    file_field: &str,
+    file: Option<(&str, &[u8])>,
+) -> Vec<u8> {
     let mut b = Vec::new();
     for (name, value) in fields {
         b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
@@ -37,7 +46,7 @@ pub fn multipart_body(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> V
         b.extend_from_slice(format!("--{MULTIPART_BOUNDARY}\r\n").as_bytes());
         b.extend_from_slice(
             format!(
-                "Content-Disposition: form-data; name=\"agent_document\"; \
+                "Content-Disposition: form-data; name=\"{file_field}\"; \
                  filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
             )
             .as_bytes(),

@@ -22,6 +22,8 @@ enum Guard {
 /// test fails when a route is added to the route files without being listed here.
 const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/requests", Guard::PublicForm),
+    ("POST", "/opt-out", Guard::PublicForm),
+    ("POST", "/requests/change-address", Guard::PublicForm),
     ("POST", "/requests/confirm/{handle}", Guard::PublicForm),
     ("POST", "/confirm-agent/{token}", Guard::PublicForm),
     ("POST", "/verify/{token}", Guard::PublicForm),
@@ -29,6 +31,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/status/{token}/resend", Guard::PublicForm),
     ("POST", "/status/{token}/withdraw", Guard::PublicForm),
     ("POST", "/status/{token}/appeal", Guard::PublicForm),
+    ("POST", "/status/{token}/messages", Guard::PublicForm),
     ("POST", "/download/{token}", Guard::PublicForm),
     ("POST", "/staff/login", Guard::PublicForm),
     ("POST", "/staff/logout", Guard::StaffForm),
@@ -38,6 +41,7 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/staff/requests/new", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/action", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/run", Guard::StaffForm),
+    ("POST", "/staff/requests/{id}/messages", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/package", Guard::StaffForm),
     (
         "POST",

@@ -22,8 +22,7 @@ export async function agentFilesWithUpload(browser, env) {
   await page.check("#kind-access");
   await page.fill("#name", "Rep Resented");
   await page.fill("#email", consumer);
-  await page.click("details.agent > summary");
-  await page.check("#agent");
+  await page.check("#agent-yes");
   await page.fill("#agent_name", "Alex Agent");
   await page.fill("#agent_email", agent);
   await page.fill("#agent_organisation", "Agency Ltd");

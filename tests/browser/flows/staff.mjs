@@ -6,8 +6,7 @@
 import { audit, check, DESKTOP, expectText, newPage, PHONE, screenshot } from "../lib/browser.mjs";
 import { downloadPackage } from "./consumer.mjs";
 
-const NEW_PASSWORD = "correct horse battery staple again";
-/// The administrator's password once chosen, for later flows that log in again.
+export const NEW_PASSWORD = "correct horse battery staple again";
 export const STAFF_PASSWORD = NEW_PASSWORD;
 /// Staff clicks to work a California access request from the queue to closed (no
 /// connected system): open it, tick 3 data points and the declaration, record the

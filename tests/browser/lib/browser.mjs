@@ -76,14 +76,21 @@ const MAIN_PAGES = new Set([
   "home",
   "request-form",
   "request-form-errors",
+  "request-form-typo",
+  "change-address",
+  "opt-out",
   "submitted",
   "status",
   "download",
   "confirm-agent",
   "not-found",
   "staff-queue",
+  "staff-queue-closed",
   "staff-request",
   "staff-refusal-preview",
+  "status-partial",
+  "status-info-asked",
+  "withdraw-confirm",
 ]);
 
 /// Saves a screenshot of a main page into the screenshots folder, when the run has one.
