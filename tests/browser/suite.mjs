@@ -41,14 +41,14 @@ try {
   await flow("staff log in, filter, work a request to closure; the package downloads", timings, () =>
     staffWorkToClosure(browser, env, filed, agent.reference),
   );
-  await flow("staff refuse after reading the exact notice; back to edit keeps the text", timings, () =>
-    staffRefuseWithPreview(browser, env, filed),
-  );
   await flow("staff find a closed request, assign two at once, export the queue as CSV", timings, () =>
     queueTools(browser, env, filed),
   );
   await flow("an answer in part, a question answered with an upload, a confirmed withdrawal", timings, () =>
     conversationAndTruth(browser, env, filed),
+  );
+  await flow("staff refuse after reading the exact notice; back to edit keeps the text", timings, () =>
+    staffRefuseWithPreview(browser, env, filed),
   );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>

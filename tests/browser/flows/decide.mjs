@@ -1,4 +1,4 @@
-// Deciding deliberately: staff refuse the correction request. The refusal first shows
+// Deciding deliberately: staff refuse the opt-out request (the other flows leave it open). The refusal first shows
 // the exact notice (checked by axe at desktop and phone width), "Back to edit" keeps
 // what was typed, and "Send" closes the request with a message that says so.
 
@@ -17,8 +17,8 @@ export async function staffRefuseWithPreview(browser, env, filed) {
   await page.fill("#email", env.adminEmail);
   await page.fill("#password", STAFF_PASSWORD);
   await submit(page, "form button[type=submit]");
-  await page.goto(env.base + "/staff?q=" + encodeURIComponent(filed.correction.reference));
-  await submit(page, `a:text-is("${filed.correction.reference}")`);
+  await page.goto(env.base + "/staff?q=" + encodeURIComponent(filed.opt_out.reference));
+  await submit(page, `a:text-is("${filed.opt_out.reference}")`);
   check((await page.inputValue("#deny-code")) === "", "no refusal reason is chosen for staff");
   await page.selectOption("#deny-code", "not_covered");
   await page.fill("#deny-message", EXPLANATION);
