@@ -41,6 +41,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "pages/staff/password",
     "pages/staff/queue",
     "pages/staff/request",
+    "pages/staff/confirm_decision",
     "pages/staff/accounts",
     "pages/staff/sessions",
     "pages/staff/audit",

@@ -94,6 +94,83 @@ pub fn system_actions(allowed: RunsAllowed, seen: RunsSeen) -> SystemActions {
     }
 }
 
+/// Where the work on a request stands beside its status, for the next-step hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WorkFacts {
+    /// A connected system may still be searched and has not been.
+    pub systems_to_search: bool,
+    /// A run is queued, running or waiting on some system.
+    pub systems_busy: bool,
+    /// A system found the person and its export or erasure is still to start.
+    pub systems_to_act: bool,
+    /// The kind is answered with an access package, and none has been sent yet.
+    pub package_due: bool,
+}
+
+/// The one thing to do next on a request, as the page suggests it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// The person (or agent) has not confirmed the email address yet.
+    AwaitEmail,
+    /// The person has not confirmed the agent yet.
+    AwaitConsumer,
+    VerifyIdentity,
+    /// Information was asked for: record the reply when it comes.
+    AwaitReply,
+    SearchSystems,
+    AwaitSystems,
+    ActOnSystems,
+    SendPackage,
+    Decide,
+}
+
+impl NextStep {
+    /// The `staff_next` catalogue key of its hint.
+    pub fn label_key(self) -> &'static str {
+        use crate::i18n::key;
+        match self {
+            NextStep::AwaitEmail => key("staff_next.await_email"),
+            NextStep::AwaitConsumer => key("staff_next.await_consumer"),
+            NextStep::VerifyIdentity => key("staff_next.verify_identity"),
+            NextStep::AwaitReply => key("staff_next.await_reply"),
+            NextStep::SearchSystems => key("staff_next.search_systems"),
+            NextStep::AwaitSystems => key("staff_next.await_systems"),
+            NextStep::ActOnSystems => key("staff_next.act_on_systems"),
+            NextStep::SendPackage => key("staff_next.send_package"),
+            NextStep::Decide => key("staff_next.decide"),
+        }
+    }
+
+    /// The id of the page section where the step is taken.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            NextStep::AwaitEmail | NextStep::AwaitConsumer => "next-step",
+            NextStep::VerifyIdentity => "verify",
+            NextStep::AwaitReply => "info-received",
+            NextStep::SearchSystems | NextStep::AwaitSystems | NextStep::ActOnSystems => "systems",
+            NextStep::SendPackage => "package",
+            NextStep::Decide => "decide",
+        }
+    }
+}
+
+/// The next step of a request from its status and where its work stands; none once
+/// it is closed.
+pub fn next_step(status: Status, work: WorkFacts) -> Option<NextStep> {
+    Some(match status {
+        Status::Submitted => NextStep::AwaitEmail,
+        Status::AwaitingConsumer => NextStep::AwaitConsumer,
+        Status::EmailVerified => NextStep::VerifyIdentity,
+        Status::AwaitingInformation => NextStep::AwaitReply,
+        Status::InProgress if work.systems_busy => NextStep::AwaitSystems,
+        Status::InProgress if work.systems_to_search => NextStep::SearchSystems,
+        Status::InProgress if work.systems_to_act => NextStep::ActOnSystems,
+        Status::InProgress if work.package_due => NextStep::SendPackage,
+        Status::InProgress => NextStep::Decide,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +255,63 @@ mod tests {
         };
         assert!(request_actions(Status::InProgress, first).extend);
         assert!(!request_actions(Status::InProgress, first).acknowledge);
+    }
+
+    #[test]
+    fn the_next_step_follows_the_work() {
+        let none = WorkFacts::default();
+        assert_eq!(
+            next_step(Status::Submitted, none),
+            Some(NextStep::AwaitEmail)
+        );
+        assert_eq!(
+            next_step(Status::EmailVerified, none),
+            Some(NextStep::VerifyIdentity)
+        );
+        assert_eq!(
+            next_step(Status::AwaitingInformation, none),
+            Some(NextStep::AwaitReply)
+        );
+        let access = WorkFacts {
+            systems_to_search: true,
+            package_due: true,
+            ..none
+        };
+        assert_eq!(
+            next_step(Status::InProgress, access),
+            Some(NextStep::SearchSystems)
+        );
+        let busy = WorkFacts {
+            systems_busy: true,
+            ..access
+        };
+        assert_eq!(
+            next_step(Status::InProgress, busy),
+            Some(NextStep::AwaitSystems)
+        );
+        let found = WorkFacts {
+            systems_to_search: false,
+            systems_to_act: true,
+            ..access
+        };
+        assert_eq!(
+            next_step(Status::InProgress, found),
+            Some(NextStep::ActOnSystems)
+        );
+        let exported = WorkFacts {
+            systems_to_act: false,
+            ..found
+        };
+        assert_eq!(
+            next_step(Status::InProgress, exported),
+            Some(NextStep::SendPackage)
+        );
+        let sent = WorkFacts {
+            package_due: false,
+            ..exported
+        };
+        assert_eq!(next_step(Status::InProgress, sent), Some(NextStep::Decide));
+        assert_eq!(next_step(Status::Fulfilled, access), None);
+        assert_eq!(NextStep::Decide.anchor(), "decide");
     }
 }

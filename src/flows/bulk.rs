@@ -172,7 +172,7 @@ fn assign(
         staff_id: Some(to.to_string()),
     };
     match handling::apply(state, conn, &row.id, row.version, actor, assign, now) {
-        Ok(()) => Ok(Ok(row.reference)),
+        Ok(_) => Ok(Ok(row.reference)),
         Err(AppError::Conflict(_)) => Ok(Err((row.reference, Skip::Changed))),
         Err(e) => Err(e),
     }

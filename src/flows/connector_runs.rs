@@ -417,6 +417,6 @@ fn complete_opt_out_when_all_done(
     match result {
         // Staff acted meanwhile: their step stands.
         Err(AppError::Conflict(_)) => Ok(()),
-        other => other,
+        other => other.map(|_| ()),
     }
 }

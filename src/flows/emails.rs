@@ -14,15 +14,10 @@ pub fn queue(
     request_id: &str,
     template: &str,
     to: &str,
-    mut data: Value,
+    data: Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if let Value::Object(map) = &mut data {
-        map.insert("org".into(), state.org_context());
-        map.insert("portal_url".into(), Value::String(state.public_url.clone()));
-    }
-    let message = EmailMessage::render(&state.templates, template, to, &data, &state.mail_domain)
-        .map_err(AppError::internal)?;
+    let message = render(state, template, to, data)?;
     enqueue(
         conn,
         &state.cipher,
@@ -59,4 +54,19 @@ pub fn requester_email(
         Some(agent) => Ok(agent),
         None => subject_email(state, conn, request_id),
     }
+}
+
+/// Renders `template` for `to` as it will be sent, with the organisation's facts added.
+pub fn render(
+    state: &AppState,
+    template: &str,
+    to: &str,
+    mut data: Value,
+) -> Result<EmailMessage, AppError> {
+    if let Value::Object(map) = &mut data {
+        map.insert("org".into(), state.org_context());
+        map.insert("portal_url".into(), Value::String(state.public_url.clone()));
+    }
+    EmailMessage::render(&state.templates, template, to, &data, &state.mail_domain)
+        .map_err(AppError::internal)
 }

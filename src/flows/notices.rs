@@ -16,10 +16,30 @@ pub fn notify(
     conn: &mut DbConn,
     row: &RequestRow,
     template: &str,
-    mut data: Value,
+    data: Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let (_, status_url) = links::status_link(state, conn, &row.id, now)?;
+    let data = with_request_facts(state, row, data, &status_url);
+    let to = emails::requester_email(state, conn, &row.id)?;
+    emails::queue(state, conn, &row.id, template, &to, data.clone(), now)?;
+    if matches!(template, "fulfilled" | "denied") {
+        let consumer = emails::subject_email(state, conn, &row.id)?;
+        if consumer != to {
+            emails::queue(state, conn, &row.id, template, &consumer, data, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// `data` with what every notice says of its request: the reference, kind, status link
+/// and complaint authority. The confirmation page of a decision renders the same.
+pub fn with_request_facts(
+    state: &AppState,
+    row: &RequestRow,
+    mut data: Value,
+    status_url: &str,
+) -> Value {
     if let Value::Object(map) = &mut data {
         map.insert("reference".into(), row.reference.clone().into());
         map.insert(
@@ -37,13 +57,5 @@ pub fn notify(
                 .into(),
         );
     }
-    let to = emails::requester_email(state, conn, &row.id)?;
-    emails::queue(state, conn, &row.id, template, &to, data.clone(), now)?;
-    if matches!(template, "fulfilled" | "denied") {
-        let consumer = emails::subject_email(state, conn, &row.id)?;
-        if consumer != to {
-            emails::queue(state, conn, &row.id, template, &consumer, data, now)?;
-        }
-    }
-    Ok(())
+    data
 }

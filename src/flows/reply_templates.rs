@@ -14,7 +14,8 @@ use crate::error::AppError;
 use crate::i18n::{msg, Message};
 use crate::templates::Templates;
 use chrono::NaiveDateTime;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Longest name and text a reply may have (the request page's boxes take 4000).
 pub const NAME_MAX: usize = 100;
@@ -191,8 +192,8 @@ pub fn drafts_for(
     organisation: &str,
     row: &RequestRow,
     template_id: &str,
-) -> Result<Map<String, Value>, AppError> {
-    let mut drafts = Map::new();
+) -> Result<BTreeMap<String, String>, AppError> {
+    let mut drafts = BTreeMap::new();
     let Some(t) = store::find(conn, template_id)? else {
         return Ok(drafts);
     };
@@ -201,7 +202,7 @@ pub fn drafts_for(
     };
     if reply_text::applies(&t.kind, &t.regime, row.kind.as_str(), row.regime.as_str()) {
         let text = reply_text::fill(&t.body, &values(templates, organisation, row));
-        drafts.insert(purpose.field().to_string(), Value::String(text));
+        drafts.insert(purpose.field().to_string(), text);
     }
     Ok(drafts)
 }

@@ -24,6 +24,11 @@ impl ActorNames {
         })
     }
 
+    /// Names from a known list of staff (id → email), for pages built without a database.
+    pub fn from_emails(staff_emails: HashMap<String, String>) -> ActorNames {
+        ActorNames { staff_emails }
+    }
+
     pub fn name(&self, templates: &Templates, actor: &str) -> String {
         if let Some(email) = actor
             .strip_prefix("staff:")

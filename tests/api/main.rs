@@ -17,6 +17,7 @@ mod cli;
 mod connections;
 mod connector_flow;
 mod conversation;
+mod decisions_flow;
 mod drp;
 mod drp_agent;
 mod email_domains;

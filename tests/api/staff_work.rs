@@ -331,7 +331,11 @@ async fn two_staff_on_one_request_never_lose_an_update() {
             )
             .await;
         assert_eq!(s, 409);
-        assert!(page.contains("changed while you were looking at it"));
+        assert!(page.contains("Someone changed this request while you were editing"));
+        assert!(
+            page.contains(">second</textarea>"),
+            "the second note is kept to send again"
+        );
         assert_eq!(app.count("notes"), 1);
     })
     .await;

@@ -17,6 +17,7 @@ import { linksThatOutliveAClick } from "./flows/links.mjs";
 import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
 import { teamTools } from "./flows/tools.mjs";
+import { staffRefuseWithPreview } from "./flows/decide.mjs";
 
 const [base, mail, adminEmail, adminPassword, drpConfirm, drpEmail] = process.argv.slice(2);
 if (!base || !mail || !adminEmail || !adminPassword) {
@@ -53,6 +54,9 @@ try {
   );
   await flow("an answer in part, a question answered with an upload, a confirmed withdrawal", timings, () =>
     conversationAndTruth(browser, env, filed),
+  );
+  await flow("staff refuse after reading the exact notice; back to edit keeps the text", timings, () =>
+    staffRefuseWithPreview(browser, env, filed),
   );
   if (drpConfirm) {
     await flow("a DRP agent's confirmation page sends the person a link that works", timings, () =>

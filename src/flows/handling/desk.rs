@@ -17,19 +17,20 @@ pub(super) fn assign(
     conn: &mut DbConn,
     row: &mut RequestRow,
     staff_id: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
+    let mut name = None;
     if let Some(s) = &staff_id {
-        let ok = crate::db::models::staff::find(conn, s)?
-            .is_some_and(|st| !st.disabled && st.role != Role::Auditor);
-        if !ok {
-            return Err(AppError::BadRequest(msg("errors.choose_assignee")));
-        }
+        let found = crate::db::models::staff::find(conn, s)?
+            .filter(|st| !st.disabled && st.role != Role::Auditor)
+            .ok_or_else(|| AppError::BadRequest(msg("errors.choose_assignee")))?;
+        name = Some(found.email);
     }
     diesel::update(r::table.find(&row.id))
         .set(r::assignee_id.eq(&staff_id))
         .execute(conn)?;
     let entry = Entry::internal(by.actor, "assigned", json!({"assignee": staff_id}));
-    change::touch(by.state, conn, row, entry, by.now).map_err(stale)
+    change::touch(by.state, conn, row, entry, by.now).map_err(stale)?;
+    Ok(name)
 }
 
 pub(super) fn note(

@@ -7,13 +7,16 @@
 
 mod answers;
 mod desk;
+mod preview;
 mod progress;
+mod searches;
 
 use crate::db::models::pauses;
 use crate::db::models::requests::{self, RequestRow};
 use crate::db::{write_tx, DbConn};
 use crate::domain::deadlines::{self, Deadlines};
 use crate::domain::pauses::{clock_start, ClockStart};
+use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::flows::request_change::Refused;
 use crate::i18n::{key, msg};
@@ -22,6 +25,8 @@ use chrono::NaiveDateTime;
 
 pub use super::appeal::appeal;
 pub use super::withdrawal::{withdraw, withdraw_as};
+pub use answers::Decision;
+pub use preview::{preview, Preview};
 
 pub const EXTENSION_CONTEXT: &str = "requests.extension_reason";
 pub const RESPONSE_CONTEXT: &str = "requests.response";
@@ -65,6 +70,28 @@ pub(super) struct Acting<'a> {
     pub now: NaiveDateTime,
 }
 
+/// What an applied action did, for the page's message: a `staff_flash` key and the
+/// values it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub flash: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Applied {
+    fn said(flash: &'static str) -> Applied {
+        Applied {
+            flash,
+            args: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &'static str, value: String) -> Applied {
+        self.args.push((name, value));
+        self
+    }
+}
+
 /// Applies `action` by `actor` to request `id`, which the actor saw at `version`.
 pub fn apply(
     state: &AppState,
@@ -74,7 +101,7 @@ pub fn apply(
     actor: &str,
     action: Action,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<Applied, AppError> {
     write_tx(conn, |conn| {
         let mut row = requests::find(conn, id)?;
         if row.version != version {
@@ -85,25 +112,64 @@ pub fn apply(
         }
         let by = Acting { state, actor, now };
         let row = &mut row;
-        match action {
-            Action::Acknowledge => progress::acknowledge(&by, conn, row),
+        let t = &state.templates;
+        if let Some(decision) = answers::decide(state, row, &action)? {
+            let flash = match (decision.to, decision.in_part) {
+                (Status::Denied, _) => key("staff_flash.denied"),
+                (_, true) => key("staff_flash.fulfilled_part"),
+                _ => key("staff_flash.fulfilled"),
+            };
+            answers::answer(&by, conn, row, decision)?;
+            return Ok(Applied::said(flash));
+        }
+        let applied = match action {
+            Action::Acknowledge => {
+                progress::acknowledge(&by, conn, row)?;
+                Applied::said(key("staff_flash.acknowledged")).with("due_on", t.date(row.due_on))
+            }
             Action::VerifyIdentity {
                 method,
                 points,
                 declaration,
-            } => progress::verify_identity(&by, conn, row, &method, points, declaration),
+            } => {
+                let (level, searching) =
+                    progress::verify_identity(&by, conn, row, &method, points, declaration)?;
+                let flash = match searching {
+                    0 => Applied::said(key("staff_flash.verified")),
+                    n => Applied::said(key("staff_flash.verified_searching"))
+                        .with("count", n.to_string()),
+                };
+                flash.with("level", t.label(level.label_key()))
+            }
             Action::RequestInformation { message } => {
-                progress::request_information(&by, conn, row, &message)
+                match progress::request_information(&by, conn, row, &message)? {
+                    true => Applied::said(key("staff_flash.info_requested")),
+                    false => Applied::said(key("staff_flash.info_requested_clock_runs")),
+                }
             }
-            Action::InformationReceived => progress::information_received(&by, conn, row),
-            Action::Extend { reason } => progress::extend(&by, conn, row, &reason),
-            Action::Deny { code, message } => answers::deny(&by, conn, row, &code, &message),
-            Action::Fulfil { in_part, message } => {
-                answers::fulfil(&by, conn, row, in_part, &message)
+            Action::InformationReceived => {
+                progress::information_received(&by, conn, row)?;
+                let due = requests::find(conn, &row.id)?.due_on;
+                Applied::said(key("staff_flash.info_received")).with("due_on", t.date(due))
             }
-            Action::Assign { staff_id } => desk::assign(&by, conn, row, staff_id),
-            Action::Note { body } => desk::note(&by, conn, row, &body),
-        }
+            Action::Extend { reason } => {
+                let due = progress::extend(&by, conn, row, &reason)?;
+                Applied::said(key("staff_flash.extended")).with("due_on", t.date(due))
+            }
+            // Decided above; kept here so that a new action cannot be forgotten.
+            Action::Deny { .. } | Action::Fulfil { .. } => {
+                return Err(AppError::BadRequest(msg("errors.unknown_action")))
+            }
+            Action::Assign { staff_id } => match desk::assign(&by, conn, row, staff_id)? {
+                Some(email) => Applied::said(key("staff_flash.assigned")).with("name", email),
+                None => Applied::said(key("staff_flash.unassigned")),
+            },
+            Action::Note { body } => {
+                desk::note(&by, conn, row, &body)?;
+                Applied::said(key("staff_flash.note"))
+            }
+        };
+        Ok(applied)
     })
 }
 

@@ -13,6 +13,7 @@ use crate::domain::state::Event;
 use crate::error::AppError;
 use crate::flows::request_change::{self as change, Entry};
 use crate::i18n::{key, msg};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -42,7 +43,7 @@ pub(super) fn verify_identity(
     method: &str,
     points: Vec<String>,
     declaration: bool,
-) -> Result<(), AppError> {
+) -> Result<(VerificationLevel, usize), AppError> {
     let (state, now) = (by.state, by.now);
     let what = key("errors.actions.verify_identity");
     row.status
@@ -76,7 +77,8 @@ pub(super) fn verify_identity(
     let entry =
         Entry::new(by.actor, "identity_verified", detail).notify("identity_verified", notice);
     change::step(state, conn, row, Event::IdentityConfirmed, entry, now).map_err(refused(what))?;
-    Ok(())
+    let searching = super::searches::start(by, conn, row)?;
+    Ok((level, searching))
 }
 
 pub(super) fn request_information(
@@ -84,7 +86,7 @@ pub(super) fn request_information(
     conn: &mut DbConn,
     row: &mut RequestRow,
     message: &str,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let (state, now) = (by.state, by.now);
     let message = required(message, key("errors.what.info_request"), 4000)?;
     let what = key("errors.actions.request_info");
@@ -109,7 +111,7 @@ pub(super) fn request_information(
     .notify("info_requested", notice);
     change::step(state, conn, row, Event::InformationRequested, entry, now)
         .map_err(refused(what))?;
-    Ok(())
+    Ok(pauses)
 }
 
 pub(super) fn information_received(
@@ -142,7 +144,7 @@ pub(super) fn extend(
     conn: &mut DbConn,
     row: &mut RequestRow,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<NaiveDate, AppError> {
     let (state, now) = (by.state, by.now);
     let reason = required(reason, key("errors.what.extension_reason"), 2000)?;
     let dl = super::deadlines_of(state, conn, row)?;
@@ -166,5 +168,6 @@ pub(super) fn extend(
     });
     let detail = json!({"original_due_on": dl.respond_by, "due_on": new_due});
     let entry = Entry::new(by.actor, "extended", detail).notify("extended", notice);
-    change::touch(state, conn, row, entry, now).map_err(stale)
+    change::touch(state, conn, row, entry, now).map_err(stale)?;
+    Ok(new_due)
 }

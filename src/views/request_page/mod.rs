@@ -4,15 +4,17 @@
 mod agent;
 mod conversation;
 pub mod reply_picker;
+mod guidance;
 mod systems;
 
 use super::actor_names::ActorNames;
+use super::event_words::Wording;
 use crate::db::models::requests::DETAILS_CONTEXT;
 use crate::db::models::{audit, identities, notes, requests, staff};
 use crate::db::DbConn;
 use crate::domain::decisions;
 use crate::domain::intake::RequestDetails;
-use crate::domain::staff_actions::{self, RequestActions, RequestFacts};
+use crate::domain::staff_actions::{self, NextStep, RequestActions, RequestFacts, WorkFacts};
 use crate::domain::state::Status;
 use crate::domain::{deadlines, email_domain};
 use crate::error::AppError;
@@ -21,8 +23,11 @@ use crate::state::AppState;
 use crate::templates::Templates;
 use agent::{AgentPanel, ClaimLine, DocumentLine};
 use chrono::NaiveDate;
+use guidance::NextStepView;
+pub use guidance::{FormError, DRAFTED};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use systems::SystemPanel;
 
 /// The template's context of `pages/staff/request`.
@@ -54,8 +59,18 @@ pub struct RequestPage {
     pub flash: Option<String>,
     /// "Use a saved reply" (`reply_picker`), set by the handler.
     pub reply_picker: reply_picker::ReplyPicker,
-    /// Text to start each text box with, keyed by the box's id.
-    pub drafts: serde_json::Map<String, Value>,
+    /// The one thing to do next, and where on the page it is done.
+    next_step: Option<NextStepView>,
+    #[serde(skip)]
+    next: Option<NextStep>,
+    /// Text to put back in the page's textareas, by textarea id (what was typed before
+    /// an error or a colliding edit, or a saved reply). Always present, maybe empty.
+    pub drafts: BTreeMap<String, String>,
+    /// Why the last form was not accepted, and which form it was.
+    pub form_error: FormError,
+    /// The refusal reason and the "in part" box as last chosen.
+    pub chosen_reason: String,
+    pub in_part_checked: bool,
 }
 
 #[derive(Serialize)]
@@ -124,7 +139,9 @@ struct TimelineEntry {
     action: String,
     to: Option<String>,
     to_code: Option<String>,
-    detail: String,
+    #[serde(skip)]
+    code: String,
+    detail: Option<String>,
     visible: bool,
 }
 
@@ -179,14 +196,33 @@ pub fn load(
             .collect()
     };
     let r = summary(state, &row, &dl, today, agent.verified_by_agent)?;
+    let systems = systems::load(state, conn, &row.id, row.kind, row.status)?;
+    let timeline = timeline(t, conn, &row)?;
+    let can_send_package = crate::flows::package::can_send(&row);
+    let work = WorkFacts {
+        systems_to_search: systems.iter().any(SystemPanel::to_search),
+        systems_busy: systems.iter().any(SystemPanel::busy),
+        systems_to_act: systems.iter().any(SystemPanel::to_act),
+        package_due: can_send_package && !timeline.iter().any(|e| e.code == "package_sent"),
+    };
+    let next = staff_actions::next_step(row.status, work);
     Ok(RequestPage {
+        next_step: next.map(|n| NextStepView {
+            text: t.phrase(n.label_key(), &[]),
+            anchor: n.anchor(),
+        }),
+        next,
+        drafts: guidance::empty_drafts(),
+        form_error: FormError::default(),
+        chosen_reason: String::new(),
+        in_part_checked: false,
         title: t.phrase("titles.staff_request", &[("reference", &row.reference)]),
         identities: identity_lines(state, conn, &row.id)?,
-        systems: systems::load(state, conn, &row.id, row.kind, row.status)?,
-        can_send_package: crate::flows::package::can_send(&row),
+        systems,
+        can_send_package,
         has_systems: !state.connectors.is_empty(),
         details,
-        timeline: timeline(t, conn, &row.id)?,
+        timeline,
         notes: note_lines(state, conn, &row.id)?,
         assignees: staff::active_handlers(conn)?
             .into_iter()
@@ -217,7 +253,6 @@ pub fn load(
         r,
         flash: None,
         reply_picker: Default::default(),
-        drafts: Default::default(),
     })
 }
 
@@ -328,19 +363,25 @@ fn identity_label(state: &AppState, kind: &str) -> String {
 fn timeline(
     t: &Templates,
     conn: &mut DbConn,
-    request_id: &str,
+    row: &requests::RequestRow,
 ) -> Result<Vec<TimelineEntry>, AppError> {
     let actors = ActorNames::load(conn)?;
-    Ok(audit::for_request(conn, request_id, false)?
+    let words = Wording {
+        t,
+        actors: &actors,
+        regime: row.regime,
+    };
+    Ok(audit::for_request(conn, &row.id, false)?
         .into_iter()
         .map(|e| TimelineEntry {
             at: t.timestamp(e.created_at),
             actor: actors.name(t, &e.actor),
+            detail: words.sentence(&e.action, &e.detail),
             action: t.audit_action(&e.action),
             to: e.to_status.as_deref().map(|s| t.status(s)),
             to_code: e.to_status,
-            detail: e.detail,
             visible: e.consumer_visible,
+            code: e.action,
         })
         .collect())
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::flows::reply_templates;
 use crate::state::AppState;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 #[derive(Serialize, Default)]
 pub struct ReplyPicker {
@@ -40,18 +40,18 @@ pub fn load(
     conn: &mut DbConn,
     id: &str,
     chosen: Option<&str>,
-) -> Result<(ReplyPicker, Map<String, Value>), AppError> {
+) -> Result<(ReplyPicker, BTreeMap<String, String>), AppError> {
     let t = &state.templates;
     let row = requests::find(conn, id)?;
     if row.closed_at.is_some() {
-        return Ok((ReplyPicker::default(), Map::new()));
+        return Ok((ReplyPicker::default(), BTreeMap::new()));
     }
     let suiting = reply_templates::suiting(conn, &row)?;
     let drafts = match chosen {
         Some(reply) => {
             reply_templates::drafts_for(conn, t, &state.settings.organisation.name, &row, reply)?
         }
-        None => Map::new(),
+        None => BTreeMap::new(),
     };
     let mut filled = None;
     let options = suiting

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::flows::connector_runs::allowed;
 use crate::state::AppState;
 use crate::templates::Templates;
+use crate::views::event_words::run_summary;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -28,6 +29,26 @@ pub(super) struct SystemPanel {
     /// The latest search's summary as the connector wrote it, every key present.
     find: Value,
     runs: Vec<RunLine>,
+    #[serde(skip)]
+    searched: bool,
+    #[serde(skip)]
+    acted: bool,
+}
+
+impl SystemPanel {
+    /// The system may be searched and has not been yet.
+    pub(super) fn to_search(&self) -> bool {
+        self.actions.can_find && !self.searched
+    }
+
+    pub(super) fn busy(&self) -> bool {
+        self.actions.busy
+    }
+
+    /// The system found the person, and its export or erasure is still to start.
+    pub(super) fn to_act(&self) -> bool {
+        (self.actions.can_export || self.actions.can_erase) && !self.acted
+    }
 }
 
 #[derive(Serialize)]
@@ -60,7 +81,11 @@ impl<'a> Runs<'a> {
     }
 
     fn found(&self) -> bool {
-        self.latest(RunAction::Find)
+        self.done(RunAction::Find)
+    }
+
+    fn done(&self, action: RunAction) -> bool {
+        self.latest(action)
             .is_some_and(|f| f.status == RunStatus::Done)
     }
 }
@@ -99,6 +124,8 @@ pub(super) fn load(
                 retry_find: runs.failed(RunAction::Find),
                 retry_export: runs.failed(RunAction::Export),
                 retry_erase: runs.failed(RunAction::Erase),
+                searched: runs.found(),
+                acted: runs.done(RunAction::Export) || runs.done(RunAction::Erase),
                 find,
                 runs: runs
                     .mine
@@ -142,7 +169,7 @@ fn run_line(t: &Templates, r: &RunRow) -> RunLine {
         status: t.label(r.status.label_key()),
         attempts: r.attempts,
         at: t.timestamp(r.created_at),
-        summary: r.summary.clone(),
+        summary: r.summary.as_deref().and_then(|s| run_summary(t, s)),
         error: r.error.clone(),
     }
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agents;
 pub mod audit_log;
 pub mod bulk;
+mod form_again;
 pub mod login;
 pub mod manual_entry;
 pub mod messages;

@@ -4,6 +4,7 @@
 //! confirmation, the identity the agent claims (DRP) and the agent's documents, which
 //! staff open through `document` and record a review of through `review_document`.
 
+use super::form_again::{again, Kept};
 use super::posted::{RequestPost, StaffPost};
 use super::{page, redirect, set_flash, take_flash, Form};
 use crate::db::models::documents;
@@ -13,6 +14,7 @@ use crate::flows::agents;
 use crate::flows::handling::{self, Action};
 use crate::i18n::{key, msg};
 use crate::state::AppState;
+use crate::views::notice_preview;
 use crate::views::request_page;
 use crate::web::staff_session as session;
 use crate::web::with_conn;
@@ -33,8 +35,10 @@ pub async fn show(
     let today = crate::clock::now().date();
     let mut model = with_conn(&state, move |state, conn| {
         let mut model = request_page::load(state, conn, &id, today)?;
-        (model.reply_picker, model.drafts) =
+        let (picker, drafts) =
             request_page::reply_picker::load(state, conn, &id, reply.as_deref())?;
+        model.reply_picker = picker;
+        model.drafts.extend(drafts);
         Ok(model)
     })
     .await?;
@@ -124,17 +128,58 @@ pub async fn review_document(
     Ok(back_to(&id))
 }
 
+/// A request page's action. A refusal or fulfilment first shows its notice for
+/// confirmation (`confirmed=yes` sends it); "back to edit" shows the page with what was
+/// typed. A form that is refused (bad input, or a colliding edit) shows the page again
+/// with the reason and the text kept; a done action says what it did and lands on the
+/// next step.
 pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, form, .. } = post;
+    let RequestPost {
+        id,
+        me,
+        form,
+        session,
+    } = post;
     let version: i64 = form
         .get("version")
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| AppError::BadRequest(msg("errors.form_no_version")))?;
+    let kept = Kept::of(&form);
+    if form.get("action") == Some("back") {
+        return again(&state, &session, &me, &id, kept, None).await;
+    }
     let action = action_of(&form)?;
+    let decides = matches!(action, Action::Deny { .. } | Action::Fulfil { .. });
+    // An access request's last two steps in one: the package, then the fulfilment.
+    let with_package = matches!(action, Action::Fulfil { in_part: false, .. })
+        && form.get("package") == Some("yes");
+    if decides && form.get("confirmed") != Some("yes") {
+        let target = id.clone();
+        let message = form.text("message");
+        let previewed = with_conn(&state, move |state, conn| {
+            let p = handling::preview(state, conn, &target, version, &action)?;
+            let row = crate::db::models::requests::find(conn, &target)?;
+            let ctx = (target.as_str(), row.reference.as_str(), version);
+            Ok(notice_preview::decision_page(state, ctx, p, message))
+        })
+        .await;
+        return match previewed {
+            Ok(mut model) => {
+                model.with_package = with_package;
+                page(&state, &session, &me, "pages/staff/confirm_decision", model)
+            }
+            Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
+        };
+    }
     let actor = me.actor();
     let target = id.clone();
-    with_conn(&state, move |state, conn| {
-        handling::apply(
+    let today = crate::clock::now().date();
+    let done = with_conn(&state, move |state, conn| {
+        let version = match with_package {
+            true => send_package_first(state, conn, &target, version, &actor)?,
+            false => version,
+        };
+        let applied = handling::apply(
             state,
             conn,
             &target,
@@ -142,10 +187,37 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
             &actor,
             action,
             crate::clock::now(),
-        )
+        )?;
+        let next = request_page::load(state, conn, &target, today)?.next_anchor();
+        Ok((applied, next))
     })
-    .await?;
-    Ok(back_to(&id))
+    .await;
+    match done {
+        Ok((applied, next)) => {
+            let args: Vec<(&str, &str)> =
+                applied.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            set_flash(&session, &state.templates.phrase(applied.flash, &args))?;
+            Ok(redirect(&format!("/staff/requests/{id}#{next}")))
+        }
+        Err(e) => again(&state, &session, &me, &id, kept, Some(e)).await,
+    }
+}
+
+/// Sends the access package of request `id` if it is still as the staff member saw it
+/// (`version`); answers the version the fulfilment that follows is checked against.
+fn send_package_first(
+    state: &AppState,
+    conn: &mut crate::db::DbConn,
+    id: &str,
+    version: i64,
+    actor: &str,
+) -> Result<i64, AppError> {
+    use crate::db::models::requests;
+    if requests::find(conn, id)?.version != version {
+        return Err(handling::conflict());
+    }
+    crate::flows::package::create_and_send(state, conn, id, actor, crate::clock::now())?;
+    Ok(requests::find(conn, id)?.version)
 }
 
 /// The staff action a request page's form asks for.
@@ -187,12 +259,24 @@ fn action_of(form: &Form) -> Result<Action, AppError> {
 
 /// Queues a connector run (find, export, erase) for this request.
 pub async fn run(state: web::Data<AppState>, post: RequestPost) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, form, .. } = post;
+    let RequestPost {
+        id,
+        me,
+        form,
+        session,
+    } = post;
     let connector = form.text("connector");
     let action = form.text("action");
     if action == "erase" && form.get("confirm") != Some("yes") {
         return Err(AppError::BadRequest(msg("errors.confirm_erase_checked")));
     }
+    let flash = match action.as_str() {
+        "find" => key("staff_flash.run_find"),
+        "export" => key("staff_flash.run_export"),
+        "erase" => key("staff_flash.run_erase"),
+        _ => key("staff_flash.run_opt_out"),
+    };
+    let flash = state.templates.phrase(flash, &[("system", &connector)]);
     let actor = me.actor();
     let target = id.clone();
     with_conn(&state, move |state, conn| {
@@ -207,7 +291,8 @@ pub async fn run(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
         )
     })
     .await?;
-    Ok(back_to(&id))
+    set_flash(&session, &flash)?;
+    Ok(redirect(&format!("/staff/requests/{id}#systems")))
 }
 
 /// Builds the access package from the finished exports and emails the download link.
@@ -215,14 +300,21 @@ pub async fn send_package(
     state: web::Data<AppState>,
     post: RequestPost,
 ) -> Result<HttpResponse, AppError> {
-    let RequestPost { id, me, .. } = post;
+    let RequestPost {
+        id, me, session, ..
+    } = post;
     let actor = me.actor();
     let target = id.clone();
-    with_conn(&state, move |state, conn| {
+    let files = with_conn(&state, move |state, conn| {
         crate::flows::package::create_and_send(state, conn, &target, &actor, crate::clock::now())
     })
     .await?;
-    Ok(back_to(&id))
+    let files = files.to_string();
+    let flash = state
+        .templates
+        .phrase("staff_flash.package", &[("files", &files)]);
+    set_flash(&session, &flash)?;
+    Ok(redirect(&format!("/staff/requests/{id}#decide")))
 }
 
 /// Every action answers with the request's page (no resubmission on reload).

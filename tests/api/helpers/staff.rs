@@ -84,6 +84,14 @@ impl Staff {
         let version = hidden(&page, "version");
         let mut all = vec![("version", version.as_str())];
         all.extend_from_slice(fields);
+        // A refusal or fulfilment is sent from its confirmation page; tests that are
+        // not about that page send it at once (`preview` shows the page instead).
+        let decides = fields
+            .iter()
+            .any(|(k, v)| *k == "action" && (*v == "deny" || *v == "fulfil"));
+        if decides && !fields.iter().any(|(k, _)| *k == "confirmed") {
+            all.push(("confirmed", "yes"));
+        }
         self.post(&path, &format!("{path}/action"), &all).await
     }
 

@@ -78,6 +78,8 @@ export async function conversationAndTruth(browser, env, filed) {
   await staff.fill("#fulfil-message", "We deleted your account and marketing data. Your invoices stay for seven years under tax law.");
   await staff.check("#in_part");
   await submit(staff, actionButton("fulfil"));
+  // The notice is read before it is sent.
+  await submit(staff, "form:has(input[name=confirmed]) button[type=submit]");
   const person = await newPage(browser, DESKTOP);
   await person.goto(env.base + filed.deletion.status);
   await expectText(person, "Completed in part");

@@ -92,6 +92,7 @@ const MAIN_PAGES = new Set([
   "staff-metrics",
   "status-lost",
   "staff-error",
+  "staff-refusal-preview",
   "status-partial",
   "status-info-asked",
   "withdraw-confirm",
