@@ -43,6 +43,9 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     ("POST", "/staff/templates", false, false),
     ("POST", "/staff/templates/{id}", false, false),
     ("POST", "/staff/templates/{id}/delete", false, false),
+    ("GET", "/staff/queue.csv", true, true),
+    ("POST", "/staff/queue/bulk", false, true),
+    ("POST", "/staff/requests/{id}/messages", false, true),
 ];
 
 fn staff_fields(path: &str, version: &str) -> Vec<(&'static str, String)> {
@@ -62,6 +65,7 @@ fn staff_fields(path: &str, version: &str) -> Vec<(&'static str, String)> {
             ("repeat", v("a new long password 1")),
         ],
         "/staff/digest" => vec![("digest", v("on"))],
+        "/staff/requests/{id}/messages" => vec![("body", v("Please send a copy of your ID."))],
         _ => vec![],
     }
 }
