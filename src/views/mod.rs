@@ -5,9 +5,9 @@
 
 pub mod actor_names;
 pub mod audit_log;
+pub mod event_words;
 pub mod metrics_chart;
 pub mod metrics_trend;
-pub mod event_words;
 pub mod notice_preview;
 pub mod queue;
 pub mod queue_query;

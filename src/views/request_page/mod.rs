@@ -3,8 +3,8 @@
 
 mod agent;
 mod conversation;
-pub mod reply_picker;
 mod guidance;
+pub mod reply_picker;
 mod systems;
 
 use super::actor_names::ActorNames;
