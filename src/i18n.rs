@@ -209,7 +209,8 @@ pub fn interpolate(
 /// The keys a template source uses: every `t "key"` right after `{{` or `(`.
 pub fn keys_used(source: &str) -> Vec<&str> {
     let mut keys = Vec::new();
-    for opener in ["{{t \"", "(t \"", "{{~t \""] {
+    // `label_key="…"`: a key handed to a partial that puts it into words.
+    for opener in ["{{t \"", "(t \"", "{{~t \"", "label_key=\""] {
         let mut rest = source;
         while let Some(at) = rest.find(opener) {
             let start = &rest[at + opener.len()..];
@@ -311,7 +312,7 @@ pub const fn key(k: &'static str) -> &'static str {
 /// The keys Rust code uses: every literal right after `phrase(`, `key(` or `msg(`.
 pub fn keys_in_code(source: &str) -> Vec<&str> {
     let mut keys = Vec::new();
-    for opener in ["phrase(", "key(", "msg("] {
+    for opener in ["phrase(", "key(", "msg(", "say("] {
         let mut rest = source;
         while let Some(at) = rest.find(opener) {
             // `key(` but not `contains_key(`.

@@ -28,6 +28,8 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "note_added" => key("audit_actions.note_added"),
         "message_sent" => key("audit_actions.message_sent"),
         "message_received" => key("audit_actions.message_received"),
+        "email_address_changed" => key("audit_actions.email_address_changed"),
+        "gpc_opt_out_honoured" => key("audit_actions.gpc_opt_out_honoured"),
         "connector_run_queued" => key("audit_actions.connector_run_queued"),
         "connector_run_done" => key("audit_actions.connector_run_done"),
         "connector_run_failed" => key("audit_actions.connector_run_failed"),

@@ -66,6 +66,7 @@ fn describe(action: &str) -> &'static str {
         "withdrawn" => key("status_events.withdrawn"),
         "appealed" => key("status_events.appealed"),
         "appeal_submitted" => key("status_events.appeal_submitted"),
+        "email_address_changed" => key("status_events.email_address_changed"),
         _ => key("status_events.other"),
     }
 }

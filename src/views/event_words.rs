@@ -9,6 +9,7 @@ use crate::domain::decisions::{self, Outcome, VerificationLevel};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::domain::runs::RunAction;
 use crate::domain::source::Source;
+use crate::i18n::key;
 use crate::templates::Templates;
 use serde_json::{Map, Value};
 
@@ -38,7 +39,9 @@ impl Wording<'_> {
             | "agent_email_verified"
             | "consumer_confirmed_agent"
             | "consumer_refused_agent" => self.say("event_words.by_email_link", &[]),
-            "accepted_without_verification" => self.with_gpc(&d, "event_words.opt_out_no_check"),
+            "accepted_without_verification" => {
+                self.with_gpc(&d, key("event_words.opt_out_no_check"))
+            }
             "closed_unverified" => self.say(
                 "event_words.closed_unverified",
                 &[
@@ -179,9 +182,9 @@ impl Wording<'_> {
 
     fn acknowledged(&self, d: &Detail) -> String {
         let when = match (d.flag("automatic"), d.0.get("on_time")) {
-            (true, _) => "event_words.acknowledged_automatic",
-            (false, Some(Value::Bool(false))) => "event_words.acknowledged_late",
-            _ => "event_words.acknowledged_on_time",
+            (true, _) => key("event_words.acknowledged_automatic"),
+            (false, Some(Value::Bool(false))) => key("event_words.acknowledged_late"),
+            _ => key("event_words.acknowledged_on_time"),
         };
         self.say(when, &[])
     }
@@ -261,8 +264,8 @@ fn run_result(t: &Templates, d: &Detail) -> Option<String> {
     };
     if let Some((found, counts)) = sum("counts") {
         let key = match d.0.get("actionable") {
-            Some(Value::Bool(false)) => "event_words.found_weak",
-            _ => "event_words.found",
+            Some(Value::Bool(false)) => key("event_words.found_weak"),
+            _ => key("event_words.found"),
         };
         let (n, tables) = (found.to_string(), table_list(counts));
         return Some(t.phrase(key, &[("count", &n), ("tables", &tables)]));

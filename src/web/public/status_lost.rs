@@ -51,7 +51,7 @@ pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResp
         &state,
         "pages/link_sent",
         json!({"title": state.templates.phrase("titles.link_sent", &[]),
-               "body_key": "link_sent.by_email"}),
+               "body_key": crate::i18n::key("link_sent.by_email")}),
     )
 }
 

@@ -141,9 +141,9 @@ pub fn problem_page(
         Problem::Unknown => ("unknown", false, StatusCode::NOT_FOUND),
     };
     let title = if problem == Problem::Confirmed {
-        "titles.link_confirmed"
+        crate::i18n::key("titles.link_confirmed")
     } else {
-        "titles.link_problem"
+        crate::i18n::key("titles.link_problem")
     };
     let mut page = render(
         state,
