@@ -177,7 +177,7 @@ fn tell_staff(
         "answers": answers,
         "request_url": format!("{}/staff/requests/{}", state.public_url, row.id),
     });
-    for person in crate::jobs::reminders::recipients(conn, row)? {
+    for person in crate::db::models::staff::hears_about(conn, row)? {
         super::emails::queue(
             state,
             conn,

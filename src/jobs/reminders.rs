@@ -6,7 +6,7 @@
 //! of an existing key fails and nothing is sent twice.
 
 use crate::db::models::requests::RequestRow;
-use crate::db::models::staff::{self, StaffRow};
+use crate::db::models::staff::{self, hears_about, StaffRow};
 use crate::db::schema::{reminders, requests as r};
 use crate::db::{write_tx, DbConn};
 use crate::domain::deadlines;
@@ -37,17 +37,6 @@ fn claim_key(
         ))
         .execute(conn)?;
     Ok(true)
-}
-
-/// Who hears about a request: its assignee, or when nobody (active) is assigned, every
-/// active handler. Deadline reminders and new messages reach staff the same way.
-pub(crate) fn recipients(conn: &mut DbConn, row: &RequestRow) -> QueryResult<Vec<StaffRow>> {
-    if let Some(id) = &row.assignee_id {
-        if let Some(s) = staff::find(conn, id)?.filter(|s| !s.disabled) {
-            return Ok(vec![s]);
-        }
-    }
-    staff::active_handlers(conn)
 }
 
 /// Sends due-soon and overdue reminders; returns how many emails were queued.
@@ -81,7 +70,7 @@ pub fn send_reminders(
             }
             let label = state.templates.label(row.kind.label_key());
             let mut n = 0;
-            for person in recipients(conn, &row)? {
+            for person in hears_about(conn, &row)? {
                 emails::queue(
                     state,
                     conn,

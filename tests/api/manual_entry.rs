@@ -70,8 +70,12 @@ async fn a_phone_request_joins_the_queue_with_deadlines_from_its_receipt_date() 
         assert_eq!(received_at.date(), received);
         assert_eq!(due_on, received + Duration::days(45));
         assert_eq!(source, "phone");
+        // Waiting for the person to confirm their address, it is counted aside in the
+        // queue and listed one click away.
         let (_, queue) = handler.get("/staff").await;
         let reference = app.request_field(&id, "reference").expect("reference");
+        assert!(queue.contains("/staff?status=submitted"), "{queue}");
+        let (_, queue) = handler.get("/staff?status=submitted").await;
         assert!(queue.contains(&reference), "in the queue");
         assert!(queue.contains(&due_on.to_string()), "with its due date");
 

@@ -33,9 +33,11 @@ async fn a_staff_conflict_and_a_forbidden_action_use_the_staff_layout() {
         assert_eq!(status, 403, "{page}");
         assert!(page.contains("Back to the queue"), "{page}");
         let handler = app.staff("handler").await;
+        // A refused action shows the request page again, the staff's own, with why.
         let (status, page) = handler.act(&id, &[("action", "acknowledge")]).await;
         assert_eq!(status, 409, "{page}");
-        assert!(page.contains("Back to the queue"), "{page}");
+        assert!(page.contains("class=\"staff\""), "{page}");
+        assert!(page.contains("href=\"/staff\""), "{page}");
     })
     .await;
 }

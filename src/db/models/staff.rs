@@ -118,3 +118,17 @@ pub fn record_login(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryRes
         ))
         .execute(conn)
 }
+
+/// Who hears about a request: its assignee, or when nobody (active) is assigned, every
+/// active handler. Deadline reminders and new messages reach staff the same way.
+pub fn hears_about(
+    conn: &mut DbConn,
+    row: &super::requests::RequestRow,
+) -> QueryResult<Vec<StaffRow>> {
+    if let Some(id) = &row.assignee_id {
+        if let Some(s) = find(conn, id)?.filter(|s| !s.disabled) {
+            return Ok(vec![s]);
+        }
+    }
+    active_handlers(conn)
+}
