@@ -42,11 +42,22 @@ pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResp
         // Too long to be a reference: nothing would match, so nothing is looked up.
         .map(|r| r.chars().take(MAX_REFERENCE + 1).collect::<String>());
     let ask = LostLinkAsk { email, reference };
-    let sent = with_conn(&state, move |state, conn| {
-        lost_link::send(state, conn, &ask, crate::clock::now())
-    })
-    .await?;
-    tracing::info!(links = sent, "status links asked for by email");
+    // Looked up and sent after the answer: a known address costs decryption and queued
+    // mail, an unknown one nothing, so waiting for it would let the response time tell
+    // whether someone has requests here. The answer is the same page either way.
+    let working = state.clone();
+    actix_web::rt::spawn(async move {
+        let done = with_conn(&working, move |state, conn| {
+            lost_link::send(state, conn, &ask, crate::clock::now())
+        })
+        .await;
+        match done {
+            Ok(sent) => tracing::info!(links = sent, "status links asked for by email"),
+            Err(e) => {
+                tracing::warn!(error = %e.public_message(), "status links asked for by email: not sent")
+            }
+        }
+    });
     render(
         &state,
         "pages/link_sent",
