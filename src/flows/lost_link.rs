@@ -92,7 +92,8 @@ fn filed_from(
     }
     // A request taken by phone or letter may have no address at all.
     match super::emails::requester_email(state, conn, &request.id) {
-        Ok(on_file) => Ok(on_file.trim().to_lowercase() == email.normalised()),
+        Ok(on_file) => Ok(EmailAddress::parse(&on_file)
+            .is_ok_and(|on_file| on_file.normalised() == email.normalised())),
         Err(AppError::NotFound) => Ok(false),
         Err(e) => Err(e),
     }

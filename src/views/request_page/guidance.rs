@@ -1,8 +1,13 @@
 //! What the request page says beyond the request itself: the next step, and a refused
 //! form shown again with what was typed.
 
-use super::RequestPage;
+use super::systems::{self, SystemPanel};
+use crate::db::models::{audit, requests};
+use crate::db::DbConn;
 use crate::domain::staff_actions::NextStep;
+use crate::domain::staff_actions::{self, WorkFacts};
+use crate::error::AppError;
+use crate::state::AppState;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -41,9 +46,41 @@ pub(super) fn empty_drafts() -> BTreeMap<String, String> {
         .collect()
 }
 
-impl RequestPage {
-    /// The page section the next step is taken in, for landing there after an action.
-    pub fn next_anchor(&self) -> &'static str {
-        self.next.map_or("next-step", NextStep::anchor)
-    }
+/// The section a next step is taken in; the hint itself when there is nothing to do.
+fn anchor_of(next: Option<NextStep>) -> &'static str {
+    next.map_or("next-step", NextStep::anchor)
+}
+
+/// The audit action of an access package sent: the step after it is the decision.
+pub(super) const PACKAGE_SENT: &str = "package_sent";
+
+/// The one thing to do next on `row`, from its status, its systems' runs and whether
+/// its package went out.
+pub(super) fn next_step_of(
+    row: &requests::RequestRow,
+    systems: &[SystemPanel],
+    package_sent: bool,
+) -> Option<NextStep> {
+    let work = WorkFacts {
+        systems_to_search: systems.iter().any(SystemPanel::to_search),
+        systems_busy: systems.iter().any(SystemPanel::busy),
+        systems_to_act: systems.iter().any(SystemPanel::to_act),
+        package_due: crate::flows::package::can_send(row) && !package_sent,
+    };
+    staff_actions::next_step(row.status, work)
+}
+
+/// The section of request `id`'s page where its next step is taken, worked out without
+/// building the page: where the redirect after an action lands.
+pub fn next_anchor(
+    state: &AppState,
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<&'static str, AppError> {
+    let row = requests::find(conn, id)?;
+    let systems = systems::load(state, conn, &row.id, row.kind, row.status)?;
+    let package_sent = audit::for_request(conn, &row.id, false)?
+        .iter()
+        .any(|e| e.action == PACKAGE_SENT);
+    Ok(anchor_of(next_step_of(&row, &systems, package_sent)))
 }

@@ -3,7 +3,7 @@
 
 mod agent;
 mod conversation;
-mod guidance;
+pub mod guidance;
 pub mod reply_picker;
 mod systems;
 
@@ -14,7 +14,7 @@ use crate::db::models::{audit, identities, notes, requests, staff};
 use crate::db::DbConn;
 use crate::domain::decisions;
 use crate::domain::intake::RequestDetails;
-use crate::domain::staff_actions::{self, NextStep, RequestActions, RequestFacts, WorkFacts};
+use crate::domain::staff_actions::{self, RequestActions, RequestFacts};
 use crate::domain::state::Status;
 use crate::domain::{deadlines, email_domain};
 use crate::error::AppError;
@@ -57,12 +57,10 @@ pub struct RequestPage {
     conversation: conversation::ConversationPanel,
     /// The message of the action that led here, shown once.
     pub flash: Option<String>,
-    /// "Use a saved reply" (`reply_picker`), set by the handler.
+    /// "Use a saved reply" (`reply_picker`), with the reply chosen (`?reply=`).
     pub reply_picker: reply_picker::ReplyPicker,
     /// The one thing to do next, and where on the page it is done.
     next_step: Option<NextStepView>,
-    #[serde(skip)]
-    next: Option<NextStep>,
     /// Text to put back in the page's textareas, by textarea id (what was typed before
     /// an error or a colliding edit, or a saved reply). Always present, maybe empty.
     pub drafts: BTreeMap<String, String>,
@@ -172,6 +170,7 @@ pub fn load(
     conn: &mut DbConn,
     id: &str,
     today: NaiveDate,
+    reply: Option<&str>,
 ) -> Result<RequestPage, AppError> {
     let t = &state.templates;
     let row = requests::find(conn, id)?;
@@ -199,20 +198,18 @@ pub fn load(
     let systems = systems::load(state, conn, &row.id, row.kind, row.status)?;
     let timeline = timeline(t, conn, &row)?;
     let can_send_package = crate::flows::package::can_send(&row);
-    let work = WorkFacts {
-        systems_to_search: systems.iter().any(SystemPanel::to_search),
-        systems_busy: systems.iter().any(SystemPanel::busy),
-        systems_to_act: systems.iter().any(SystemPanel::to_act),
-        package_due: can_send_package && !timeline.iter().any(|e| e.code == "package_sent"),
-    };
-    let next = staff_actions::next_step(row.status, work);
+    let package_sent = timeline.iter().any(|e| e.code == guidance::PACKAGE_SENT);
+    let next = guidance::next_step_of(&row, &systems, package_sent);
+    // A saved reply chosen (`?reply=`) fills its box; every other box starts empty.
+    let (reply_picker, chosen) = reply_picker::load(state, conn, &row, reply)?;
+    let mut drafts = guidance::empty_drafts();
+    drafts.extend(chosen);
     Ok(RequestPage {
         next_step: next.map(|n| NextStepView {
             text: t.phrase(n.label_key(), &[]),
             anchor: n.anchor(),
         }),
-        next,
-        drafts: guidance::empty_drafts(),
+        drafts,
         form_error: FormError::default(),
         chosen_reason: String::new(),
         in_part_checked: false,
@@ -252,7 +249,7 @@ pub fn load(
         conversation: conversation::load(state, conn, &row)?,
         r,
         flash: None,
-        reply_picker: Default::default(),
+        reply_picker,
     })
 }
 

@@ -2,7 +2,7 @@
 //! request, the one chosen (`?reply=<id>`), and the drafts it fills
 //! (`flows::reply_templates::drafts_for`), keyed by the id of the text box.
 
-use crate::db::models::requests;
+use crate::db::models::requests::RequestRow;
 use crate::db::DbConn;
 use crate::domain::reply_text::Purpose;
 use crate::error::AppError;
@@ -38,18 +38,17 @@ struct FilledField {
 pub fn load(
     state: &AppState,
     conn: &mut DbConn,
-    id: &str,
+    row: &RequestRow,
     chosen: Option<&str>,
 ) -> Result<(ReplyPicker, BTreeMap<String, String>), AppError> {
     let t = &state.templates;
-    let row = requests::find(conn, id)?;
     if row.closed_at.is_some() {
         return Ok((ReplyPicker::default(), BTreeMap::new()));
     }
-    let suiting = reply_templates::suiting(conn, &row)?;
+    let suiting = reply_templates::suiting(conn, row)?;
     let drafts = match chosen {
         Some(reply) => {
-            reply_templates::drafts_for(conn, t, &state.settings.organisation.name, &row, reply)?
+            reply_templates::drafts_for(conn, t, &state.settings.organisation.name, row, reply)?
         }
         None => BTreeMap::new(),
     };

@@ -89,7 +89,7 @@ pub(super) async fn again(
     let today = crate::clock::now().date();
     let target = id.to_string();
     let mut model = with_conn(state, move |state, conn| {
-        request_page::load(state, conn, &target, today)
+        request_page::load(state, conn, &target, today, None)
     })
     .await?;
     model.drafts.extend(kept.drafts);

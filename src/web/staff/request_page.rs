@@ -34,12 +34,7 @@ pub async fn show(
     let flash = take_flash(&session);
     let today = crate::clock::now().date();
     let mut model = with_conn(&state, move |state, conn| {
-        let mut model = request_page::load(state, conn, &id, today)?;
-        let (picker, drafts) =
-            request_page::reply_picker::load(state, conn, &id, reply.as_deref())?;
-        model.reply_picker = picker;
-        model.drafts.extend(drafts);
-        Ok(model)
+        request_page::load(state, conn, &id, today, reply.as_deref())
     })
     .await?;
     model.flash = flash;
@@ -173,7 +168,6 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
     }
     let actor = me.actor();
     let target = id.clone();
-    let today = crate::clock::now().date();
     let done = with_conn(&state, move |state, conn| {
         let version = match with_package {
             true => send_package_first(state, conn, &target, version, &actor)?,
@@ -188,7 +182,7 @@ pub async fn act(state: web::Data<AppState>, post: RequestPost) -> Result<HttpRe
             action,
             crate::clock::now(),
         )?;
-        let next = request_page::load(state, conn, &target, today)?.next_anchor();
+        let next = request_page::guidance::next_anchor(state, conn, &target)?;
         Ok((applied, next))
     })
     .await;
