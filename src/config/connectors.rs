@@ -54,7 +54,75 @@ pub struct ConnectorConfig {
     /// Per-call timeout for HTTP connectors (Matomo searches can be slow).
     #[serde(default = "default_http_timeout")]
     pub timeout_seconds: u64,
+    /// `sql`: the dataset written in the configuration itself…
+    #[serde(default)]
+    pub dataset: Option<crate::connectors::sql::dataset::Dataset>,
+    /// …or in a file of its own (relative paths from the working directory).
+    #[serde(default)]
+    pub dataset_file: Option<PathBuf>,
+    /// `sql`: the key of the `hmac` column policy, from the environment or a file. The
+    /// same key in two systems gives the same pseudonym for the same value.
+    #[serde(default)]
+    pub hmac_key_env: Option<String>,
+    #[serde(default)]
+    pub hmac_key_file: Option<PathBuf>,
+    /// `sql`: the most rows one table may hold for one person before the search stops and
+    /// says "N or more" (a dataset mistake, such as walking into a shared table, shows
+    /// up as a stop rather than as an erasure of half the database).
+    #[serde(default = "default_max_rows")]
+    pub max_rows_per_table: u32,
+    /// `manual`: the staff account (email) that carries out this system's tasks.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// `manual`: what the owner has to do, in their words (where the files are, whom to ask).
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// `manual`: a task is due this many days before the request's own due date.
+    #[serde(default = "default_days_before_due")]
+    pub days_before_due: u32,
 }
+
+impl Default for ConnectorConfig {
+    /// The values an empty `[[connectors]]` entry gets, without a name or kind.
+    fn default() -> Self {
+        ConnectorConfig {
+            name: String::new(),
+            kind: String::new(),
+            url_env: None,
+            url_file: None,
+            table_prefix: default_table_prefix(),
+            site_ids: Vec::new(),
+            user_id_from: default_user_id_from(),
+            user_id_salt_env: None,
+            purge_orphaned_actions: false,
+            search_user_id_column: default_search_user_id_column(),
+            batch_size: default_batch(),
+            base_url: None,
+            token_env: None,
+            token_file: None,
+            timeout_seconds: default_http_timeout(),
+            dataset: None,
+            dataset_file: None,
+            hmac_key_env: None,
+            hmac_key_file: None,
+            max_rows_per_table: default_max_rows(),
+            owner: None,
+            instructions: None,
+            days_before_due: default_days_before_due(),
+        }
+    }
+}
+
+fn default_max_rows() -> u32 {
+    10_000
+}
+
+fn default_days_before_due() -> u32 {
+    5
+}
+
+/// The kinds of connector a configuration may name.
+pub const KINDS: &[&str] = &["matomo_db", "matomo_api", "webhook", "sql", "manual"];
 
 fn default_http_timeout() -> u64 {
     120
@@ -77,12 +145,18 @@ fn default_batch() -> u32 {
 impl ConnectorConfig {
     /// The checks `Settings::check` runs on each connector.
     pub(super) fn check(&self) -> anyhow::Result<()> {
-        if !["matomo_db", "matomo_api", "webhook"].contains(&self.kind.as_str()) {
+        if !KINDS.contains(&self.kind.as_str()) {
             bail!(
-                "connector {:?}: kind {:?} is not known (use \"matomo_db\", \"matomo_api\" or \"webhook\")",
+                "connector {:?}: kind {:?} is not known (use one of {})",
                 self.name,
-                self.kind
+                self.kind,
+                KINDS.join(", ")
             );
+        }
+        match self.kind.as_str() {
+            "sql" => return self.check_sql(),
+            "manual" => return self.check_manual(),
+            _ => {}
         }
         if !self
             .table_prefix
@@ -112,6 +186,82 @@ impl ConnectorConfig {
             );
         }
         Ok(())
+    }
+
+    fn check_sql(&self) -> anyhow::Result<()> {
+        if self.url_env.is_none() && self.url_file.is_none() {
+            bail!(
+                "connector {:?} needs url_env or url_file (secrets never go in the file)",
+                self.name
+            );
+        }
+        if self.dataset.is_some() == self.dataset_file.is_some() {
+            bail!(
+                "connector {:?} needs its dataset: either a [connectors.dataset] table or dataset_file = \"…\", not both",
+                self.name
+            );
+        }
+        if self.max_rows_per_table == 0 {
+            bail!(
+                "connector {:?}: max_rows_per_table must be at least 1",
+                self.name
+            );
+        }
+        Ok(())
+    }
+
+    fn check_manual(&self) -> anyhow::Result<()> {
+        if self.owner.as_deref().is_none_or(|o| !o.contains('@')) {
+            bail!(
+                "connector {:?} (manual) needs owner = \"<staff email>\": the account that does its tasks",
+                self.name
+            );
+        }
+        if self
+            .instructions
+            .as_deref()
+            .is_none_or(|i| i.trim().is_empty())
+        {
+            bail!(
+                "connector {:?} (manual) needs instructions = \"…\": what the owner has to do",
+                self.name
+            );
+        }
+        Ok(())
+    }
+
+    /// The `sql` connector's dataset, read from its file when it has one.
+    pub fn load_dataset(&self) -> anyhow::Result<crate::connectors::sql::dataset::Dataset> {
+        match (&self.dataset, &self.dataset_file) {
+            (Some(d), _) => Ok(d.clone()),
+            (None, Some(path)) => crate::connectors::sql::dataset::Dataset::from_file(path)
+                .with_context(|| format!("connector {:?}", self.name)),
+            (None, None) => bail!("connector {:?} has no dataset", self.name),
+        }
+    }
+
+    /// The `hmac` policy's key, when one is configured.
+    pub fn hmac_key(&self) -> anyhow::Result<Option<String>> {
+        if let Some(var) = &self.hmac_key_env {
+            return std::env::var(var).map(Some).with_context(|| {
+                format!(
+                    "connector {:?}: hmac_key_env names {var}, which is not set",
+                    self.name
+                )
+            });
+        }
+        if let Some(path) = &self.hmac_key_file {
+            return std::fs::read_to_string(path)
+                .map(|s| Some(s.trim().to_string()))
+                .with_context(|| {
+                    format!(
+                        "connector {:?}: cannot read hmac_key_file {}",
+                        self.name,
+                        path.display()
+                    )
+                });
+        }
+        Ok(None)
     }
 
     /// The API token or signing secret from the environment or a file.

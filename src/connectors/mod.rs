@@ -11,6 +11,7 @@ pub mod matomo_api;
 pub mod matomo_db;
 pub mod matomo_ids;
 pub mod registry;
+pub mod sql;
 pub mod webhook;
 
 use serde::{Deserialize, Serialize};
@@ -78,6 +79,52 @@ pub struct Matches {
     /// ("N or more") and an export would be incomplete.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub at_least: bool,
+    /// Per table, how its rows were reached and what erasure will do to them (SQL
+    /// datasets; other connectors leave it empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableFinding>,
+}
+
+/// One table of a search: its rows, the paths that reached them, and erasure's effect.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableFinding {
+    pub table: String,
+    pub rows: u64,
+    /// How the rows were reached, in the order found: an identity ("email") or a
+    /// reference walked ("customers.id → orders.customer_id").
+    pub paths: Vec<String>,
+    /// Reached only through a weak identity: shown, never exported or erased.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub weak_only: bool,
+    /// "delete", "update" or "keep".
+    pub erase: String,
+    /// The reason rows are kept, when the whole table is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_reason: Option<String>,
+    /// With "update": what happens to each changed or kept column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnEffect>,
+}
+
+/// What erasure does to one column: "null", "fixed", "hmac" or "keep" (with its reason).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnEffect {
+    pub column: String,
+    pub effect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Data about the person that erasure keeps on purpose, with the legal reason the
+/// person is told (in the notice and in the access report).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    pub table: String,
+    /// A column kept in rows that were otherwise changed; `None` for whole rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub rows: u64,
+    pub reason: String,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -101,6 +148,9 @@ impl Matches {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Records {
     pub tables: BTreeMap<String, Vec<serde_json::Map<String, serde_json::Value>>>,
+    /// What an erasure would keep and why (SQL datasets), for the access report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Kept>,
 }
 
 /// Rows deleted per table, and anything the operator must do afterwards.
@@ -109,6 +159,19 @@ pub struct ErasureReport {
     pub deleted: BTreeMap<String, u64>,
     /// Plain-language follow-ups, e.g. the exact command to re-archive reports.
     pub follow_up: Vec<String>,
+    /// Rows changed in place per table (columns set NULL, fixed or replaced by HMAC).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub changed: BTreeMap<String, u64>,
+    /// Rows of other people whose link to an erased row was cleared (`set_null`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub detached: BTreeMap<String, u64>,
+    /// The proof: what the same search finds after the erasure, per table (every count
+    /// 0 when nothing remains). `None` when the connector cannot search again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<BTreeMap<String, u64>>,
+    /// What was kept on purpose, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<Kept>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 
 use super::matomo_api::MatomoApi;
 use super::matomo_db::MatomoDb;
+use super::sql::SqlConnector;
 use super::webhook::Webhook;
 use super::Connector;
 use crate::config::Settings;
@@ -16,6 +17,8 @@ pub fn build(settings: &Settings) -> Registry {
     settings
         .connectors
         .iter()
+        // Manual systems are tasks for people, not connectors (`flows::manual_tasks`).
+        .filter(|cfg| cfg.kind != "manual")
         .map(|cfg| {
             let named = |e: super::ConnectorError| format!("connector {:?}: {e}", cfg.name);
             let built = match cfg.kind.as_str() {
@@ -40,6 +43,11 @@ pub fn build(settings: &Settings) -> Registry {
                             .map(|c| Arc::new(c) as Arc<dyn Connector>)
                             .map_err(named)
                     }),
+                "sql" => cfg.secret_url().map_err(|e| e.to_string()).and_then(|url| {
+                    SqlConnector::new(cfg, &url)
+                        .map(|c| Arc::new(c) as Arc<dyn Connector>)
+                        .map_err(named)
+                }),
                 other => Err(format!("connector {:?}: unknown kind {other:?}", cfg.name)),
             };
             (cfg.name.clone(), built)

@@ -337,13 +337,17 @@ pub fn parse_answer(event: &str, body: &[u8]) -> Result<Answer, ConnectorError> 
         }
         "export" => {
             let a: ExportAnswer = serde_json::from_slice(body).map_err(bad)?;
-            Answer::Export(Records { tables: a.tables })
+            Answer::Export(Records {
+                tables: a.tables,
+                ..Default::default()
+            })
         }
         "erase" => {
             let a: EraseAnswer = serde_json::from_slice(body).map_err(bad)?;
             Answer::Erase(ErasureReport {
                 deleted: a.deleted,
                 follow_up: a.follow_up,
+                ..Default::default()
             })
         }
         "opt_out" => {
@@ -404,6 +408,7 @@ impl Connector for Webhook {
         let answer: ExportAnswer = self.call(self.matches_body(Event::Export, matches)?)?;
         Ok(Records {
             tables: answer.tables,
+            ..Default::default()
         })
     }
 
@@ -412,6 +417,7 @@ impl Connector for Webhook {
         Ok(ErasureReport {
             deleted: answer.deleted,
             follow_up: answer.follow_up,
+            ..Default::default()
         })
     }
 

@@ -415,6 +415,7 @@ impl Connector for MatomoApi {
             refs: json!({ "visits": pairs, "segments": segments }),
             excluded,
             at_least,
+            ..Default::default()
         })
     }
 
@@ -454,7 +455,10 @@ impl Connector for MatomoApi {
                 }
             }
         }
-        Ok(Records { tables })
+        Ok(Records {
+            tables,
+            ..Default::default()
+        })
     }
 
     /// Deletes the previewed visits, then searches again with the strong segments that
@@ -521,7 +525,11 @@ impl Connector for MatomoApi {
         } else {
             vec!["Nothing was left to delete, so no Matomo reports need rebuilding.".to_string()]
         };
-        Ok(ErasureReport { deleted, follow_up })
+        Ok(ErasureReport {
+            deleted,
+            follow_up,
+            ..Default::default()
+        })
     }
 
     fn check(&self) -> Result<(), ConnectorError> {

@@ -74,6 +74,7 @@ impl MatomoDb {
         Ok(ErasureReport {
             deleted,
             follow_up: follow_up(&present, ids.len(), matches),
+            ..Default::default()
         })
     }
 }

@@ -69,7 +69,10 @@ impl MatomoDb {
                 row.extend(resolved);
             }
         }
-        Ok(Records { tables })
+        Ok(Records {
+            tables,
+            ..Default::default()
+        })
     }
 
     /// log_action names, with the URL prefix Matomo strips on storage put back.

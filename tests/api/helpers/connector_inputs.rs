@@ -35,6 +35,7 @@ pub fn matomo_config(kind: &str, table_prefix: &str, base_url: Option<&str>) -> 
         token_env: None,
         token_file: None,
         timeout_seconds: 30,
+        ..Default::default()
     }
 }
 

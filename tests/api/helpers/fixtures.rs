@@ -98,5 +98,6 @@ pub fn webhook_config(name: &str, base_url: &str) -> dsar_portal::config::Connec
         token_env: None,
         token_file: None,
         timeout_seconds: 5,
+        ..Default::default()
     }
 }

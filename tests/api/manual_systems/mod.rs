@@ -1,0 +1,1 @@
+//! Manual systems: tasks for the systems nobody can automate.

@@ -1,0 +1,1 @@
+//! The mysql backend of the SQL connector.
