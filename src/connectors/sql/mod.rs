@@ -22,9 +22,12 @@ pub mod backend;
 pub mod dataset;
 mod engine;
 pub mod mysql;
+mod plan;
 pub mod postgres;
+mod resolved;
 pub mod schema;
 pub mod sqlite;
+mod walk;
 
 use super::{Connector, ConnectorError, ErasureReport, Matches, Records, Subject};
 use crate::config::ConnectorConfig;
@@ -75,6 +78,19 @@ impl SqlConnector {
     pub fn backend(&self) -> &dyn SqlBackend {
         self.backend.as_ref()
     }
+}
+
+/// Problems that stop a run (the dataset does not fit the live schema); worded for staff.
+fn validate_for_run(c: &SqlConnector, schema: &Schema) -> Vec<String> {
+    match resolved::resolve(&c.dataset, schema) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![e.to_string()],
+    }
+}
+
+/// Setup worth improving though the connector works (indexes), for `check-config`.
+fn advice_for(_c: &SqlConnector, _schema: &Schema) -> Vec<String> {
+    Vec::new()
 }
 
 impl Connector for SqlConnector {
