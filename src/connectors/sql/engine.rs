@@ -244,12 +244,16 @@ pub(super) fn erase(c: &SqlConnector, matches: &Matches) -> Result<ErasureReport
     };
     let mut report = ErasureReport::default();
     for (purpose, n) in purposes.iter().zip(affected) {
-        let (map, table) = match purpose {
-            super::plan::Purpose::Delete(t) => (&mut report.deleted, t),
-            super::plan::Purpose::Change(t) => (&mut report.changed, t),
-            super::plan::Purpose::Detach(t) => (&mut report.detached, t),
+        let (map, table, n) = match purpose {
+            super::plan::Purpose::Delete(t) => (&mut report.deleted, t, n),
+            super::plan::Purpose::Change(t) => (&mut report.changed, t, n),
+            super::plan::Purpose::Detach(t, own) => {
+                (&mut report.detached, t, n.saturating_sub(*own))
+            }
         };
-        *map.entry(table.clone()).or_default() += n;
+        if n > 0 {
+            *map.entry(table.clone()).or_default() += n;
+        }
     }
     let counts: BTreeMap<String, u64> = current
         .iter()

@@ -44,6 +44,9 @@ pub struct SqlConnector {
     backend: Box<dyn SqlBackend>,
     hmac_key: Option<Vec<u8>>,
     max_rows: usize,
+    /// The identity kinds the portal collects ("email" and the configured identifiers),
+    /// when known: a dataset naming another is refused by `check-config`.
+    identities: Option<Vec<String>>,
     /// The live schema, read once and kept: every run checks the dataset against it, and
     /// reading the catalogue each time would cost more than the search.
     schema: Mutex<Option<Schema>>,
@@ -67,8 +70,15 @@ impl SqlConnector {
             backend,
             hmac_key,
             max_rows: cfg.max_rows_per_table as usize,
+            identities: None,
             schema: Mutex::new(None),
         })
+    }
+
+    /// The identity kinds the portal collects, for the dataset's check.
+    pub fn with_identities(mut self, identities: Vec<String>) -> SqlConnector {
+        self.identities = Some(identities);
+        self
     }
 
     pub fn dataset(&self) -> &Dataset {

@@ -17,7 +17,9 @@ use super::backend::FoundRow;
 /// What a step is for, so its count lands in the right line of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    Detach(String),
+    /// Links cleared in a table, with how many of those rows are the person's own (their
+    /// link to their own deleted row): the rest are other people's.
+    Detach(String, u64),
     Change(String),
     Delete(String),
 }
@@ -51,8 +53,20 @@ pub fn steps(
         if values.is_empty() {
             continue;
         }
+        let own = rows
+            .get(&link.from_table)
+            .into_iter()
+            .flat_map(|r| r.values())
+            .filter(|r| {
+                r.text
+                    .get(&link.from_column)
+                    .cloned()
+                    .flatten()
+                    .is_some_and(|v| values.contains(&v))
+            })
+            .count() as u64;
         out.push((
-            Purpose::Detach(link.from_table.clone()),
+            Purpose::Detach(link.from_table.clone(), own),
             Step::Detach {
                 table: link.from_table.clone(),
                 column: link.from_column.clone(),
@@ -360,7 +374,7 @@ on_delete = "set_null"
         assert_eq!(
             purposes,
             vec![
-                &Purpose::Detach("customers".into()),
+                &Purpose::Detach("customers".into(), 0),
                 &Purpose::Change("orders".into()),
                 &Purpose::Delete("customers".into()),
             ]
