@@ -48,6 +48,7 @@ mod session_helpers;
 mod smtp;
 mod sql_backends;
 mod sql_desk;
+mod sql_privileges;
 mod sql_shop;
 mod staff_access;
 mod staff_error_pages;
