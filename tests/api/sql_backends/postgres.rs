@@ -1,1 +1,0 @@
-//! The postgres backend of the SQL connector.
