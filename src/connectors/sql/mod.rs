@@ -23,8 +23,10 @@ pub mod dataset;
 mod engine;
 pub mod mysql;
 pub mod postgres;
+pub mod scaffold;
 pub mod schema;
 pub mod sqlite;
+pub mod validate;
 
 use super::{Connector, ConnectorError, ErasureReport, Matches, Records, Subject};
 use crate::config::ConnectorConfig;
