@@ -47,6 +47,7 @@ mod security;
 mod session_helpers;
 mod smtp;
 mod sql_backends;
+mod sql_review;
 mod sql_shop;
 mod staff_access;
 mod staff_error_pages;
