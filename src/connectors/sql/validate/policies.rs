@@ -38,14 +38,12 @@ fn table_policy(spec: &TableSpec, acted_on: bool, errors: &mut Vec<String>) {
         .as_deref()
         .is_some_and(|r| !r.trim().is_empty());
     match spec.on_erase {
-        TableErase::Keep => {
-            if acted_on && !reason_given {
-                errors.push(format!(
-                    "table {name:?}: on_erase = \"keep\" needs keep_reason = \"…\", the reason \
-                     the person is told why these rows stay; or choose \"delete\", or \
-                     \"update\" with column policies"
-                ));
-            }
+        TableErase::Keep if acted_on && !reason_given => {
+            errors.push(format!(
+                "table {name:?}: on_erase = \"keep\" needs keep_reason = \"…\", the reason \
+                 the person is told why these rows stay; or choose \"delete\", or \
+                 \"update\" with column policies"
+            ));
         }
         TableErase::Delete | TableErase::Update if spec.keep_reason.is_some() => {
             errors.push(format!(
