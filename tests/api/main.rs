@@ -49,6 +49,7 @@ mod smtp;
 mod sql_backends;
 mod sql_desk;
 mod sql_privileges;
+mod sql_review;
 mod sql_shop;
 mod staff_access;
 mod staff_error_pages;

@@ -157,7 +157,17 @@ impl Dataset {
 
     /// The dataset as TOML, for `datasets scaffold`.
     pub fn to_toml(&self) -> anyhow::Result<String> {
-        Ok(toml_writer::dataset(self))
+        Ok(toml_writer::dataset(self, &[], &BTreeMap::new()))
+    }
+
+    /// The dataset as TOML for a person to review: `header` as comment lines at the top,
+    /// and each table's `notes` (by table name) as comment lines above its block.
+    pub fn to_toml_annotated(
+        &self,
+        header: &[String],
+        notes: &BTreeMap<String, Vec<String>>,
+    ) -> String {
+        toml_writer::dataset(self, header, notes)
     }
 }
 
@@ -166,12 +176,23 @@ mod toml_writer {
     //! to review, so each table is one block with comments where a decision is needed.
     use super::*;
 
-    pub(super) fn dataset(d: &Dataset) -> String {
+    pub(super) fn dataset(
+        d: &Dataset,
+        header: &[String],
+        notes: &BTreeMap<String, Vec<String>>,
+    ) -> String {
         let mut out = String::new();
+        comments(&mut out, header);
+        if !header.is_empty() {
+            out.push('\n');
+        }
         if let Some(s) = &d.schema {
             out.push_str(&format!("schema = {}\n\n", quote(s)));
         }
         for t in &d.tables {
+            if let Some(lines) = notes.get(&t.name) {
+                comments(&mut out, lines);
+            }
             out.push_str("[[tables]]\n");
             out.push_str(&format!("name = {}\n", quote(&t.name)));
             if !t.key.is_empty() {
@@ -198,8 +219,14 @@ mod toml_writer {
                 TableErase::Update => "update",
             };
             out.push_str(&format!("on_erase = {}\n", quote(erase)));
-            if let Some(r) = &t.keep_reason {
-                out.push_str(&format!("keep_reason = {}\n", quote(r)));
+            match &t.keep_reason {
+                Some(r) => out.push_str(&format!("keep_reason = {}\n", quote(r))),
+                // Where the decision is still open, the reader sees the choices in place.
+                None if t.on_erase == TableErase::Keep => out.push_str(
+                    "# decide: on_erase = \"delete\"; or \"update\" with [tables.columns]; \
+                     or \"keep\" with keep_reason = \"…\" (told to the person)\n",
+                ),
+                None => {}
             }
             if !t.columns.is_empty() {
                 out.push_str("[tables.columns]\n");
@@ -231,6 +258,17 @@ mod toml_writer {
             out.push('\n');
         }
         out
+    }
+
+    /// Each line as a TOML comment; a line break inside a line starts a new comment.
+    fn comments(out: &mut String, lines: &[String]) {
+        for line in lines.iter().flat_map(|l| l.lines()) {
+            if line.is_empty() {
+                out.push_str("#\n");
+            } else {
+                out.push_str(&format!("# {line}\n"));
+            }
+        }
     }
 
     fn list(items: &[String]) -> String {

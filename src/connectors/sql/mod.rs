@@ -25,8 +25,10 @@ pub mod mysql;
 mod plan;
 pub mod postgres;
 mod resolved;
+pub mod scaffold;
 pub mod schema;
 pub mod sqlite;
+pub mod validate;
 mod walk;
 
 use super::{Connector, ConnectorError, ErasureReport, Matches, Records, Subject};
@@ -90,17 +92,25 @@ impl SqlConnector {
     }
 }
 
+/// The dataset reviewed against the live schema (`validate.rs`).
+fn review(c: &SqlConnector, schema: &Schema) -> validate::Review {
+    validate::review(
+        &c.dataset,
+        schema,
+        c.backend.kind(),
+        c.identities.as_deref(),
+        c.hmac_key.is_some(),
+    )
+}
+
 /// Problems that stop a run (the dataset does not fit the live schema); worded for staff.
 fn validate_for_run(c: &SqlConnector, schema: &Schema) -> Vec<String> {
-    match resolved::resolve(&c.dataset, schema) {
-        Ok(_) => Vec::new(),
-        Err(e) => vec![e.to_string()],
-    }
+    review(c, schema).errors
 }
 
 /// Setup worth improving though the connector works (indexes), for `check-config`.
-fn advice_for(_c: &SqlConnector, _schema: &Schema) -> Vec<String> {
-    Vec::new()
+fn advice_for(c: &SqlConnector, schema: &Schema) -> Vec<String> {
+    review(c, schema).advice
 }
 
 impl Connector for SqlConnector {
