@@ -440,10 +440,10 @@ fn a_constraint_error_names_columns_never_values() {
 fn quotes_and_unicode_in_names_and_values_round_trip() {
     let table = "Kündenliste \"alt\" 'x'";
     let column = "e-mail \"privat\"";
-    let db = Db::new(&format!(
+    let db = Db::new(
         "CREATE TABLE \"Kündenliste \"\"alt\"\" 'x'\" (id INTEGER PRIMARY KEY, \"e-mail \"\"privat\"\"\" TEXT);
-         INSERT INTO \"Kündenliste \"\"alt\"\" 'x'\" VALUES (1, 'o''brien\"@exämple.com'), (2, 'ZOË@example.com');"
-    ));
+         INSERT INTO \"Kündenliste \"\"alt\"\" 'x'\" VALUES (1, 'o''brien\"@exämple.com'), (2, 'ZOË@example.com');",
+    );
     let backend = db.backend();
     let schema = backend.introspect().expect("introspection");
     let t = schema.table(table).expect("the table by its own name");

@@ -24,7 +24,7 @@ pub fn cast_type(formatted: &str) -> Result<&str, ConnectorError> {
         && body
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '"'))
-        && body.matches('"').count() % 2 == 0;
+        && body.matches('"').count().is_multiple_of(2);
     if fine {
         Ok(formatted)
     } else {

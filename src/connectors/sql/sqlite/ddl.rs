@@ -191,10 +191,11 @@ fn lowered(term: &[Token]) -> Option<String> {
         term = &term[..term.len() - 2];
     }
     match term {
-        [f, Token::Punct('('), col, Token::Punct(')')] if f.is_word("lower") => match col {
-            Token::Word(c) | Token::Quoted(c) => Some(c.clone()),
-            _ => None,
-        },
+        [f, Token::Punct('('), Token::Word(c) | Token::Quoted(c), Token::Punct(')')]
+            if f.is_word("lower") =>
+        {
+            Some(c.clone())
+        }
         _ => None,
     }
 }
