@@ -211,3 +211,38 @@ fn a_table_made_after_the_catalogue_was_read_is_found_and_an_unknown_one_refused
         .expect_err("no such table");
     assert!(matches!(&err, ConnectorError::Permanent(m) if m.contains("nowhere")));
 }
+
+#[test]
+fn a_system_versioned_table_is_refused_because_its_history_would_keep_the_rows() {
+    let Some(db) = Db::new() else { return };
+    let backend = db.backend();
+    let versioned =
+        "CREATE TABLE visits (id INT PRIMARY KEY, email VARCHAR(50)) WITH SYSTEM VERSIONING";
+    let made = run({
+        let url = db.url.clone();
+        async move {
+            let mut conn = mysql_async::Conn::from_url(url).await.expect("connect");
+            let made = conn.query_drop(versioned).await.is_ok();
+            conn.disconnect().await.expect("disconnect");
+            made
+        }
+    });
+    if !made {
+        // MySQL has no system versioning: nothing to refuse there.
+        eprintln!("skipping: this server has no system-versioned tables");
+        return;
+    }
+    db.exec(&["INSERT INTO visits VALUES (1, 'a@example.com')"]);
+    let err = backend
+        .apply(&[Step::Delete {
+            table: "visits".into(),
+            key: key("id"),
+            rows: vec![row(&["1"])],
+        }])
+        .expect_err("history would keep the row");
+    assert!(
+        matches!(&err, ConnectorError::Permanent(m) if m.contains("system-versioned")),
+        "{err:?}"
+    );
+    assert_eq!(db.count("visits"), 1);
+}
