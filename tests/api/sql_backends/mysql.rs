@@ -1,1 +1,0 @@
-//! The mysql backend of the SQL connector.
