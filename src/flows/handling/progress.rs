@@ -78,6 +78,8 @@ pub(super) fn verify_identity(
         Entry::new(by.actor, "identity_verified", detail).notify("identity_verified", notice);
     change::step(state, conn, row, Event::IdentityConfirmed, entry, now).map_err(refused(what))?;
     let searching = super::searches::start(by, conn, row)?;
+    // Systems nobody can automate get their tasks in the same transaction.
+    crate::flows::manual_tasks::create_missing(state, conn, row, by.actor, now)?;
     Ok((level, searching))
 }
 
