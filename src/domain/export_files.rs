@@ -129,7 +129,8 @@ mod tests {
         assert!(check("export.pdf", active).is_err());
         // A PDF renamed .csv is not text: it goes through the document checks and is
         // refused for not being what its name says.
-        let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+        let pdf =
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
         assert!(check("export.csv", pdf).is_err());
         assert_eq!(
             check("export.pdf", pdf),

@@ -183,12 +183,7 @@ pub fn finish(
 }
 
 /// Gives an open task seen at `version` to `owner`; false when it changed meanwhile.
-pub fn reassign(
-    conn: &mut DbConn,
-    id: &str,
-    version: i64,
-    owner: &str,
-) -> QueryResult<bool> {
+pub fn reassign(conn: &mut DbConn, id: &str, version: i64, owner: &str) -> QueryResult<bool> {
     diesel::update(
         mt::table
             .find(id)
