@@ -5,7 +5,7 @@
 pub mod reminders;
 pub mod retention;
 pub mod send_mail;
-mod task_reminders;
+pub mod task_reminders;
 
 use crate::mail::Mailer;
 use crate::state::AppState;

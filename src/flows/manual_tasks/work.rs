@@ -120,11 +120,10 @@ pub fn finish(
             .filter(|f| f.task_id == task.id)
             .count();
         if note.is_empty() && (task.action.needs_note() || files == 0) {
-            let key = match task.action.needs_note() {
-                true => "errors.task_note_required",
-                false => "errors.task_file_or_note",
-            };
-            return Err(AppError::BadRequest(msg(key)));
+            return Err(AppError::BadRequest(match task.action.needs_note() {
+                true => msg("errors.task_note_required"),
+                false => msg("errors.task_file_or_note"),
+            }));
         }
         let sealed = (!note.is_empty()).then(|| state.cipher.encrypt(NOTE_CONTEXT, note));
         if !tasks::finish(conn, id, version, sealed.as_deref(), actor, now)? {

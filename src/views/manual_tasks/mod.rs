@@ -17,6 +17,7 @@ use crate::domain::manual_tasks::{TaskAction, TaskStatus};
 use crate::domain::urgency::{urgency, Urgency};
 use crate::error::AppError;
 use crate::flows::manual_tasks as flow;
+use crate::i18n::key;
 use crate::state::AppState;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -176,9 +177,9 @@ pub fn list(
         .into_iter()
         .partition(|l| l.mine);
     let filters = [
-        (Show::All, "staff_tasks.show_all"),
-        (Show::Mine, "staff_tasks.show_mine"),
-        (Show::Overdue, "staff_tasks.show_overdue"),
+        (Show::All, key("staff_tasks.show_all")),
+        (Show::Mine, key("staff_tasks.show_mine")),
+        (Show::Overdue, key("staff_tasks.show_overdue")),
     ]
     .into_iter()
     .map(|(s, key)| FilterTab {

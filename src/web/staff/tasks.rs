@@ -19,7 +19,7 @@ use crate::web::staff_session::{self as session, CurrentStaff};
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 /// The file input of the upload form.
 const FILE_FIELD: &str = "file";
@@ -109,17 +109,16 @@ async fn require_actor(
     id: &str,
 ) -> Result<(), AppError> {
     let target = id.to_string();
-    let owner = with_conn(state, move |_, conn| {
-        Ok(crate::db::models::manual_tasks::find(conn, &target)?
-            .ok_or(AppError::NotFound)?
-            .owner_id)
+    let task = with_conn(state, move |_, conn| {
+        Ok(crate::db::models::manual_tasks::find(conn, &target)?)
     })
     .await?;
-    if may_act(me.role, owner.as_deref() == Some(me.id.as_str())) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(msg("errors.read_only_role")))
+    // Refused before "not found": a read-only account learns nothing about task ids.
+    let owner = task.as_ref().and_then(|t| t.owner_id.as_deref());
+    if !may_act(me.role, owner == Some(me.id.as_str())) {
+        return Err(AppError::Forbidden(msg("errors.read_only_role")));
     }
+    task.map(|_| ()).ok_or(AppError::NotFound)
 }
 
 fn version_of(text: Option<&str>) -> Result<i64, AppError> {
@@ -138,17 +137,10 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let me = session::current(&state, &session, false).await?;
     let id = id.into_inner();
-    let mut form = multipart::parse(
-        &req,
-        &session,
-        &state,
-        multipart::bounded(&req, payload),
-        FILE_FIELD,
-    )
-    .await?;
+    let (version, file) = read_upload(&req, &session, &state, payload).await?;
     require_actor(&state, &me, &id).await?;
-    let version = version_of(form.get("version"))?;
-    let Some(file) = form.take_file() else {
+    let version = version_of(version.as_deref())?;
+    let Some(file) = file else {
         let e = AppError::BadRequest(msg("errors.task_choose_file"));
         return shown(&state, &session, &me, &id, Some(e), None, None).await;
     };
@@ -188,6 +180,40 @@ pub async fn upload(
         }
         Err(e) => shown(&state, &session, &me, &id, Some(e), None, None).await,
     }
+}
+
+/// The upload form's version and file, its CSRF token checked. The page sends
+/// multipart; a form without the file input may come url-encoded and is read (and
+/// checked) as every other form, so it is refused for its token, not its encoding.
+async fn read_upload(
+    req: &HttpRequest,
+    session: &Session,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<(Option<String>, Option<multipart::UploadedFile>), AppError> {
+    if req
+        .content_type()
+        .eq_ignore_ascii_case("multipart/form-data")
+    {
+        let mut form = multipart::parse(
+            req,
+            session,
+            state,
+            multipart::bounded(req, payload),
+            FILE_FIELD,
+        )
+        .await?;
+        let version = form.get("version").map(str::to_string);
+        return Ok((version, form.take_file()));
+    }
+    let body = web::Bytes::from_request(req, &mut payload.into_inner())
+        .await
+        .map_err(|e| match e.as_response_error().status_code() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge(msg("errors.form_too_large")),
+            _ => AppError::BadRequest(msg("errors.form_unreadable")),
+        })?;
+    let form = crate::web::form::Form::parse(req, session, state, &body)?;
+    Ok((form.get("version").map(str::to_string), None))
 }
 
 /// `POST /staff/tasks/{id}/done`: the task finished, with its note.
