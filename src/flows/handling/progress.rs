@@ -70,6 +70,7 @@ pub(super) fn verify_identity(
             r::verification_detail.eq(detail.to_string()),
         ))
         .execute(conn)?;
+    row.verification_level = Some(level);
     let notice = json!({
         "due_on": state.templates.date(row.due_on),
         "level_label": state.templates.label(level.label_key()),
