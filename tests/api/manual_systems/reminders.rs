@@ -70,7 +70,10 @@ async fn owners_are_reminded_once_a_day_and_overdue_tasks_are_flagged() {
         assert!(text("text").contains(&format!("/staff/tasks/{}", task.id)));
         let reference = app.request_field(&id, "reference").expect("reference");
         assert!(text("subject").contains(&reference));
-        assert!(!mail.to_string().contains("jane"), "nothing about the person");
+        assert!(
+            !mail.to_string().contains("jane"),
+            "nothing about the person"
+        );
 
         // Made overdue, the task is flagged where the owner looks.
         let yesterday = dsar_portal::clock::now().date() - Duration::days(1);
