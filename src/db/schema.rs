@@ -307,6 +307,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    manual_tasks (id) {
+        id -> Text,
+        request_id -> Text,
+        system -> Text,
+        action -> Text,
+        owner_id -> Nullable<Text>,
+        status -> Text,
+        due_on -> Date,
+        note_enc -> Nullable<Text>,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<Text>,
+        reminded_on -> Nullable<Date>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    manual_task_files (id) {
+        id -> Text,
+        task_id -> Text,
+        request_id -> Text,
+        name_enc -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content_enc -> Nullable<Text>,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(exports -> requests (request_id));
 diesel::joinable!(request_agents -> requests (request_id));
@@ -324,6 +357,8 @@ diesel::joinable!(notes -> requests (request_id));
 diesel::joinable!(notes -> staff (staff_id));
 diesel::joinable!(staff_sessions -> staff (staff_id));
 diesel::joinable!(request_messages -> requests (request_id));
+diesel::joinable!(manual_tasks -> requests (request_id));
+diesel::joinable!(manual_task_files -> manual_tasks (task_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
@@ -348,4 +383,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     drp_replays,
     reply_templates,
     request_messages,
+    manual_tasks,
+    manual_task_files,
 );

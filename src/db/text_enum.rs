@@ -144,6 +144,7 @@ use crate::domain::{
     deadlines::Regime,
     decisions::{Outcome, VerificationLevel},
     kinds::{Jurisdiction, RequestKind},
+    manual_tasks::{TaskAction, TaskStatus},
     roles::Role,
     runs::{RunAction, RunStatus},
     source::Source,
@@ -162,6 +163,8 @@ text_columns! {
     VerificationLevel => "verification level",
     RunAction => "connector run action",
     RunStatus => "connector run status",
+    TaskAction => "manual task action",
+    TaskStatus => "manual task status",
 }
 
 #[cfg(test)]

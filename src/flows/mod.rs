@@ -19,6 +19,7 @@ pub mod intake;
 pub mod links;
 pub mod lost_link;
 pub mod manual_entry;
+pub mod manual_tasks;
 pub mod notices;
 pub mod package;
 pub mod reference;

@@ -17,7 +17,7 @@ use crate::domain::runs::{RunAction, RunStatus};
 use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::i18n::msg;
-use crate::package::{self, PackageInput, SystemExport};
+use crate::package::{self, ManualFile, PackageInput, SystemExport};
 use crate::state::AppState;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -50,7 +50,8 @@ pub fn create_and_send(
             }
         }
     }
-    if latest.is_empty() && !state.connectors.is_empty() {
+    let manual_files = manual_files(state, conn, request_id)?;
+    if latest.is_empty() && manual_files.is_empty() && !state.connectors.is_empty() {
         return Err(AppError::Conflict(msg("errors.export_first")));
     }
     let mut systems = Vec::new();
@@ -70,6 +71,7 @@ pub fn create_and_send(
         received_on: state.templates.date(row.received_at.date()),
         generated_on: state.templates.date(now.date()),
         systems,
+        manual_files,
     };
     let (bytes, files) =
         package::build(&state.settings, &state.templates, &input).map_err(AppError::internal)?;
@@ -114,6 +116,42 @@ pub fn create_and_send(
         )?;
         Ok(files)
     })
+}
+
+/// The files exported by hand for the request's manual systems (tasks not cancelled),
+/// decrypted for the package.
+fn manual_files(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<Vec<ManualFile>, AppError> {
+    use crate::db::models::manual_tasks::{self as tasks, FILE_CONTENT_CONTEXT, FILE_NAME_CONTEXT};
+    use crate::domain::manual_tasks::TaskStatus;
+    let live: Vec<(String, String)> = tasks::for_request(conn, request_id)?
+        .into_iter()
+        .filter(|t| t.status != TaskStatus::Cancelled)
+        .map(|t| (t.id, t.system))
+        .collect();
+    let mut out = Vec::new();
+    for file in tasks::files_of_request(conn, request_id)? {
+        let Some((_, system)) = live.iter().find(|(id, _)| *id == file.task_id) else {
+            continue;
+        };
+        let Some(sealed) = tasks::file_content(conn, &file.id)? else {
+            continue;
+        };
+        let open =
+            |context: &str, v: &str| state.cipher.decrypt(context, v).map_err(AppError::internal);
+        let bytes = B64
+            .decode(open(FILE_CONTENT_CONTEXT, &sealed)?)
+            .map_err(AppError::internal)?;
+        out.push(ManualFile {
+            system: system.clone(),
+            name: open(FILE_NAME_CONTEXT, &file.name_enc)?,
+            bytes,
+        });
+    }
+    Ok(out)
 }
 
 pub enum Download {

@@ -136,7 +136,12 @@ pub fn step(
     row.closed_at = closed_at;
     row.version += 1;
     row.updated_at = now;
+    let actor = entry.actor;
     write_entry(state, conn, row, (Some(from), Some(to)), entry, now)?;
+    if !to.is_open() {
+        // A closed request leaves its manual systems' owners nothing to do.
+        super::manual_tasks::cancel_open(conn, &row.id, actor, now)?;
+    }
     Ok(from)
 }
 

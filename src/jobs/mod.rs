@@ -5,6 +5,7 @@
 pub mod reminders;
 pub mod retention;
 pub mod send_mail;
+pub mod task_reminders;
 
 use crate::mail::Mailer;
 use crate::state::AppState;
@@ -115,6 +116,10 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
     report(
         "queued deadline reminders",
         reminders::send_reminders(state, conn, now),
+    );
+    report(
+        "queued manual task reminders",
+        task_reminders::send(state, conn, now),
     );
     report(
         "queued staff digests",

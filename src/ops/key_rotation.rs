@@ -79,6 +79,22 @@ pub const ENCRYPTED_COLUMNS: &[Column] = &[
         max_batch: 4,
         ..col("documents", "id", "content_enc", "documents.content")
     },
+    col("manual_tasks", "id", "note_enc", "manual_tasks.note"),
+    col(
+        "manual_task_files",
+        "id",
+        "name_enc",
+        "manual_task_files.name",
+    ),
+    Column {
+        max_batch: 4,
+        ..col(
+            "manual_task_files",
+            "id",
+            "content_enc",
+            "manual_task_files.content",
+        )
+    },
     col(
         "request_agents",
         "request_id",

@@ -28,6 +28,15 @@ pub struct PackageInput<'a> {
     pub received_on: String,
     pub generated_on: String,
     pub systems: Vec<SystemExport>,
+    /// Files the owners of manual systems exported by hand, as they uploaded them.
+    pub manual_files: Vec<ManualFile>,
+}
+
+/// One file exported by hand from a manual system (already checked on upload).
+pub struct ManualFile {
+    pub system: String,
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Column names never disclosed in an access package (CCPA §7024(d)).
@@ -161,8 +170,11 @@ pub fn build(
             .iter()
             .map(|k| json!({"table": k.table, "column": k.column, "reason": k.reason}))
             .collect();
-        system_views.push(json!({"name": system.name, "tables": table_views, "kept": kept}));
+        system_views.push(
+            json!({"name": system.name, "tables": table_views, "kept": kept, "files": []}),
+        );
     }
+    files += add_manual_files(&mut zip, opts, &input.manual_files, &mut system_views)?;
     let report = templates.page(
         "exports/report",
         &json!({
@@ -190,6 +202,61 @@ pub fn build(
     files += 1;
     let bytes = zip.finish()?.into_inner();
     Ok((bytes, files))
+}
+
+/// Puts each manual system's files under `<system>/<file name>` (a name taken twice
+/// gets a number) and lists them in the report under the system's name; returns how
+/// many files were added.
+fn add_manual_files(
+    zip: &mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>,
+    opts: SimpleFileOptions,
+    manual: &[ManualFile],
+    system_views: &mut Vec<Value>,
+) -> anyhow::Result<usize> {
+    let mut taken: std::collections::BTreeSet<String> = Default::default();
+    let mut by_system: Vec<(String, Vec<String>)> = Vec::new();
+    for file in manual {
+        let dir = safe_name(&file.system);
+        let name = safe_file_name(&file.name);
+        let mut path = format!("{dir}/{name}");
+        let mut n = 2;
+        while !taken.insert(path.clone()) {
+            path = format!("{dir}/{n}-{name}");
+            n += 1;
+        }
+        zip.start_file(path.as_str(), opts)?;
+        zip.write_all(&file.bytes)?;
+        match by_system.iter_mut().find(|(s, _)| *s == file.system) {
+            Some((_, paths)) => paths.push(path),
+            None => by_system.push((file.system.clone(), vec![path])),
+        }
+    }
+    let added = manual.len();
+    for (system, paths) in by_system {
+        system_views.push(json!({"name": system, "tables": [], "files": paths}));
+    }
+    Ok(added)
+}
+
+/// A file name safe inside the ZIP: the characters `safe_name` keeps and dots, never
+/// a leading dot (no hidden files, no `..`); "export" when nothing is left.
+fn safe_file_name(s: &str) -> String {
+    let kept: String = s
+        .chars()
+        .map(|c| match c {
+            '.' => '.',
+            c => safe_name(c.encode_utf8(&mut [0; 4]))
+                .chars()
+                .next()
+                .unwrap_or('_'),
+        })
+        .collect();
+    let kept = kept.trim_start_matches('.');
+    if kept.trim_matches(['_', '.']).is_empty() {
+        "export".to_string()
+    } else {
+        kept.to_string()
+    }
 }
 
 /// File-name-safe form of a system or table name.

@@ -108,6 +108,7 @@ impl Wording<'_> {
                 Some("accepted") => self.say("event_words.document_accepted", &[]),
                 _ => self.say("event_words.document_rejected", &[]),
             },
+            a if a.starts_with("manual_task_") => self.task(a, &d),
             "consumer_told_of_agent" => self.say("event_words.consumer_told_of_agent", &[]),
             "drp_request_received" | "drp_verification_url_issued" => self.say(
                 "event_words.drp_agent",
@@ -120,6 +121,45 @@ impl Wording<'_> {
             _ => self.say("event_words.recorded", &[]),
         };
         Some(words)
+    }
+
+    /// A manual system's task: created (for whom, by when), a file added, done,
+    /// handed on, cancelled.
+    fn task(&self, action: &str, d: &Detail) -> String {
+        let system = d.text("system").unwrap_or_default().to_string();
+        let action_label = d
+            .text("action")
+            .and_then(crate::domain::manual_tasks::TaskAction::parse)
+            .map_or_else(String::new, |a| self.t.label(a.label_key()));
+        let staff = |name: &str| {
+            d.text(name).map_or_else(
+                || self.say("event_words.task_nobody", &[]),
+                |id| self.actors.name(self.t, &format!("staff:{id}")),
+            )
+        };
+        match action {
+            "manual_task_created" => self.say(
+                "event_words.task_created",
+                &[
+                    ("system", system),
+                    ("action", action_label),
+                    ("due_on", self.day(d, "due_on")),
+                    ("owner", staff("owner")),
+                ],
+            ),
+            "manual_task_file_added" => {
+                self.say("event_words.task_file_added", &[("kb", kilobytes(d))])
+            }
+            "manual_task_done" => self.say(
+                "event_words.task_done",
+                &[("system", system), ("files", d.num("files"))],
+            ),
+            "manual_task_reassigned" => {
+                self.say("event_words.task_reassigned", &[("owner", staff("to"))])
+            }
+            "manual_task_cancelled" => self.say("event_words.task_cancelled", &[]),
+            _ => self.say("event_words.recorded", &[]),
+        }
     }
 
     fn say(&self, key: &str, args: &[(&str, String)]) -> String {

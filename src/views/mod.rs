@@ -6,6 +6,7 @@
 pub mod actor_names;
 pub mod audit_log;
 pub mod event_words;
+pub mod manual_tasks;
 pub mod metrics_chart;
 pub mod metrics_trend;
 pub mod notice_preview;

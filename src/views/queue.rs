@@ -45,6 +45,8 @@ pub struct QueuePage {
     flash: Option<String>,
     /// Bulk actions are offered where they can apply: not on closed requests.
     bulk: bool,
+    /// "Your tasks": the viewer's open manual-system tasks, soonest due first.
+    my_tasks: Vec<super::manual_tasks::TaskLine>,
 }
 
 #[derive(Serialize)]
@@ -290,7 +292,9 @@ pub fn load(
         "",
     );
     let here = q.query_string(None, None);
+    let my_tasks = super::manual_tasks::mine_open(state, conn, staff_id, today)?;
     Ok(QueuePage {
+        my_tasks,
         title: t.phrase(title, &[]),
         caption: t.phrase(caption, &[]),
         view: q.view_code(),

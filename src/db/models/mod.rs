@@ -9,6 +9,7 @@ pub mod drp;
 pub mod exports;
 pub mod identities;
 pub mod login_throttle;
+pub mod manual_tasks;
 pub mod messages;
 pub mod notes;
 pub mod outbox;

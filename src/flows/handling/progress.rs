@@ -70,6 +70,7 @@ pub(super) fn verify_identity(
             r::verification_detail.eq(detail.to_string()),
         ))
         .execute(conn)?;
+    row.verification_level = Some(level);
     let notice = json!({
         "due_on": state.templates.date(row.due_on),
         "level_label": state.templates.label(level.label_key()),
@@ -78,6 +79,8 @@ pub(super) fn verify_identity(
         Entry::new(by.actor, "identity_verified", detail).notify("identity_verified", notice);
     change::step(state, conn, row, Event::IdentityConfirmed, entry, now).map_err(refused(what))?;
     let searching = super::searches::start(by, conn, row)?;
+    // Systems nobody can automate get their tasks in the same transaction.
+    crate::flows::manual_tasks::create_missing(state, conn, row, by.actor, now)?;
     Ok((level, searching))
 }
 

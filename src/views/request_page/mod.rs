@@ -55,6 +55,8 @@ pub struct RequestPage {
     agent_claims: Vec<ClaimLine>,
     documents: Vec<DocumentLine>,
     conversation: conversation::ConversationPanel,
+    /// Manual systems: their tasks for this request, and what is still open.
+    manual: crate::views::manual_tasks::RequestPanel,
     /// The message of the action that led here, shown once.
     pub flash: Option<String>,
     /// "Use a saved reply" (`reply_picker`), with the reply chosen (`?reply=`).
@@ -247,6 +249,7 @@ pub fn load(
         agent_claims: agent.claims,
         documents: agent.documents,
         conversation: conversation::load(state, conn, &row)?,
+        manual: crate::views::manual_tasks::request_panel(state, conn, &row, "", today)?,
         r,
         flash: None,
         reply_picker,

@@ -17,6 +17,7 @@ pub mod queue_export;
 pub mod reply_templates;
 pub mod request_page;
 pub mod sessions;
+pub mod tasks;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -73,6 +74,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/requests/{id}/documents/{doc}/review",
             web::post().to(request_page::review_document),
+        )
+        .route("/staff/requests/{id}/tasks", web::post().to(tasks::create))
+        .route("/staff/tasks", web::get().to(tasks::list))
+        .route("/staff/tasks/{id}", web::get().to(tasks::show))
+        .route("/staff/tasks/{id}/files", web::post().to(tasks::upload))
+        .route("/staff/tasks/{id}/done", web::post().to(tasks::done))
+        .route(
+            "/staff/tasks/{id}/reassign",
+            web::post().to(tasks::reassign),
         )
         .route("/staff/accounts", web::get().to(accounts::list))
         .route("/staff/accounts", web::post().to(accounts::add))

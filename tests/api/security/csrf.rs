@@ -48,6 +48,10 @@ const STATE_CHANGING: &[(&str, &str, Guard)] = &[
     ("POST", "/staff/requests/{id}/run", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/messages", Guard::StaffForm),
     ("POST", "/staff/requests/{id}/package", Guard::StaffForm),
+    ("POST", "/staff/requests/{id}/tasks", Guard::StaffForm),
+    ("POST", "/staff/tasks/{id}/files", Guard::StaffForm),
+    ("POST", "/staff/tasks/{id}/done", Guard::StaffForm),
+    ("POST", "/staff/tasks/{id}/reassign", Guard::StaffForm),
     (
         "POST",
         "/staff/requests/{id}/documents/{doc}/review",

@@ -46,6 +46,12 @@ const STAFF_MATRIX: &[(&str, &str, bool, bool)] = &[
     ("GET", "/staff/queue.csv", true, true),
     ("POST", "/staff/queue/bulk", false, true),
     ("POST", "/staff/requests/{id}/messages", false, true),
+    ("POST", "/staff/requests/{id}/tasks", false, true),
+    ("GET", "/staff/tasks", true, true),
+    ("GET", "/staff/tasks/{id}", true, true),
+    ("POST", "/staff/tasks/{id}/files", false, true),
+    ("POST", "/staff/tasks/{id}/done", false, true),
+    ("POST", "/staff/tasks/{id}/reassign", false, true),
 ];
 
 fn staff_fields(path: &str, version: &str) -> Vec<(&'static str, String)> {

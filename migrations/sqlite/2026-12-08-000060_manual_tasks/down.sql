@@ -1,0 +1,2 @@
+DROP TABLE manual_task_files;
+DROP TABLE manual_tasks;
