@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 pub mod client_ip;
 mod connectors;
+pub mod dataset;
 mod drp;
 mod jobs;
 mod keys;

@@ -56,7 +56,7 @@ pub struct ConnectorConfig {
     pub timeout_seconds: u64,
     /// `sql`: the dataset written in the configuration itself…
     #[serde(default)]
-    pub dataset: Option<crate::connectors::sql::dataset::Dataset>,
+    pub dataset: Option<super::dataset::Dataset>,
     /// …or in a file of its own (relative paths from the working directory).
     #[serde(default)]
     pub dataset_file: Option<PathBuf>,
@@ -231,10 +231,10 @@ impl ConnectorConfig {
     }
 
     /// The `sql` connector's dataset, read from its file when it has one.
-    pub fn load_dataset(&self) -> anyhow::Result<crate::connectors::sql::dataset::Dataset> {
+    pub fn load_dataset(&self) -> anyhow::Result<super::dataset::Dataset> {
         match (&self.dataset, &self.dataset_file) {
             (Some(d), _) => Ok(d.clone()),
-            (None, Some(path)) => crate::connectors::sql::dataset::Dataset::from_file(path)
+            (None, Some(path)) => super::dataset::Dataset::from_file(path)
                 .with_context(|| format!("connector {:?}", self.name)),
             (None, None) => bail!("connector {:?} has no dataset", self.name),
         }

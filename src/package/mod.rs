@@ -170,9 +170,8 @@ pub fn build(
             .iter()
             .map(|k| json!({"table": k.table, "column": k.column, "reason": k.reason}))
             .collect();
-        system_views.push(
-            json!({"name": system.name, "tables": table_views, "kept": kept, "files": []}),
-        );
+        system_views
+            .push(json!({"name": system.name, "tables": table_views, "kept": kept, "files": []}));
     }
     files += add_manual_files(&mut zip, opts, &input.manual_files, &mut system_views)?;
     let report = templates.page(
@@ -233,7 +232,7 @@ fn add_manual_files(
     }
     let added = manual.len();
     for (system, paths) in by_system {
-        system_views.push(json!({"name": system, "tables": [], "files": paths}));
+        system_views.push(json!({"name": system, "tables": [], "kept": [], "files": paths}));
     }
     Ok(added)
 }

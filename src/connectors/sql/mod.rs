@@ -19,7 +19,9 @@
 //! dataset from the schema).
 
 pub mod backend;
-pub mod dataset;
+/// The dataset is configuration (read and checked with the rest of the settings); the
+/// connector reads it from there.
+pub use crate::config::dataset;
 mod engine;
 pub mod mysql;
 mod plan;
