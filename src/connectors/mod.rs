@@ -99,7 +99,7 @@ pub struct TableFinding {
     /// "delete", "update" or "keep".
     pub erase: String,
     /// The reason rows are kept, when the whole table is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub keep_reason: Option<String>,
     /// With "update": what happens to each changed or kept column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -111,7 +111,7 @@ pub struct TableFinding {
 pub struct ColumnEffect {
     pub column: String,
     pub effect: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub reason: Option<String>,
 }
 

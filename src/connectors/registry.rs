@@ -45,6 +45,7 @@ pub fn build(settings: &Settings) -> Registry {
                     }),
                 "sql" => cfg.secret_url().map_err(|e| e.to_string()).and_then(|url| {
                     SqlConnector::new(cfg, &url)
+                        .map(|c| c.with_identities(identity_kinds(settings)))
                         .map(|c| Arc::new(c) as Arc<dyn Connector>)
                         .map_err(named)
                 }),
@@ -52,5 +53,12 @@ pub fn build(settings: &Settings) -> Registry {
             };
             (cfg.name.clone(), built)
         })
+        .collect()
+}
+
+/// The identity kinds a request can carry: its email and each configured identifier.
+pub fn identity_kinds(settings: &Settings) -> Vec<String> {
+    std::iter::once("email".to_string())
+        .chain(settings.identifiers.iter().map(|i| i.name.clone()))
         .collect()
 }

@@ -178,17 +178,32 @@ fn done_parts(state: &AppState, answer: &Answer) -> (Option<String>, serde_json:
             Some(seal(state, m)),
             json!({"counts": m.counts, "keys": m.keys, "actionable": m.actionable(),
                    "first_seen": m.first_seen, "last_seen": m.last_seen,
-                   "excluded": m.excluded, "at_least": m.at_least}),
+                   "excluded": m.excluded, "at_least": m.at_least, "tables": m.tables}),
         ),
         Answer::Export(r) => {
             let rows: std::collections::BTreeMap<_, _> =
                 r.tables.iter().map(|(t, v)| (t.clone(), v.len())).collect();
             (Some(seal(state, r)), json!({"rows": rows}))
         }
-        Answer::Erase(r) => (
-            None,
-            json!({"deleted": r.deleted, "follow_up": r.follow_up}),
-        ),
+        Answer::Erase(r) => {
+            let mut summary = json!({"deleted": r.deleted, "follow_up": r.follow_up});
+            // The proof and the kept data only where the connector gives them.
+            for (k, v) in [
+                ("changed", json!(r.changed)),
+                ("detached", json!(r.detached)),
+                ("kept", json!(r.kept)),
+            ] {
+                if v.as_object().is_some_and(|m| !m.is_empty())
+                    || v.as_array().is_some_and(|a| !a.is_empty())
+                {
+                    summary[k] = v;
+                }
+            }
+            if let Some(remaining) = &r.remaining {
+                summary["remaining"] = json!(remaining);
+            }
+            (None, summary)
+        }
         Answer::OptOut(o) => (None, json!({"opt_out": o})),
     }
 }
@@ -345,6 +360,10 @@ fn record_done(
             "counts",
             "rows",
             "deleted",
+            "changed",
+            "detached",
+            "remaining",
+            "kept",
             "follow_up",
             "actionable",
             "opt_out",

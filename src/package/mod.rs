@@ -153,7 +153,15 @@ pub fn build(
             files += 3;
             table_views.push(json!({"table": table, "rows": rows.len(), "file": base}));
         }
-        system_views.push(json!({"name": system.name, "tables": table_views}));
+        // Data an erasure would keep, and the legal reason: the person learns it now,
+        // before they decide to ask for deletion.
+        let kept: Vec<Value> = system
+            .records
+            .kept
+            .iter()
+            .map(|k| json!({"table": k.table, "column": k.column, "reason": k.reason}))
+            .collect();
+        system_views.push(json!({"name": system.name, "tables": table_views, "kept": kept}));
     }
     let report = templates.page(
         "exports/report",

@@ -274,7 +274,53 @@ fn run_result(t: &Templates, d: &Detail) -> Option<String> {
         return Some(t.phrase("event_words.exported", &[("count", &n.to_string())]));
     }
     if let Some((n, _)) = sum("deleted") {
-        return Some(t.phrase("event_words.erased", &[("count", &n.to_string())]));
+        let mut said = match sum("changed") {
+            Some((changed, _)) if changed > 0 => t.phrase(
+                "event_words.erased_and_changed",
+                &[("count", &n.to_string()), ("changed", &changed.to_string())],
+            ),
+            _ => t.phrase("event_words.erased", &[("count", &n.to_string())]),
+        };
+        if let Some((detached, _)) = sum("detached").filter(|(n, _)| *n > 0) {
+            said.push(' ');
+            said.push_str(&t.phrase("event_words.detached", &[("count", &detached.to_string())]));
+        }
+        // The proof: what the same search found afterwards.
+        if let Some((left, counts)) = sum("remaining") {
+            said.push(' ');
+            said.push_str(&if left == 0 {
+                t.phrase("event_words.none_remain", &[])
+            } else {
+                let nonzero: Map<String, Value> = counts
+                    .iter()
+                    .filter(|(_, n)| n.as_i64().unwrap_or(0) > 0)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                t.phrase(
+                    "event_words.some_remain",
+                    &[
+                        ("count", &left.to_string()),
+                        ("tables", &table_list(&nonzero)),
+                    ],
+                )
+            });
+        }
+        for kept in
+            d.0.get("kept")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        {
+            let table = kept.get("table").and_then(Value::as_str).unwrap_or("");
+            let place = match kept.get("column").and_then(Value::as_str) {
+                Some(column) => format!("{table}.{column}"),
+                None => table.to_string(),
+            };
+            let reason = kept.get("reason").and_then(Value::as_str).unwrap_or("");
+            said.push(' ');
+            said.push_str(&t.phrase("event_words.kept", &[("place", &place), ("reason", reason)]));
+        }
+        return Some(said);
     }
     d.0.get("opt_out")
         .map(|_| t.phrase("event_words.opted_out", &[]))
@@ -369,6 +415,24 @@ mod tests {
         assert_eq!(
             found,
             "Find records on matomo. Found 15 record(s): actions (12), visits (3)."
+        );
+        let erased = words(
+            "connector_run_done",
+            r#"{"connector":"shop","run":"r2","action":"erase","deleted":{"customers":1,"orders":3},"changed":{"invoices":2},"remaining":{"customers":0,"invoices":0,"orders":0},"kept":[{"table":"invoices","column":"amount","rows":2,"reason":"tax law"}]}"#,
+        )
+        .expect("words");
+        assert_eq!(
+            erased,
+            "Erase on shop. Erased 4 row(s) and changed 2. Searched again afterwards: no row remains. Kept on purpose: invoices.amount (tax law)."
+        );
+        let left = words(
+            "connector_run_done",
+            r#"{"connector":"shop","run":"r3","action":"erase","deleted":{"customers":1},"remaining":{"customers":0,"tickets":2}}"#,
+        )
+        .expect("words");
+        assert!(
+            left.ends_with("Searched again afterwards: 2 row(s) remain: tickets (2)."),
+            "{left}"
         );
         let refused = words("denied", r#"{"reason":"no_data"}"#).expect("words");
         assert!(refused.starts_with("Reason: "), "{refused}");

@@ -47,6 +47,8 @@ mod security;
 mod session_helpers;
 mod smtp;
 mod sql_backends;
+mod sql_desk;
+mod sql_privileges;
 mod sql_shop;
 mod staff_access;
 mod staff_error_pages;

@@ -22,9 +22,12 @@ pub mod backend;
 pub mod dataset;
 mod engine;
 pub mod mysql;
+mod plan;
 pub mod postgres;
+mod resolved;
 pub mod schema;
 pub mod sqlite;
+mod walk;
 
 use super::{Connector, ConnectorError, ErasureReport, Matches, Records, Subject};
 use crate::config::ConnectorConfig;
@@ -41,6 +44,9 @@ pub struct SqlConnector {
     backend: Box<dyn SqlBackend>,
     hmac_key: Option<Vec<u8>>,
     max_rows: usize,
+    /// The identity kinds the portal collects ("email" and the configured identifiers),
+    /// when known: a dataset naming another is refused by `check-config`.
+    identities: Option<Vec<String>>,
     /// The live schema, read once and kept: every run checks the dataset against it, and
     /// reading the catalogue each time would cost more than the search.
     schema: Mutex<Option<Schema>>,
@@ -64,8 +70,15 @@ impl SqlConnector {
             backend,
             hmac_key,
             max_rows: cfg.max_rows_per_table as usize,
+            identities: None,
             schema: Mutex::new(None),
         })
+    }
+
+    /// The identity kinds the portal collects, for the dataset's check.
+    pub fn with_identities(mut self, identities: Vec<String>) -> SqlConnector {
+        self.identities = Some(identities);
+        self
     }
 
     pub fn dataset(&self) -> &Dataset {
@@ -75,6 +88,19 @@ impl SqlConnector {
     pub fn backend(&self) -> &dyn SqlBackend {
         self.backend.as_ref()
     }
+}
+
+/// Problems that stop a run (the dataset does not fit the live schema); worded for staff.
+fn validate_for_run(c: &SqlConnector, schema: &Schema) -> Vec<String> {
+    match resolved::resolve(&c.dataset, schema) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![e.to_string()],
+    }
+}
+
+/// Setup worth improving though the connector works (indexes), for `check-config`.
+fn advice_for(_c: &SqlConnector, _schema: &Schema) -> Vec<String> {
+    Vec::new()
 }
 
 impl Connector for SqlConnector {

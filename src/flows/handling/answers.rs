@@ -40,12 +40,16 @@ pub struct Decision {
 /// action. Writes nothing.
 pub fn decide(
     state: &AppState,
+    conn: &mut DbConn,
     row: &RequestRow,
     action: &Action,
 ) -> Result<Option<Decision>, AppError> {
     let d = match action {
         Action::Deny { code, message } => deny(state, row, code, message)?,
-        Action::Fulfil { in_part, message } => fulfil(state, row, *in_part, message)?,
+        Action::Fulfil { in_part, message } => {
+            let kept = kept_reasons(conn, &row.id)?;
+            fulfil(state, row, *in_part, message, kept)?
+        }
         _ => return Ok(None),
     };
     Ok(Some(d))
@@ -86,11 +90,42 @@ fn deny(
     })
 }
 
+/// The reasons connected systems gave for data their erasure kept on purpose (invoices
+/// kept for tax law…), each once: the person is told what was kept and why.
+fn kept_reasons(conn: &mut DbConn, request_id: &str) -> Result<Vec<String>, AppError> {
+    use crate::domain::runs::{RunAction, RunStatus};
+    let mut reasons: Vec<String> = Vec::new();
+    for run in crate::db::models::connector_runs::for_request(conn, request_id)? {
+        if run.action != RunAction::Erase || run.status != RunStatus::Done {
+            continue;
+        }
+        let summary: Value = run
+            .summary
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null);
+        for kept in summary
+            .get("kept")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(reason) = kept.get("reason").and_then(Value::as_str) {
+                if !reason.trim().is_empty() && !reasons.iter().any(|r| r == reason) {
+                    reasons.push(reason.to_string());
+                }
+            }
+        }
+    }
+    Ok(reasons)
+}
+
 fn fulfil(
     state: &AppState,
     row: &RequestRow,
     in_part: bool,
     message: &str,
+    kept: Vec<String>,
 ) -> Result<Decision, AppError> {
     let what = key("errors.actions.fulfil");
     let to = row
@@ -106,7 +141,7 @@ fn fulfil(
     if message.chars().count() > 4000 {
         required(&message, key("errors.what.fulfilment_message"), 4000)?;
     }
-    let words = json!({"in_part": in_part, "message": message});
+    let words = json!({"in_part": in_part, "message": message, "kept": kept});
     Ok(Decision {
         step: Event::Fulfilled,
         action: "fulfilled",

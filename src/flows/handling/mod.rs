@@ -113,7 +113,7 @@ pub fn apply(
         let by = Acting { state, actor, now };
         let row = &mut row;
         let t = &state.templates;
-        if let Some(decision) = answers::decide(state, row, &action)? {
+        if let Some(decision) = answers::decide(state, conn, row, &action)? {
             let flash = match (decision.to, decision.in_part) {
                 (Status::Denied, _) => key("staff_flash.denied"),
                 (_, true) => key("staff_flash.fulfilled_part"),

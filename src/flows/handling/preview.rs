@@ -37,7 +37,7 @@ pub fn preview(
     if !row.status.is_open() {
         return Err(not_allowed(key("errors.actions.change_closed")));
     }
-    let decision = answers::decide(state, &row, action)?
+    let decision = answers::decide(state, conn, &row, action)?
         .ok_or_else(|| AppError::BadRequest(msg("errors.unknown_action")))?;
     let placeholder = state.templates.phrase("staff_decision.status_link", &[]);
     let data = notices::with_request_facts(state, &row, decision.notice.clone(), &placeholder);

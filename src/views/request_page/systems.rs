@@ -154,6 +154,7 @@ fn find_summary(find: Option<&RunRow>) -> Value {
         ("actionable", json!(false)),
         ("excluded", json!(0)),
         ("at_least", json!(false)),
+        ("tables", json!([])),
     ];
     for (k, empty) in defaults {
         if summary.get(k).is_none() {
