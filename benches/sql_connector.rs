@@ -132,8 +132,14 @@ const INDEXES: [(&str, &str); 9] = [
     ("orders_shipping_address_id", "orders (shipping_address_id)"),
     ("order_items_order_id", "order_items (order_id)"),
     ("payments_order_id", "payments (order_id)"),
-    ("tickets_email_lower", "support_tickets (lower(customer_email))"),
-    ("newsletter_email_lower", "newsletter_subscriptions (lower(email))"),
+    (
+        "tickets_email_lower",
+        "support_tickets (lower(customer_email))",
+    ),
+    (
+        "newsletter_email_lower",
+        "newsletter_subscriptions (lower(email))",
+    ),
 ];
 
 fn main() {
@@ -164,10 +170,7 @@ fn main() {
     } else {
         let start = Instant::now();
         build(&mut db, size);
-        println!(
-            "built {SCHEMA} in {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
+        println!("built {SCHEMA} in {:.1} s", start.elapsed().as_secs_f64());
     }
     // A run interrupted earlier may have left people erased or indexes dropped.
     restore(&mut db, size, 1..=PEOPLE);
@@ -463,7 +466,14 @@ fn fill(size: Size, r: Ranges, upsert: bool) -> Vec<(&'static str, String)> {
                      timestamp '2020-01-01' + g * interval '1 minute'
                  FROM {}{}",
                 series(r.customers),
-                on_conflict(&["email", "name", "phone", "user_ref", "referred_by", "created_at"])
+                on_conflict(&[
+                    "email",
+                    "name",
+                    "phone",
+                    "user_ref",
+                    "referred_by",
+                    "created_at"
+                ])
             ),
         ),
         (
