@@ -17,7 +17,7 @@ pub(crate) struct Rows {
 
 pub(crate) enum Direct {
     /// search_path set to the test's own schema.
-    Postgres(Mutex<postgres::Client>),
+    Postgres(Box<Mutex<postgres::Client>>),
     /// A URL naming the test's own database; a connection per call, as the Matomo tests
     /// do, so no runtime outlives a call.
     MySql(String),
@@ -38,7 +38,7 @@ impl Direct {
         client
             .batch_execute(&format!("SET search_path TO {schema}"))
             .expect("search_path");
-        Direct::Postgres(Mutex::new(client))
+        Direct::Postgres(Box::new(Mutex::new(client)))
     }
 
     pub(crate) fn mysql(url: &str) -> Direct {
