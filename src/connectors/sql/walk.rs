@@ -1,8 +1,9 @@
 //! The search: from the columns holding the person's identities, along the dataset's
 //! references, to every reachable row.
 //!
-//! - Identities are compared exactly after the database's own comparison: an email trimmed
-//!   and lowercased on both sides (how the portal normalises addresses), anything else
+//! - Identities are compared exactly after the database's own comparison: an email
+//!   lowercased on both sides (the address asked for also trimmed, as the portal takes it
+//!   from a form; a stored value with spaces around it is a look-alike), anything else
 //!   byte for byte. Rows the database returned that fail this test (MySQL's `_ci`
 //!   collations fold case and ignore trailing spaces) are counted as excluded.
 //! - Only rows found through a strong identity are walked from; a weak identity's rows
@@ -86,7 +87,9 @@ pub fn search(
             let mut matched = 0;
             for row in rows {
                 let same = match row.text.get(column).cloned().flatten() {
-                    Some(stored) if email => normalise_email(&stored) == *value,
+                    // The stored address case folded, its spaces kept: what the
+                    // backends' `lower(column) = value` compares, on every backend.
+                    Some(stored) if email => stored.to_lowercase() == *value,
                     Some(stored) => stored == *value,
                     None => false,
                 };

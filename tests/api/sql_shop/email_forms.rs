@@ -1,5 +1,7 @@
-//! Emails match as the portal normalises them (trimmed, case folded) on both sides,
-//! and only those: an address that merely looks like Jane's finds its own owner.
+//! Emails match as the portal normalises them: the address asked for trimmed and case
+//! folded, the stored one case folded (a stored value with spaces around it is a
+//! look-alike, as on every backend); an address that merely looks like Jane's finds
+//! its own owner.
 
 use super::*;
 

@@ -214,9 +214,16 @@ impl Fixture {
 
     /// Jane's rows per table, found with plain SQL from her email: the customer row,
     /// what points at it and at her orders, and the tickets and subscriptions typed
-    /// with her address however it was written.
+    /// with her address in any case.
     pub(crate) fn janes_rows(&self) -> BTreeMap<String, Vec<i64>> {
-        let email = |column: &str| format!("lower(trim({column})) = '{JANE_EMAIL}'");
+        // Case folded, spaces kept: a value stored with a trailing space is a look-alike
+        // (MariaDB's PAD SPACE collation returns it; the length tells it apart).
+        let email = |column: &str| {
+            format!(
+                "lower({column}) = '{JANE_EMAIL}' AND length({column}) = {}",
+                JANE_EMAIL.len()
+            )
+        };
         let customers = format!("SELECT id FROM customers WHERE {}", email("email"));
         let orders = format!("SELECT id FROM orders WHERE customer_id IN ({customers})");
         let queries = [
@@ -385,7 +392,7 @@ pub(crate) fn hmac_hex(value: &str) -> String {
 /// An error a run returns must speak of neither the person nor the key.
 pub(crate) fn assert_no_personal_data(message: &str) {
     let lower = message.to_lowercase();
-    for secret in ["jane", "doe", "jd-1001", "elm street", HMAC_KEY] {
+    for secret in ["jane", "doe@", "doe ", "jd-1001", "elm street", HMAC_KEY] {
         assert!(
             !lower.contains(&secret.to_lowercase()),
             "the error names {secret:?}: {message}"

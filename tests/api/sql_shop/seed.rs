@@ -3,8 +3,9 @@
 //!
 //! - Jane (customer 1): stored email "Jane.Doe@Example.com", customer number "JD-1001",
 //!   two addresses, four orders (one collected in the shop, without an address) with
-//!   items and payments, invoices for three of them, two tickets typed as
-//!   "jane.doe@example.com " and "JANE.DOE@example.com", a newsletter subscription.
+//!   items and payments, invoices for three of them, a ticket typed as
+//!   "JANE.DOE@example.com", a newsletter subscription; and ticket 31 typed as
+//!   "jane.doe@example.com " (a trailing space): a look-alike the search leaves out.
 //!   Referred by customer 101.
 //! - Look-alike emails: 2 jane.doe@example.org, 3 janedoe@example.com,
 //!   4 jane.doe+shop@example.com, 5 jane.doe@example.co (all named Jane Doe).

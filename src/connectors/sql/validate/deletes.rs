@@ -1,12 +1,13 @@
 //! Deleting rows that other rows point at. For every live foreign key into a table whose
 //! rows the dataset deletes, the referencing rows must go the same way: deleted too (the
-//! reference walked, their table deleted) or let go of the row (`on_delete = "set_null"`
+//! reference walked, their table deleted), emptied (the reference walked, their table
+//! updated with the column set to NULL) or let go of the row (`on_delete = "set_null"`
 //! on a nullable column, or the key's own ON DELETE SET NULL). Otherwise the database
 //! refuses the erasure (RESTRICT, NO ACTION) or, worse, deletes rows the preview never
 //! showed (CASCADE).
 
 use super::Model;
-use crate::connectors::sql::dataset::{OnDelete, TableErase};
+use crate::connectors::sql::dataset::{ColumnErase, OnDelete, SimpleErase, TableErase};
 use crate::connectors::sql::schema::{ForeignKey, Table};
 
 pub(super) fn check(model: &Model, errors: &mut Vec<String>) {
@@ -48,7 +49,23 @@ fn unhandled(model: &Model, referencing: &Table, fk: &ForeignKey) -> Option<Stri
             .reference(from, c, to, k)
             .is_some_and(|l| l.reference.on_delete == OnDelete::SetNull && l.from_column.nullable)
     });
-    if deleted_along || let_go {
+    // The person's own referencing rows stay but their link is emptied first (an
+    // `update` table walked along the reference, its column set to NULL): the erasure
+    // changes them before it deletes.
+    let walked = pairs().any(|(c, k)| {
+        model
+            .reference(from, c, to, k)
+            .is_some_and(|l| l.reference.walk)
+    });
+    let emptied_along = walked
+        && model.erases(from, TableErase::Update)
+        && model.spec(from).is_some_and(|spec| {
+            fk.columns.iter().all(|c| {
+                spec.columns.get(c) == Some(&ColumnErase::Simple(SimpleErase::Null))
+                    && referencing.column(c).is_some_and(|col| col.nullable)
+            })
+        });
+    if deleted_along || let_go || emptied_along {
         return None;
     }
     let key = format!(

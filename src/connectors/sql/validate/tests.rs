@@ -466,6 +466,32 @@ fn deleting_rows_the_database_would_refuse_to_delete_is_an_error() {
 }
 
 #[test]
+fn rows_that_stay_may_point_at_deleted_rows_once_their_link_is_emptied() {
+    let mut d = deleting_customers();
+    let orders = table_mut(&mut d, "orders");
+    orders.on_erase = TableErase::Update;
+    orders.columns = [(
+        "customer_id".to_string(),
+        ColumnErase::Simple(SimpleErase::Null),
+    )]
+    .into();
+    // orders.customer_id is NOT NULL in this schema: emptying it cannot work.
+    assert!(!errors(&d).is_empty());
+    let mut schema = shop();
+    if let Some(t) = schema.tables.iter_mut().find(|t| t.name == "orders") {
+        if let Some(c) = t.columns.iter_mut().find(|c| c.name == "customer_id") {
+            c.nullable = true;
+        }
+    }
+    let review = run(&d, &schema);
+    assert!(
+        !review.errors.iter().any(|e| e.contains("pointing at them")),
+        "{:?}",
+        review.errors
+    );
+}
+
+#[test]
 fn the_self_reference_must_let_go_of_deleted_rows() {
     let mut d = deleting_customers();
     d.references.retain(|r| r.from != "customers.referred_by");
