@@ -185,3 +185,73 @@ async fn a_deletion_in_the_shop_database_from_search_to_answer() {
         assert!(!answer.text.contains("1 Main St"));
     }
 }
+
+#[actix_web::test]
+async fn an_access_request_packs_exactly_the_persons_shop_rows_and_what_is_kept() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (_db, cfg) = shop(dir.path());
+        let app = spawn_app_with(&backend, move |s| s.connectors = vec![cfg]).await;
+        app.file_and_verify("eu", "access", JANE).await;
+        let id = app.only_request_id();
+        let handler = app.staff("handler").await;
+        handler
+            .act_ok(&id, &[("action", "verify"), ("method", "account_login")])
+            .await;
+        let path = format!("/staff/requests/{id}");
+        // Verifying an access request starts the search on every connected system.
+        let (status, summary) = wait_for_run(&app, &id, "find").await;
+        assert_eq!(status, "done", "{summary:?}");
+        let (s, _) = handler
+            .run_connector(&id, &[("connector", "shop"), ("action", "export")])
+            .await;
+        assert_eq!(s, 303);
+        let (status, summary) = wait_for_run(&app, &id, "export").await;
+        assert_eq!(status, "done", "{summary:?}");
+        let (s, _) = handler.post(&path, &format!("{path}/package"), &[]).await;
+        assert_eq!(s, 303);
+        let mail = app
+            .email_where("with the download link", |m| {
+                m.to == JANE && m.text.contains("/download/")
+            })
+            .await;
+        let download = link_path(&mail.text, "/download/");
+        let (_, page) = app.get(&download).await;
+        let r = crate::connector_flow::take_download(&app, &download, &page).await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.expect("zip").to_vec();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+        let mut read = |name: &str| {
+            use std::io::Read;
+            let mut s = String::new();
+            zip.by_name(name)
+                .expect(name)
+                .read_to_string(&mut s)
+                .expect("utf8");
+            s
+        };
+        let ids = |json: &str, key: &str| -> Vec<String> {
+            let rows: Vec<serde_json::Value> = serde_json::from_str(json).expect("json");
+            rows.iter().map(|r| r[key].to_string()).collect()
+        };
+        assert_eq!(ids(&read("shop/customers.json"), "id"), ["1"]);
+        assert_eq!(ids(&read("shop/orders.json"), "id"), ["10", "11"]);
+        assert_eq!(
+            ids(&read("shop/newsletter.json"), "email"),
+            ["\"jane.doe@example.com\""]
+        );
+        let csv = read("shop/orders.csv");
+        assert!(csv.contains("19.90") && csv.contains("1 Main St"), "{csv}");
+        assert!(
+            !csv.contains("7.50"),
+            "a neighbour's order at the same street: {csv}"
+        );
+        assert!(read("shop/orders.schema.json").contains("\"ship_to\""));
+        let report = read("report.html");
+        assert!(
+            report.contains("Order totals are kept ten years for tax law."),
+            "the report says what a deletion would keep ({})",
+            app.backend
+        );
+    }
+}
