@@ -53,6 +53,15 @@ async fn browser_suite_flows_accessibility_and_phone_width() {
         s.organisation.logo_file = Some(logo);
         s.organisation.primary_colour = "#1f5f5b".into();
         s.drp.business_id = Some(crate::drp_agent::BUSINESS.into());
+        // A system nobody can automate: verified requests get a task, so the task pages
+        // and the request page's panel are drawn and audited.
+        s.connectors = vec![dsar_portal::config::ConnectorConfig {
+            name: "crm".into(),
+            kind: "manual".into(),
+            owner: Some("crm-lead@northwind.example".into()),
+            instructions: Some("Export the contact from the CRM as CSV (UTF-8).".into()),
+            ..Default::default()
+        }];
     })
     .await;
     // A request a DRP agent filed that waits for the person: its confirmation page is

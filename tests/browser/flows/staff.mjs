@@ -80,6 +80,16 @@ export async function staffWorkToClosure(browser, env, filed, agentReference) {
   check((await page.textContent(".facts .status")).includes("In progress"), "work started");
   await expectText(page, "Identity verified to a reasonably high degree");
   await audit(page, "staff-request-in-progress");
+  // The verification gave the manual system a task: its list and its page, in a tab of
+  // their own so the request's page stays where it is.
+  const tasks = await page.context().newPage();
+  await tasks.goto(env.base + "/staff/tasks");
+  await visit(tasks, "staff-tasks");
+  await tasks.click("a[href^='/staff/tasks/']");
+  await tasks.waitForSelector("h1");
+  await expectText(tasks, "Export the contact from the CRM as CSV (UTF-8).");
+  await visit(tasks, "staff-task");
+  await tasks.close();
   await Promise.all([page.waitForNavigation(), click("form:has(input[name=package]) button[type=submit]")]);
   await expectText(page, "The access package is built");
   await Promise.all([page.waitForNavigation(), click("form:has(input[name=confirmed]) button[type=submit]")]);
