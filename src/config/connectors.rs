@@ -242,73 +242,47 @@ impl ConnectorConfig {
 
     /// The `hmac` policy's key, when one is configured.
     pub fn hmac_key(&self) -> anyhow::Result<Option<String>> {
-        if let Some(var) = &self.hmac_key_env {
+        self.secret("hmac_key", &self.hmac_key_env, &self.hmac_key_file)
+    }
+
+    /// The API token or signing secret from the environment or a file.
+    pub fn secret_token(&self) -> anyhow::Result<String> {
+        self.secret("token", &self.token_env, &self.token_file)?
+            .with_context(|| format!("connector {:?} needs token_env or token_file", self.name))
+    }
+
+    /// The connection URL from the environment or a file, with a plain error if missing.
+    pub fn secret_url(&self) -> anyhow::Result<String> {
+        self.secret("url", &self.url_env, &self.url_file)?
+            .with_context(|| format!("connector {:?} needs url_env or url_file", self.name))
+    }
+
+    /// A secret named by `<what>_env` or `<what>_file` (trimmed); `None` when neither is set.
+    fn secret(
+        &self,
+        what: &str,
+        env: &Option<String>,
+        file: &Option<PathBuf>,
+    ) -> anyhow::Result<Option<String>> {
+        if let Some(var) = env {
             return std::env::var(var).map(Some).with_context(|| {
                 format!(
-                    "connector {:?}: hmac_key_env names {var}, which is not set",
+                    "connector {:?}: {what}_env names {var}, which is not set",
                     self.name
                 )
             });
         }
-        if let Some(path) = &self.hmac_key_file {
+        if let Some(path) = file {
             return std::fs::read_to_string(path)
                 .map(|s| Some(s.trim().to_string()))
                 .with_context(|| {
                     format!(
-                        "connector {:?}: cannot read hmac_key_file {}",
+                        "connector {:?}: cannot read {what}_file {}",
                         self.name,
                         path.display()
                     )
                 });
         }
         Ok(None)
-    }
-
-    /// The API token or signing secret from the environment or a file.
-    pub fn secret_token(&self) -> anyhow::Result<String> {
-        if let Some(var) = &self.token_env {
-            return std::env::var(var).with_context(|| {
-                format!(
-                    "connector {:?}: token_env names {var}, which is not set",
-                    self.name
-                )
-            });
-        }
-        if let Some(path) = &self.token_file {
-            return std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .with_context(|| {
-                    format!(
-                        "connector {:?}: cannot read token_file {}",
-                        self.name,
-                        path.display()
-                    )
-                });
-        }
-        bail!("connector {:?} needs token_env or token_file", self.name)
-    }
-
-    /// The connection URL from the environment or a file, with a plain error if missing.
-    pub fn secret_url(&self) -> anyhow::Result<String> {
-        if let Some(var) = &self.url_env {
-            return std::env::var(var).with_context(|| {
-                format!(
-                    "connector {:?}: url_env names {var}, which is not set",
-                    self.name
-                )
-            });
-        }
-        if let Some(path) = &self.url_file {
-            return std::fs::read_to_string(path)
-                .map(|s| s.trim().to_string())
-                .with_context(|| {
-                    format!(
-                        "connector {:?}: cannot read url_file {}",
-                        self.name,
-                        path.display()
-                    )
-                });
-        }
-        bail!("connector {:?} needs url_env or url_file", self.name)
     }
 }
