@@ -11,13 +11,7 @@ use dsar_portal::connectors::sql::SqlConnector;
 use dsar_portal::connectors::{Connector, ConnectorError};
 
 fn pg_url() -> Option<String> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok() => {
-            panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL suite must run")
-        }
-        _ => None,
-    }
+    crate::helpers::server_url("TEST_DATABASE_URL", "the SQL connector's privileges tests")
 }
 
 /// A schema and a login role of its own, both dropped at the end.

@@ -26,6 +26,21 @@ impl Backend {
     }
 }
 
+/// The URL of a test server named by `var`, or `None` (with a note) to skip `suite`.
+/// Under CI the variable is required: a missing server fails instead of skipping.
+pub fn server_url(var: &str, suite: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok() => {
+            panic!("CI is set but {var} is not: {suite} must run")
+        }
+        _ => {
+            eprintln!("skipping {suite}: {var} is not set");
+            None
+        }
+    }
+}
+
 /// SQLite always; PostgreSQL too when TEST_DATABASE_URL is set. Under CI the variable
 /// is required, so a missing server fails the run instead of silently skipping.
 pub fn backends() -> Vec<Backend> {

@@ -33,16 +33,7 @@ pub(crate) const BOB: &str = "bob@example.com";
 const ALICE_UPPER: &str = "ALICE@EXAMPLE.COM";
 
 pub(crate) fn db_url() -> Option<String> {
-    match std::env::var("TEST_MATOMO_DB_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok() => {
-            panic!("CI is set but TEST_MATOMO_DB_URL is not: the Matomo suite must run")
-        }
-        _ => {
-            eprintln!("skipping the Matomo database tests: TEST_MATOMO_DB_URL is not set");
-            None
-        }
-    }
+    crate::helpers::server_url("TEST_MATOMO_DB_URL", "the Matomo database tests")
 }
 
 fn run<F: Future>(future: F) -> F::Output {

@@ -69,16 +69,7 @@ mod second_erase;
 mod weak_keys;
 
 fn env_url(var: &str, what: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok() => {
-            panic!("CI is set but {var} is not: the shop tests on {what} must run")
-        }
-        _ => {
-            eprintln!("skipping the shop tests on {what}: {var} is not set");
-            None
-        }
-    }
+    crate::helpers::server_url(var, &format!("the shop tests on {what}"))
 }
 
 /// The URL with its database (the path) replaced.

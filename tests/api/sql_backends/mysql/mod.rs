@@ -17,16 +17,7 @@ use mysql_async::prelude::Queryable;
 use std::future::Future;
 
 fn db_url() -> Option<String> {
-    match std::env::var("TEST_MATOMO_DB_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok() => {
-            panic!("CI is set but TEST_MATOMO_DB_URL is not: the MySQL backend tests must run")
-        }
-        _ => {
-            eprintln!("skipping the MySQL backend tests: TEST_MATOMO_DB_URL is not set");
-            None
-        }
-    }
+    crate::helpers::server_url("TEST_MATOMO_DB_URL", "the MySQL backend tests")
 }
 
 fn run<F: Future>(future: F) -> F::Output {

@@ -15,16 +15,7 @@ use dsar_portal::connectors::sql::postgres::PostgresBackend;
 use postgres::{Client, NoTls};
 
 pub(crate) fn db_url() -> Option<String> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok() => {
-            panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL backend tests must run")
-        }
-        _ => {
-            eprintln!("skipping the PostgreSQL backend tests: TEST_DATABASE_URL is not set");
-            None
-        }
-    }
+    crate::helpers::server_url("TEST_DATABASE_URL", "the PostgreSQL backend tests")
 }
 
 /// A schema of the test's own, reached by a plain client for setting up and checking,
