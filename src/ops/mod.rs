@@ -1,7 +1,8 @@
-//! Operator tasks run from the command line: backups, data-key rotation and the CCPA
-//! §7101 record export.
+//! Operator tasks run from the command line: backups, data-key rotation, the CCPA
+//! §7101 record export and a `sql` connector's draft dataset.
 
 pub mod backup;
+pub mod dataset_draft;
 pub mod key_rotation;
 pub mod records;
 
