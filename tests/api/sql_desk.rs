@@ -220,16 +220,8 @@ async fn an_access_request_packs_exactly_the_persons_shop_rows_and_what_is_kept(
         let r = crate::connector_flow::take_download(&app, &download, &page).await;
         assert_eq!(r.status(), 200);
         let bytes = r.bytes().await.expect("zip").to_vec();
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
-        let mut read = |name: &str| {
-            use std::io::Read;
-            let mut s = String::new();
-            zip.by_name(name)
-                .expect(name)
-                .read_to_string(&mut s)
-                .expect("utf8");
-            s
-        };
+        let mut zip = Package::open(bytes);
+        let mut read = |name: &str| zip.text(name);
         let ids = |json: &str, key: &str| -> Vec<String> {
             let rows: Vec<serde_json::Value> = serde_json::from_str(json).expect("json");
             rows.iter().map(|r| r[key].to_string()).collect()

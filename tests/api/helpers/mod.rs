@@ -227,6 +227,7 @@ mod connector_inputs;
 mod fake_server;
 mod fixtures;
 mod forms;
+mod package;
 mod processes;
 mod staff;
 
@@ -235,5 +236,6 @@ pub use connector_inputs::*;
 pub use fake_server::FakeServer;
 pub use fixtures::*;
 pub use forms::*;
+pub use package::Package;
 pub use processes::*;
 pub use staff::*;

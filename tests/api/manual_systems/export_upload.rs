@@ -4,7 +4,6 @@
 
 use super::*;
 use base64::Engine;
-use std::io::Read;
 
 const CSV: &str = "id,email,name\n4411,jane@example.com,Jane Roe\n";
 
@@ -88,18 +87,10 @@ async fn an_uploaded_csv_goes_into_the_access_package() {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .expect("b64");
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
-        let mut csv = String::new();
-        zip.by_name("crm/contact.csv")
-            .expect("the export under the system's name")
-            .read_to_string(&mut csv)
-            .expect("utf8");
+        let mut zip = crate::helpers::Package::open(bytes);
+        let csv = zip.text("crm/contact.csv");
         assert_eq!(csv, CSV, "byte for byte");
-        let mut report = String::new();
-        zip.by_name("report.html")
-            .expect("report")
-            .read_to_string(&mut report)
-            .expect("utf8");
+        let report = zip.text("report.html");
         assert!(report.contains("<h3>crm</h3>") && report.contains("crm/contact.csv"));
     }
 }
