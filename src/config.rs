@@ -190,7 +190,11 @@ impl Settings {
             bail!("jurisdictions must name at least one place the portal serves");
         }
         self.organisation.check()?;
-        crate::i18n::Catalogue::load(&self.organisation.language, self.templates_dir.as_deref())?;
+        for language in
+            std::iter::once(&self.organisation.language).chain(&self.organisation.languages)
+        {
+            crate::i18n::Catalogue::load(language, self.templates_dir.as_deref())?;
+        }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 bail!("public_url must start with http:// or https://");

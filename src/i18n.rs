@@ -18,7 +18,19 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const BUILT_IN: &[(&str, &str)] = &[("en", include_str!("../locales/en.toml"))];
+/// The catalogues shipped in the binary, English first (the reference every other
+/// catalogue is checked against).
+const BUILT_IN: &[(&str, &str)] = &[
+    ("en", include_str!("../locales/en.toml")),
+    ("de", include_str!("../locales/de.toml")),
+    ("fr", include_str!("../locales/fr.toml")),
+    ("es", include_str!("../locales/es.toml")),
+];
+
+/// The codes of the built-in catalogues, English first.
+pub fn built_in_codes() -> impl Iterator<Item = &'static str> {
+    BUILT_IN.iter().map(|(code, _)| *code)
+}
 
 /// The months' names, January first (chrono's `%B` would always be English).
 const MONTHS: [&str; 12] = [

@@ -18,6 +18,7 @@ pub mod flows;
 pub mod i18n;
 pub mod jobs;
 pub mod json_body;
+pub mod languages;
 pub mod mail;
 pub mod ops;
 pub mod package;
@@ -167,6 +168,8 @@ impl Application {
                             req.match_pattern().unwrap_or_else(|| "(no route)".into())
                         }),
                 )
+                // Inside `localise`, so an error page speaks the language chosen here.
+                .wrap(actix_web::middleware::from_fn(web::language::remember))
                 .wrap(actix_web::middleware::from_fn(web::error_pages::localise))
                 .wrap(actix_web::middleware::from_fn(
                     web::ops::http_metrics::record,

@@ -14,7 +14,10 @@ pub struct AppState {
     pub backend: Backend,
     pub cipher: FieldCipher,
     pub indexer: BlindIndexer,
-    pub templates: Templates,
+    /// The default language's templates: staff pages and staff emails.
+    pub templates: std::sync::Arc<Templates>,
+    /// Every offered language's templates: a person's pages and a request's emails.
+    pub languages: crate::languages::Languages,
     pub holidays: Holidays,
     pub identifier_rules: Vec<IdentifierRule>,
     pub limiter: RateLimiter,
@@ -39,9 +42,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, pool: DbPool, keys: &Keys) -> anyhow::Result<AppState> {
-        let templates = Templates::load(
+        let languages = crate::languages::Languages::load(
             settings.templates_dir.as_deref(),
             &settings.organisation.language,
+            &settings.organisation.languages,
         )?;
         let branding = crate::branding::Branding::load(
             &settings.organisation.primary_colour,
@@ -64,7 +68,8 @@ impl AppState {
             pool,
             cipher: FieldCipher::with_previous(&keys.data, &keys.previous_data),
             indexer: BlindIndexer::new(&keys.index),
-            templates,
+            templates: languages.default().clone(),
+            languages,
             holidays: settings.holiday_calendar(),
             identifier_rules: settings.identifier_rules(),
             limiter: RateLimiter::new(),
@@ -82,6 +87,12 @@ impl AppState {
             branding,
             settings,
         })
+    }
+
+    /// The templates of a request's language (`requests.language`; the default when it
+    /// is unset or no longer offered): every email and page about that request.
+    pub fn words(&self, language: Option<&str>) -> &Templates {
+        self.languages.get(language)
     }
 
     /// The organisation facts every page and email shows.

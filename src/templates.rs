@@ -152,6 +152,8 @@ pub struct Templates {
     html: Handlebars<'static>,
     text: Handlebars<'static>,
     catalogue: Arc<Catalogue>,
+    /// The catalogue's language code (`en`, `de` …), stored on requests filed in it.
+    language: String,
 }
 
 /// `{{t "key" name=value}}`: the catalogue's text with its placeholders filled. Written
@@ -261,7 +263,13 @@ impl Templates {
             html,
             text,
             catalogue,
+            language: language.to_string(),
         })
+    }
+
+    /// The language code these templates speak (`en`, `de` …).
+    pub fn language(&self) -> &str {
+        &self.language
     }
 
     /// A text chosen in code (see `Catalogue::text`), in the portal's language.

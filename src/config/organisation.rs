@@ -28,8 +28,13 @@ pub struct Organisation {
     /// deletion then asks whether the person wants to opt out instead (CCPA regulations
     /// §7022).
     pub sells_or_shares: bool,
-    /// Language of pages and emails: a catalogue in `locales/` (see `src/i18n.rs`).
+    /// The default language: staff pages, and a person's pages when their browser
+    /// prefers none of `languages` (a catalogue in `locales/`, see `src/i18n.rs`).
     pub language: String,
+    /// The languages offered to people, chosen from `Accept-Language` or a link on every
+    /// page; every email about a request goes out in the language it was filed in.
+    /// Default: every built-in language. `[]` offers only `language`.
+    pub languages: Vec<String>,
     /// Header, link and button colour, a hex colour dark enough for white text on it.
     pub primary_colour: String,
     /// A PNG, JPEG or SVG logo read at start and served at `/static/logo`.
@@ -82,6 +87,7 @@ impl Default for Organisation {
             complaint_authorities: default_complaint_authorities(),
             sells_or_shares: false,
             language: "en".into(),
+            languages: crate::i18n::built_in_codes().map(str::to_string).collect(),
             primary_colour: "#1d4e89".into(),
             logo_file: None,
         }
@@ -112,6 +118,14 @@ impl Organisation {
     /// A usable colour, and complaint authorities only for places the portal knows.
     pub(super) fn check(&self) -> anyhow::Result<()> {
         crate::branding::primary_colour(&self.primary_colour)?;
+        if !self.languages.is_empty() && !self.languages.contains(&self.language) {
+            bail!(
+                "organisation.languages = {:?} must include the default language \
+                 organisation.language = {:?}",
+                self.languages,
+                self.language
+            );
+        }
         if let Some(place) = self
             .complaint_authorities
             .keys()

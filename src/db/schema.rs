@@ -42,6 +42,7 @@ diesel::table! {
         appeal_of -> Nullable<Text>,
         purged_at -> Nullable<Timestamp>,
         submission_body -> Nullable<Text>,
+        language -> Nullable<Text>,
     }
 }
 

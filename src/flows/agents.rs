@@ -213,7 +213,9 @@ fn email_consumer_about(
         map.insert("reference".into(), json!(request.reference));
         map.insert(
             "kind_label".into(),
-            json!(state.templates.label(request.kind.label_key())),
+            json!(state
+                .words(request.language.as_deref())
+                .label(request.kind.label_key())),
         );
         map.insert("agent_name".into(), json!(agent.name));
         map.insert("agent_organisation".into(), json!(agent.organisation));
@@ -238,7 +240,9 @@ pub fn tell_consumer_if_not_asked(
         return Ok(());
     }
     let agent = view(state, conn, &request.id)?.ok_or(AppError::NotFound)?;
-    let extra = json!({"authority_label": agent.authority_label});
+    let extra = json!({"authority_label": state
+        .words(request.language.as_deref())
+        .label(agent.authority.label_key())});
     email_consumer_about(
         state,
         conn,
@@ -259,6 +263,8 @@ pub struct ConfirmationPage {
     pub kind: RequestKind,
     pub agent: AgentView,
     pub consumer_name: Option<String>,
+    /// The language the request was filed in.
+    pub language: Option<String>,
 }
 
 pub enum ConfirmationLink {
@@ -292,6 +298,7 @@ pub fn inspect_confirmation(
         kind: request.kind,
         agent,
         consumer_name,
+        language: request.language,
     })))
 }
 
@@ -302,7 +309,7 @@ pub fn answer(
     presented: &str,
     confirms: bool,
     now: NaiveDateTime,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<(String, Option<String>)>, AppError> {
     write_tx(conn, |conn| {
         let (token, request) = match inspect(conn, Purpose::ConfirmAgent, presented, now)? {
             LinkState::Valid(t, r) => (t, r),
@@ -350,10 +357,11 @@ pub fn answer(
                 "agent_refused"
             },
             &agent_email,
-            json!({"reference": request.reference, "kind_label": state.templates.label(kind.label_key())}),
+            json!({"reference": request.reference,
+                   "kind_label": state.words(request.language.as_deref()).label(kind.label_key())}),
             now,
         )?;
-        Ok(Some(request.reference))
+        Ok(Some((request.reference, request.language)))
     })
 }
 

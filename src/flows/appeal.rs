@@ -60,7 +60,7 @@ pub fn appeal(
         let to = emails::requester_email(state, conn, &row.id)?;
         let data = json!({
             "reference": row.reference, "original_reference": original.reference,
-            "due_on": state.templates.date(row.due_on), "status_url": status_url,
+            "due_on": state.words(row.language.as_deref()).date(row.due_on), "status_url": status_url,
         });
         emails::queue(state, conn, &row.id, "appeal_received", &to, data, now)?;
         Ok(secret)
@@ -99,6 +99,8 @@ fn appeal_row(
             acknowledge_by: None,
             details_enc: state.cipher.encrypt(DETAILS_CONTEXT, &details),
             submission_key: crate::crypto::tokens::hash(&format!("appeal:{}", original.id)),
+            // Answered in the language the refused request was filed in.
+            language: original.language.clone(),
         },
         now,
     );

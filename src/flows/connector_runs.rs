@@ -429,7 +429,10 @@ fn complete_opt_out_when_all_done(
         "system",
         super::handling::Action::Fulfil {
             in_part: false,
-            message: state.templates.phrase("system_messages.opt_out_done", &[]),
+            // Sent to the person as the answer: in the language they filed in.
+            message: state
+                .words(req.language.as_deref())
+                .phrase("system_messages.opt_out_done", &[]),
         },
         crate::clock::now(),
     );

@@ -286,6 +286,8 @@ pub fn exercise(
             gpc: false,
             email_attested: req.claims.email_verified == Some(true),
             body_digest: None,
+            // DRP carries no language: the person hears from the agent, not from us.
+            language: None,
         };
         // The signature alone: a body filed before the replay register was keyed by
         // operation still finds the request it made.

@@ -5,9 +5,13 @@ use crate::error::AppError;
 use crate::mail::outbox::enqueue;
 use crate::mail::EmailMessage;
 use crate::state::AppState;
+use crate::templates::Templates;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+/// Queues `template` to the person (or their agent) about `request_id`, written in the
+/// language the request was filed in: callers fill `data` with words from the same
+/// templates (`AppState::words` of the request's `language`).
 pub fn queue(
     state: &AppState,
     conn: &mut DbConn,
@@ -17,16 +21,55 @@ pub fn queue(
     data: Value,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let message = render(state, template, to, data)?;
+    let language = crate::db::models::requests::language_of(conn, request_id)?;
+    let words = state.words(language.as_deref());
+    let message = render(state, words, template, to, data)?;
+    put_in_outbox(state, conn, request_id, template, &message, now)
+}
+
+/// Queues `template` to a staff member about `request_id`, in the staff's language
+/// (the default), whatever language the request speaks.
+pub fn queue_for_staff(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    template: &str,
+    to: &str,
+    data: Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let message = render(state, &state.templates, template, to, data)?;
+    put_in_outbox(state, conn, request_id, template, &message, now)
+}
+
+fn put_in_outbox(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    template: &str,
+    message: &EmailMessage,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     enqueue(
         conn,
         &state.cipher,
         Some(request_id),
         template,
-        &message,
+        message,
         now,
     )?;
     Ok(())
+}
+
+/// The templates of the language `request_id` was filed in, for the words of its
+/// emails' data (`queue` renders in the same language).
+pub fn words_for<'a>(
+    state: &'a AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+) -> Result<&'a Templates, AppError> {
+    let language = crate::db::models::requests::language_of(conn, request_id)?;
+    Ok(state.words(language.as_deref()))
 }
 
 /// The decrypted email address of a request's subject.
@@ -56,9 +99,11 @@ pub fn requester_email(
     }
 }
 
-/// Renders `template` for `to` as it will be sent, with the organisation's facts added.
+/// Renders `template` for `to` in `words`' language as it will be sent, with the
+/// organisation's facts added.
 pub fn render(
     state: &AppState,
+    words: &Templates,
     template: &str,
     to: &str,
     mut data: Value,
@@ -67,6 +112,5 @@ pub fn render(
         map.insert("org".into(), state.org_context());
         map.insert("portal_url".into(), Value::String(state.public_url.clone()));
     }
-    EmailMessage::render(&state.templates, template, to, &data, &state.mail_domain)
-        .map_err(AppError::internal)
+    EmailMessage::render(words, template, to, &data, &state.mail_domain).map_err(AppError::internal)
 }

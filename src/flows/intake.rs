@@ -55,6 +55,7 @@ pub fn submit(
         gpc,
         email_attested: false,
         body_digest: None,
+        language: None,
     };
     submit_filing(state, conn, intake, &filing, submission_key, now)
 }
@@ -72,6 +73,9 @@ pub struct Filing<'a> {
     /// body it came with (`web::api::requests::body_digest`). None where the key is
     /// ours (form token, DRP replay id), so no body can differ under it.
     pub body_digest: Option<&'a str>,
+    /// The language the person filed in (`None`: the default language); every email
+    /// about the request is written in it.
+    pub language: Option<&'a str>,
 }
 
 /// `submit` for any filing: the agent and their document are stored with the request,
@@ -138,6 +142,7 @@ pub(super) fn file(
                 acknowledge_by: dl.acknowledge_by,
                 details_enc: state.cipher.encrypt(DETAILS_CONTEXT, &details),
                 submission_key: key_hash.clone(),
+                language: filing.language.map(str::to_string),
             },
             now,
         );
@@ -237,7 +242,7 @@ fn accept_opt_out(
         json!({
             "reference": row.reference,
             "status_url": status_url,
-            "due_on": state.templates.date(row.due_on),
+            "due_on": state.words(row.language.as_deref()).date(row.due_on),
             "gpc": row.gpc,
         }),
         now,

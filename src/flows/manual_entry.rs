@@ -53,6 +53,8 @@ pub struct Entered {
     pub actor: String,
     /// True: the person gets the usual email link. False: staff verify them otherwise.
     pub verify_by_email: bool,
+    /// The language of the person's emails (`None`: the default language).
+    pub language: Option<String>,
 }
 
 impl Entered {
@@ -103,6 +105,7 @@ pub fn enter(
         gpc: false,
         email_attested: !entered.verify_by_email,
         body_digest: None,
+        language: entered.language.as_deref(),
     };
     intake::file(
         state,

@@ -44,7 +44,10 @@ pub fn with_request_facts(
         map.insert("reference".into(), row.reference.clone().into());
         map.insert(
             "kind_label".into(),
-            state.templates.label(row.kind.label_key()).into(),
+            state
+                .words(row.language.as_deref())
+                .label(row.kind.label_key())
+                .into(),
         );
         map.insert("status_url".into(), status_url.into());
         // Complaints go to the authority of the place the person lives.

@@ -63,18 +63,20 @@ pub fn create_and_send(
         let records: Records = serde_json::from_str(&plain).map_err(AppError::internal)?;
         systems.push(SystemExport { name, records });
     }
+    // The report speaks the language the request was filed in, like its emails.
+    let words = state.words(row.language.as_deref());
     let input = PackageInput {
         reference: &row.reference,
-        kind_label: &state.templates.label(row.kind.label_key()),
-        regime_label: &state.templates.label(row.regime.label_key()),
+        kind_label: &words.label(row.kind.label_key()),
+        regime_label: &words.label(row.regime.label_key()),
         jurisdiction: row.jurisdiction.as_str(),
-        received_on: state.templates.date(row.received_at.date()),
-        generated_on: state.templates.date(now.date()),
+        received_on: words.date(row.received_at.date()),
+        generated_on: words.date(now.date()),
         systems,
         manual_files,
     };
     let (bytes, files) =
-        package::build(&state.settings, &state.templates, &input).map_err(AppError::internal)?;
+        package::build(&state.settings, words, &input).map_err(AppError::internal)?;
     let sealed = state.cipher.encrypt(PACKAGE_CONTEXT, &B64.encode(&bytes));
     let v = &state.settings.verification;
     write_tx(conn, |conn| {
@@ -109,7 +111,7 @@ pub fn create_and_send(
             "package_ready",
             &to,
             json!({
-            "reference": row.reference, "kind_label": state.templates.label(row.kind.label_key()),
+            "reference": row.reference, "kind_label": words.label(row.kind.label_key()),
             "download_url": format!("{}/download/{secret}", state.public_url),
             "link_days": v.download_link_days, "max_downloads": v.max_downloads}),
             now,

@@ -8,6 +8,7 @@ use crate::db::models::tokens::Purpose;
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::i18n::key;
+use crate::languages::Choice;
 use crate::state::AppState;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -16,6 +17,10 @@ use serde::Serialize;
 pub struct StatusView {
     #[serde(skip)]
     pub request_id: String,
+    /// The language the request was filed in: the page speaks it unless the person
+    /// chose another (`languages::Choice::about_request`).
+    #[serde(skip)]
+    pub language: Option<String>,
     pub reference: String,
     pub kind: &'static str,
     /// Catalogue keys, put into words by the page (`{{t request.kind_label_key}}`).
@@ -101,12 +106,15 @@ pub fn view(
     conn: &mut DbConn,
     presented: &str,
     now: NaiveDateTime,
+    page: &Choice,
 ) -> Result<StatusLookup, AppError> {
-    let templates = &state.templates;
     let request = match request_behind(state, conn, presented, now)? {
         Ok(r) => r,
         Err(lookup) => return Ok(lookup),
     };
+    let templates = page
+        .about_request(&state.languages, request.language.as_deref())
+        .words(&state.languages);
     let (kind, regime, status) = (request.kind, request.regime, request.status);
     let in_part = request.outcome == Some(crate::domain::decisions::Outcome::Part);
     let timeline = audit::for_request(conn, &request.id, true)?
@@ -125,6 +133,7 @@ pub fn view(
             && !crate::db::models::requests::has_appeal(conn, &request.id)?;
     Ok(StatusLookup::Found(Box::new(StatusView {
         request_id: request.id.clone(),
+        language: request.language.clone(),
         can_withdraw: status.is_open(),
         can_appeal,
         reference: request.reference,

@@ -25,6 +25,16 @@ pub enum LinkState {
     Unknown,
 }
 
+impl LinkState {
+    /// The request behind the link, when there is one.
+    pub fn request(&self) -> Option<&RequestRow> {
+        match self {
+            LinkState::Valid(_, r) | LinkState::Expired(r) | LinkState::Used(r) => Some(r),
+            LinkState::Unknown => None,
+        }
+    }
+}
+
 pub fn inspect(
     conn: &mut DbConn,
     purpose: Purpose,
@@ -56,6 +66,8 @@ pub struct Verified {
     pub awaiting_consumer: bool,
     pub kind: RequestKind,
     pub status_secret: String,
+    /// The language the request was filed in.
+    pub language: Option<String>,
 }
 
 fn link_just_used() -> AppError {
@@ -120,6 +132,7 @@ pub fn confirm(
             reference: request.reference,
             kind: request.kind,
             status_secret,
+            language: request.language.clone(),
         }))
     })
 }
@@ -166,6 +179,7 @@ pub fn send_verification_link(
         now + Duration::hours(hours),
         now,
     )?;
+    let words = emails::words_for(state, conn, request_id)?;
     emails::queue(
         state,
         conn,
@@ -174,7 +188,7 @@ pub fn send_verification_link(
         to,
         json!({
             "reference": reference,
-            "kind_label": state.templates.label(kind.label_key()),
+            "kind_label": words.label(kind.label_key()),
             "verify_url": format!("{}/verify/{secret}", state.public_url),
             "link_hours": hours,
         }),
@@ -193,6 +207,7 @@ fn send_status_link(
 ) -> Result<String, AppError> {
     let (secret, status_url) = links::status_link(state, conn, &request.id, now)?;
     let to = emails::requester_email(state, conn, &request.id)?;
+    let words = state.words(request.language.as_deref());
     emails::queue(
         state,
         conn,
@@ -201,9 +216,9 @@ fn send_status_link(
         &to,
         json!({
             "reference": request.reference,
-            "kind_label": state.templates.label(request.kind.label_key()),
+            "kind_label": words.label(request.kind.label_key()),
             "status_url": status_url,
-            "due_on": state.templates.date(request.due_on),
+            "due_on": words.date(request.due_on),
             "status_days": state.settings.verification.status_link_days_after_close,
             "acknowledgement": acknowledgement,
         }),
@@ -223,6 +238,7 @@ fn send_fresh_status_link(
 ) -> Result<(), AppError> {
     let (_, status_url) = links::status_link(state, conn, &request.id, now)?;
     let to = emails::requester_email(state, conn, &request.id)?;
+    let words = state.words(request.language.as_deref());
     emails::queue(
         state,
         conn,
@@ -231,7 +247,7 @@ fn send_fresh_status_link(
         &to,
         json!({
             "reference": request.reference,
-            "kind_label": state.templates.label(request.kind.label_key()),
+            "kind_label": words.label(request.kind.label_key()),
             "status_url": status_url,
             "status_days": state.settings.verification.status_link_days_after_close,
         }),

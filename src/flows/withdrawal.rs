@@ -41,7 +41,7 @@ pub fn withdraw_as(
     let to = emails::requester_email(state, conn, &row.id)?;
     let data = json!({
         "reference": row.reference,
-        "kind_label": state.templates.label(row.kind.label_key()),
+        "kind_label": state.words(row.language.as_deref()).label(row.kind.label_key()),
     });
     emails::queue(state, conn, &row.id, "withdrawn", &to, data, now)
 }

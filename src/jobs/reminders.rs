@@ -71,7 +71,7 @@ pub fn send_reminders(
             let label = state.templates.label(row.kind.label_key());
             let mut n = 0;
             for person in hears_about(conn, &row)? {
-                emails::queue(
+                emails::queue_for_staff(
                     state,
                     conn,
                     &row.id,

@@ -39,7 +39,7 @@ pub fn send(state: &AppState, conn: &mut DbConn, now: NaiveDateTime) -> Result<u
             let row = requests::find(conn, &task.request_id)?;
             let left = deadlines::days_left(task.due_on, today);
             let t = &state.templates;
-            emails::queue(
+            emails::queue_for_staff(
                 state,
                 conn,
                 &row.id,

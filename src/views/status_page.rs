@@ -15,6 +15,7 @@ use crate::flows::conversation::open_for_messages;
 use crate::flows::handling::RESPONSE_CONTEXT;
 use crate::i18n::key;
 use crate::state::AppState;
+use crate::templates::Templates;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -64,8 +65,10 @@ pub struct MessageLine {
     pub document: Option<String>,
 }
 
+/// The extras of `request_id`'s status page, its dates written in `words`' language.
 pub fn load(
     state: &AppState,
+    words: &Templates,
     conn: &mut DbConn,
     request_id: &str,
 ) -> Result<StatusExtras, AppError> {
@@ -79,14 +82,14 @@ pub fn load(
             .map(|m| {
                 Ok::<_, AppError>(QuestionView {
                     text: decrypt(state, &m.body_enc)?,
-                    asked_on: state.templates.date(m.created_at.date()),
+                    asked_on: words.date(m.created_at.date()),
                     clock_paused: decisions::clock_pauses(row.regime),
                 })
             })
             .transpose()?,
         _ => None,
     };
-    let formats = document_formats(state, conn, request_id)?;
+    let formats = document_formats(words, conn, request_id)?;
     let messages = rows
         .iter()
         // A question shows once, above its answer box, while it waits; afterwards it
@@ -99,7 +102,7 @@ pub fn load(
                 from_us: m.author == author::STAFF,
                 author_key: author_key(&m.author),
                 at: m.created_at,
-                date: state.templates.date_time(m.created_at),
+                date: words.date_time(m.created_at),
                 body: decrypt(state, &m.body_enc)?,
                 document: m
                     .document_id
@@ -169,17 +172,15 @@ fn author_key(who: &str) -> &'static str {
 
 /// (document id, format in words) of the request's documents.
 fn document_formats(
-    state: &AppState,
+    words: &Templates,
     conn: &mut DbConn,
     request_id: &str,
 ) -> Result<Vec<(String, String)>, AppError> {
     Ok(documents::for_request(conn, request_id)?
         .into_iter()
         .map(|d| {
-            let format = DocumentType::from_media_type(&d.media_type).map_or_else(
-                || d.media_type.clone(),
-                |k| state.templates.label(k.format_key()),
-            );
+            let format = DocumentType::from_media_type(&d.media_type)
+                .map_or_else(|| d.media_type.clone(), |k| words.label(k.format_key()));
             (d.id, format)
         })
         .collect())

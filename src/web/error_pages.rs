@@ -14,6 +14,7 @@
 //! DRP's `{code, message, fatal}` under `/v1/` (an HTML page there broke clients that
 //! read every answer as JSON).
 
+use super::language::Lang;
 use crate::error::{plain_error_page, ApiError, AppError};
 use crate::i18n::msg;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpRequest, ResponseError};
 use serde_json::json;
 
 pub async fn localise(
@@ -38,10 +39,10 @@ pub async fn localise(
     let page = match (state, res.response().error()) {
         (Some(state), Some(error)) => match error.as_error::<AppError>() {
             Some(e) if is_redirect(e) => None,
-            Some(e) => Some(page_for(state, e, audience)),
+            Some(e) => Some(page_for(state, res.request(), e, audience)),
             None => error
                 .as_error::<PayloadError>()
-                .map(|p| page_for(state, &payload_refusal(p), audience)),
+                .map(|p| page_for(state, res.request(), &payload_refusal(p), audience)),
         },
         _ => None,
     };
@@ -115,8 +116,10 @@ fn payload_refusal(p: &PayloadError) -> AppError {
 /// The page for `e`. Staff get it in the staff layout without its menu (`bare`): an
 /// error page may be shown before anyone signed in, and must not depend on a database
 /// lookup of who is signed in working.
-fn page_for(state: &AppState, e: &AppError, audience: Reader) -> String {
-    let templates = &state.templates;
+fn page_for(state: &AppState, req: &HttpRequest, e: &AppError, audience: Reader) -> String {
+    // A person's page speaks the language chosen for it; staff's the default.
+    let lang = Lang::of(req);
+    let templates = lang.words(state);
     let staff = audience == Reader::Staff;
     let message = match e {
         AppError::NotFound if staff => msg("staff_errors.not_found"),
@@ -127,6 +130,7 @@ fn page_for(state: &AppState, e: &AppError, audience: Reader) -> String {
         "title": templates.label(e.title_key()),
         "message": templates.message(&message),
         "org": state.org_context(),
+        "languages": lang.links(state),
         "bare": staff,
     });
     let template = if staff {

@@ -65,16 +65,20 @@ extractor!(Posted, |req, payload| {
 pub struct FormPost {
     pub form: Form,
     pub session: Session,
+    /// The page's language (`web::language`; the default on staff pages).
+    pub lang: crate::web::language::Lang,
 }
 
 extractor!(FormPost, |req, payload| {
     let posted = Posted::from_request(req, payload);
+    let lang = crate::web::language::Lang::of(req);
     Box::pin(async move {
         let posted = posted.await?;
         let form = posted.form()?;
         Ok(FormPost {
             form,
             session: posted.session,
+            lang,
         })
     })
 });

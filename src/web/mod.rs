@@ -10,6 +10,7 @@ pub mod fd_limit;
 pub mod form;
 pub mod form_post;
 pub mod headers;
+pub mod language;
 pub mod limit_first;
 pub mod multipart;
 pub mod ops;
@@ -36,17 +37,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(ops::routes);
 }
 
-/// Renders a page, adding the organisation facts every page shows.
-pub fn render(state: &AppState, name: &str, mut ctx: Value) -> Result<HttpResponse, AppError> {
+/// Renders a page in `lang`, adding the organisation facts every page shows and the
+/// links to the other languages.
+pub fn render(
+    state: &AppState,
+    lang: &language::Lang,
+    name: &str,
+    mut ctx: Value,
+) -> Result<HttpResponse, AppError> {
+    let words = lang.words(state);
     if let Value::Object(map) = &mut ctx {
         map.insert("org".into(), state.org_context());
+        map.insert("languages".into(), lang.links(state));
         map.entry("title")
-            .or_insert_with(|| Value::String(state.templates.phrase("titles.default", &[])));
+            .or_insert_with(|| Value::String(words.phrase("titles.default", &[])));
     }
-    let body = state
-        .templates
-        .page(name, &ctx)
-        .map_err(AppError::internal)?;
+    let body = words.page(name, &ctx).map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -7,6 +7,7 @@
 use crate::domain::intake::FieldErrors;
 use crate::i18n::{key, Message};
 use crate::state::AppState;
+use crate::templates::Templates;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -19,14 +20,21 @@ enum Voice {
 
 pub struct ShownErrors<'a> {
     state: &'a AppState,
+    /// The page's language.
+    words: &'a Templates,
     errors: &'a FieldErrors,
     voice: Voice,
 }
 
 impl<'a> ShownErrors<'a> {
-    pub fn new(state: &'a AppState, errors: &'a FieldErrors) -> ShownErrors<'a> {
+    pub fn new(
+        state: &'a AppState,
+        words: &'a Templates,
+        errors: &'a FieldErrors,
+    ) -> ShownErrors<'a> {
         ShownErrors {
             state,
+            words,
             errors,
             voice: Voice::Person,
         }
@@ -36,6 +44,7 @@ impl<'a> ShownErrors<'a> {
     pub fn for_staff(state: &'a AppState, errors: &'a FieldErrors) -> ShownErrors<'a> {
         ShownErrors {
             state,
+            words: &state.templates,
             errors,
             voice: Voice::Staff,
         }
@@ -51,10 +60,10 @@ impl<'a> ShownErrors<'a> {
 
     fn words(&self, messages: &[Message]) -> String {
         match self.voice {
-            Voice::Person => self.state.templates.messages(messages),
+            Voice::Person => self.words.messages(messages),
             Voice::Staff => {
                 let staff: Vec<Message> = messages.iter().map(for_staff).collect();
-                self.state.templates.messages(&staff)
+                self.words.messages(&staff)
             }
         }
     }

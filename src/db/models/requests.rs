@@ -55,6 +55,9 @@ pub struct RequestRow {
     /// Keyed digest of the canonical body a client's `Idempotency-Key` came with (JSON
     /// API only): the same key with another body is refused, not answered with this.
     pub submission_body: Option<String>,
+    /// The language it was filed in (a code the portal offered then): every email about
+    /// it is written in it. `None`: the organisation's default language.
+    pub language: Option<String>,
 }
 
 /// Encryption context of `details_enc`.
@@ -73,6 +76,8 @@ pub struct NewRequest {
     pub acknowledge_by: Option<NaiveDate>,
     pub details_enc: String,
     pub submission_key: String,
+    /// The language the person used (`None`: the default language).
+    pub language: Option<String>,
 }
 
 impl RequestRow {
@@ -110,6 +115,7 @@ impl RequestRow {
             appeal_of: None,
             purged_at: None,
             submission_body: None,
+            language: new.language,
         }
     }
 }
@@ -125,6 +131,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RequestRow> {
     requests::table
         .find(id)
         .select(RequestRow::as_select())
+        .first(conn)
+}
+
+/// The language `id` was filed in (`None`: the default language).
+pub fn language_of(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> {
+    requests::table
+        .find(id)
+        .select(requests::language)
         .first(conn)
 }
 

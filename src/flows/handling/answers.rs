@@ -75,7 +75,7 @@ fn deny(
         return Err(AppError::BadRequest(msg("errors.explain_refusal")));
     }
     let message = required(message, key("errors.what.refusal_explanation"), 4000)?;
-    let label = state.templates.label(reason.label_key);
+    let label = state.words(row.language.as_deref()).label(reason.label_key);
     let words = json!({"reason_label": label, "message": message,
                        "appeal_denied": row.kind == RequestKind::Appeal});
     Ok(Decision {

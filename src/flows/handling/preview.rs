@@ -43,7 +43,8 @@ pub fn preview(
     let data = notices::with_request_facts(state, &row, decision.notice.clone(), &placeholder);
     let person_email = emails::subject_email(state, conn, id)?;
     let requester = emails::requester_email(state, conn, id)?;
-    let message = emails::render(state, decision.action, &person_email, data)?;
+    let words = state.words(row.language.as_deref());
+    let message = emails::render(state, words, decision.action, &person_email, data)?;
     let agent_email = (requester != person_email).then_some(requester);
     Ok(Preview {
         decision,

@@ -27,9 +27,10 @@ pub(super) fn acknowledge(
         return Err(not_allowed(key("errors.actions.second_acknowledgement")));
     }
     let on_time = row.acknowledge_by.is_none_or(|day| now.date() <= day);
+    let words = state.words(row.language.as_deref());
     let notice = json!({
-        "regime_label": state.templates.label(row.regime.label_key()),
-        "due_on": state.templates.date(row.due_on),
+        "regime_label": words.label(row.regime.label_key()),
+        "due_on": words.date(row.due_on),
     });
     let entry = Entry::new(by.actor, "acknowledged", json!({"on_time": on_time}))
         .notify("acknowledgement", notice);
@@ -71,9 +72,10 @@ pub(super) fn verify_identity(
         ))
         .execute(conn)?;
     row.verification_level = Some(level);
+    let words = state.words(row.language.as_deref());
     let notice = json!({
-        "due_on": state.templates.date(row.due_on),
-        "level_label": state.templates.label(level.label_key()),
+        "due_on": words.date(row.due_on),
+        "level_label": words.label(level.label_key()),
     });
     let entry =
         Entry::new(by.actor, "identity_verified", detail).notify("identity_verified", notice);
@@ -164,10 +166,11 @@ pub(super) fn extend(
             r::extension_reason_enc.eq(state.cipher.encrypt(EXTENSION_CONTEXT, &reason)),
         ))
         .execute(conn)?;
+    let words = state.words(row.language.as_deref());
     let notice = json!({
         "reason": reason,
-        "original_due_on": state.templates.date(dl.respond_by),
-        "new_due_on": state.templates.date(new_due),
+        "original_due_on": words.date(dl.respond_by),
+        "new_due_on": words.date(new_due),
     });
     let detail = json!({"original_due_on": dl.respond_by, "due_on": new_due});
     let entry = Entry::new(by.actor, "extended", detail).notify("extended", notice);

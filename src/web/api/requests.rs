@@ -76,6 +76,14 @@ pub async fn create(
         }
     };
     let key = key.unwrap_or_else(|| crate::crypto::tokens::random_id(16));
+    // The person's emails follow the `Accept-Language` the integration passes on
+    // (the language of the page the person used), when the portal offers it.
+    let language = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| state.languages.negotiate(h))
+        .map(str::to_string);
     let done = with_writer(&state, move |state, conn| {
         let filing = Filing {
             agent: None,
@@ -83,6 +91,7 @@ pub async fn create(
             gpc: false,
             email_attested: false,
             body_digest: digest.as_deref(),
+            language: language.as_deref(),
         };
         submit_filing(state, conn, &valid, &filing, &key, crate::clock::now())
     })
@@ -101,7 +110,12 @@ pub async fn status(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
-    match with_conn(&state, move |state, conn| view(state, conn, &token, crate::clock::now())).await? {
+    // The JSON API speaks English; the view's words are not part of its answer.
+    let in_english = crate::languages::Choice {
+        code: "en".into(),
+        chosen: true,
+    };
+    match with_conn(&state, move |state, conn| view(state, conn, &token, crate::clock::now(), &in_english)).await? {
         StatusLookup::Found(v) => Ok(HttpResponse::Ok().json(json!({
             "reference": v.reference,
             "kind": v.kind,

@@ -19,6 +19,7 @@ use crate::flows::request_change::Refused;
 use crate::i18n::{msg, Message};
 use crate::state::AppState;
 use crate::web::form::Form;
+use crate::web::language::Lang;
 use crate::web::{csrf, render, with_writer};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -60,9 +61,13 @@ fn grant(session: &Session) -> Result<Grant, AppError> {
         .ok_or_else(|| AppError::BadRequest(msg("change_address.not_this_browser")))
 }
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
     let grant = grant(&session)?;
-    page(&state, &session, &grant, &Typed::default())
+    page(&state, &session, &Lang::of(&req), &grant, &Typed::default())
 }
 
 pub async fn change(
@@ -81,10 +86,10 @@ pub async fn change(
     let typed = choice.address(form.text("email"));
     let email = match EmailAddress::parse(&typed) {
         Ok(email) => email,
-        Err(error) => return again(&state, &session, &held, typed, Some(error)),
+        Err(error) => return again(&state, &session, &req, &held, typed, Some(error)),
     };
     if !choice.kept(&typed) && email_typos::suggest(&typed).is_some() {
-        return again(&state, &session, &held, typed, None);
+        return again(&state, &session, &req, &held, typed, None);
     }
     let id = held.request_id.clone();
     let to = email.clone();
@@ -96,7 +101,14 @@ pub async fn change(
         Ok(done) => {
             tracing::info!("request address changed before confirmation");
             let offered = allow(&session, &done).is_some();
-            submitted_page(&state, &done, email.as_str(), (false, false), offered)
+            submitted_page(
+                &state,
+                &Lang::of(&req),
+                &done,
+                email.as_str(),
+                (false, false),
+                offered,
+            )
         }
         Err(Refused::Failed(e)) => Err(e),
         Err(Refused::NotAllowed | Refused::Stale) => {
@@ -116,12 +128,19 @@ struct Typed {
 fn again(
     state: &AppState,
     session: &Session,
+    req: &HttpRequest,
     grant: &Grant,
     email: String,
     error: Option<Message>,
 ) -> Result<HttpResponse, AppError> {
     let failed = error.is_some();
-    let mut page = page(state, session, grant, &Typed { email, error })?;
+    let mut page = page(
+        state,
+        session,
+        &Lang::of(req),
+        grant,
+        &Typed { email, error },
+    )?;
     if failed {
         *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -131,19 +150,22 @@ fn again(
 fn page(
     state: &AppState,
     session: &Session,
+    lang: &Lang,
     grant: &Grant,
     typed: &Typed,
 ) -> Result<HttpResponse, AppError> {
-    let error = typed.error.as_ref().map(|m| state.templates.message(m));
+    let t = lang.words(state);
+    let error = typed.error.as_ref().map(|m| t.message(m));
     let suggestion = error
         .is_none()
         .then(|| email_typos::suggest(&typed.email))
         .flatten();
     render(
         state,
+        lang,
         "pages/change_address",
         json!({
-            "title": state.templates.phrase("titles.change_address", &[]),
+            "title": t.phrase("titles.change_address", &[]),
             "reference": grant.reference,
             "email": {"value": typed.email, "error": error},
             "suggestion": suggestion.map(|s| json!({"address": s, "typed": typed.email.trim()})),

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::flows::package::{self, Download};
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::public::link_request::{LinkPage, LinkPost};
 use crate::web::public::verify::{problem_page, Problem};
 use crate::web::{csrf, render, with_conn};
@@ -12,13 +13,17 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
-    let LinkPage { token, session } = link;
+    let LinkPage {
+        token,
+        session,
+        lang,
+    } = link;
     let t = token.clone();
     let found = with_conn(&state, move |_, conn| {
         Ok(match package::lookup(conn, &t, crate::clock::now())? {
             Download::Ready(e) => {
-                let reference = crate::db::models::requests::find(conn, &e.request_id)?.reference;
-                Some((e, reference))
+                let request = crate::db::models::requests::find(conn, &e.request_id)?;
+                Some((e, request.reference, request.language))
             }
             Download::Gone => None,
             Download::Unknown => return Err(AppError::NotFound),
@@ -26,32 +31,52 @@ pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResp
     })
     .await;
     match found {
-        Ok(Some((e, reference))) => render(
-            &state,
-            "pages/download",
-            json!({
-            "title": state.templates.phrase("titles.download", &[]), "reference": reference, "token": token,
-            "size_kb": (e.size_bytes + 1023) / 1024, "files": e.files, "downloads": e.downloads,
-            "max_downloads": e.max_downloads, "expires_on": state.templates.date(e.expires_at.date()),
-            "csrf_token": csrf::token(&session)?}),
-        ),
-        Ok(None) => gone(&state, &session, &token),
-        Err(AppError::NotFound) => {
-            problem_page(&state, &session, Problem::Unknown, &token, "download")
+        Ok(Some((e, reference, filed_in))) => {
+            let lang = lang.about_request(&state, filed_in.as_deref());
+            let t = lang.words(&state);
+            render(
+                &state,
+                &lang,
+                "pages/download",
+                json!({
+                "title": t.phrase("titles.download", &[]), "reference": reference, "token": token,
+                "size_kb": (e.size_bytes + 1023) / 1024, "files": e.files, "downloads": e.downloads,
+                "max_downloads": e.max_downloads, "expires_on": t.date(e.expires_at.date()),
+                "csrf_token": csrf::token(&session)?}),
+            )
         }
+        Ok(None) => gone(&state, &session, &lang, &token),
+        Err(AppError::NotFound) => problem_page(
+            &state,
+            &session,
+            &lang,
+            Problem::Unknown,
+            &token,
+            "download",
+        ),
         Err(e) => Err(e),
     }
 }
 
-fn gone(state: &AppState, session: &Session, token: &str) -> Result<HttpResponse, AppError> {
+fn gone(
+    state: &AppState,
+    session: &Session,
+    lang: &Lang,
+    token: &str,
+) -> Result<HttpResponse, AppError> {
     // Expired or used up: the status page can ask for help; no resend for packages.
-    let mut page = problem_page(state, session, Problem::Used, token, "download")?;
+    let mut page = problem_page(state, session, lang, Problem::Used, token, "download")?;
     *page.status_mut() = actix_web::http::StatusCode::GONE;
     Ok(page)
 }
 
 pub async fn take(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
-    let LinkPost { token, session, .. } = post;
+    let LinkPost {
+        token,
+        session,
+        lang,
+        ..
+    } = post;
     let t = token.clone();
     let zip = with_conn(&state, move |state, conn| {
         package::take(state, conn, &t, crate::clock::now())
@@ -65,6 +90,6 @@ pub async fn take(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResp
                 format!("attachment; filename=\"my-data-{reference}.zip\""),
             ))
             .body(bytes)),
-        None => gone(&state, &session, &token),
+        None => gone(&state, &session, &lang, &token),
     }
 }

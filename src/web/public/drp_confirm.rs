@@ -8,6 +8,7 @@ use super::verify::link_sent;
 use crate::error::AppError;
 use crate::flows::drp_verification;
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
@@ -26,6 +27,7 @@ pub struct AgentParams {
 pub async fn show(
     state: web::Data<AppState>,
     session: Session,
+    lang: Lang,
     handle: web::Path<String>,
     params: Result<web::Query<AgentParams>, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
@@ -45,9 +47,10 @@ pub async fn show(
     }
     render(
         &state,
+        &lang,
         "pages/drp_confirm",
         json!({
-            "title": state.templates.phrase("titles.drp_confirm", &[]),
+            "title": lang.words(&state).phrase("titles.drp_confirm", &[]),
             "action_url": format!("/requests/confirm/{handle}"),
             "csrf_token": csrf::token(&session)?,
         }),
@@ -55,9 +58,10 @@ pub async fn show(
 }
 
 pub async fn send(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
+    let lang = post.lang.clone();
     with_conn(&state, move |state, conn| {
         drp_verification::send_link(state, conn, &post.token, crate::clock::now())
     })
     .await?;
-    link_sent(&state)
+    link_sent(&state, &lang)
 }

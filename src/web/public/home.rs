@@ -2,11 +2,13 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::render;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn home(state: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, AppError> {
+    let t = lang.words(&state);
     let places: Vec<_> = state
         .settings
         .jurisdictions
@@ -14,9 +16,9 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .map(|j| {
             json!({
                 "code": j.as_str(),
-                "label": state.templates.label(j.label_key()),
-                "summary": state.templates.label(j.rights_summary_key()),
-                "kinds": j.kinds().iter().map(|k| json!({"code": k.as_str(), "label": state.templates.label(k.label_key())})).collect::<Vec<_>>(),
+                "label": t.label(j.label_key()),
+                "summary": t.label(j.rights_summary_key()),
+                "kinds": j.kinds().iter().map(|k| json!({"code": k.as_str(), "label": t.label(k.label_key())})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -27,6 +29,7 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         .any(|j| j.offers(crate::domain::kinds::RequestKind::OptOut));
     render(
         &state,
+        &lang,
         "pages/home",
         json!({"places": places, "offers_opt_out": opt_out}),
     )

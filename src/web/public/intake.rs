@@ -11,6 +11,7 @@ use crate::domain::intake::{FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::shown_errors::ShownErrors;
 use crate::web::{csrf, render};
 use actix_session::Session;
@@ -42,7 +43,7 @@ pub async fn new_request(
         .filter(|j| state.settings.jurisdictions.contains(j));
     let kind = query.kind.as_deref().and_then(RequestKind::parse);
     let Some(place) = place else {
-        return choose_place(&state, kind);
+        return choose_place(&state, &Lang::of(&req), kind);
     };
     let raw = RawIntake {
         jurisdiction: place.as_str().into(),
@@ -73,8 +74,12 @@ pub async fn new_request(
 
 /// The first step without JavaScript: where the person lives, carrying the kind of
 /// request a link asked for to the form.
-fn choose_place(state: &AppState, kind: Option<RequestKind>) -> Result<HttpResponse, AppError> {
-    let t = &state.templates;
+fn choose_place(
+    state: &AppState,
+    lang: &Lang,
+    kind: Option<RequestKind>,
+) -> Result<HttpResponse, AppError> {
+    let t = lang.words(state);
     let places: Vec<_> = state
         .settings
         .jurisdictions
@@ -83,6 +88,7 @@ fn choose_place(state: &AppState, kind: Option<RequestKind>) -> Result<HttpRespo
         .collect();
     render(
         state,
+        lang,
         "pages/choose_jurisdiction",
         json!({"places": places, "kind": kind.map(|k| k.as_str())}),
     )
@@ -110,13 +116,15 @@ pub(super) fn form_page(
     submission_id: &str,
 ) -> Result<(StatusCode, HttpResponse), AppError> {
     let (raw, agent) = (typed.consumer, typed.agent);
-    let shown = ShownErrors::new(state, errors);
+    let lang = Lang::of(req);
+    let t = lang.words(state);
+    let shown = ShownErrors::new(state, t, errors);
     let error_of = |field: &str| shown.of(field);
     let kinds: Vec<_> = place
         .kinds()
         .iter()
         .map(|k| {
-            json!({"code": k.as_str(), "label": state.templates.label(k.label_key()), "description": state.templates.label(k.description_key()),
+            json!({"code": k.as_str(), "label": t.label(k.label_key()), "description": t.label(k.description_key()),
                    "checked": raw.kind == k.as_str()})
         })
         .collect();
@@ -125,8 +133,8 @@ pub(super) fn form_page(
     let acting = typed.filing_for.is_some_and(FilingFor::is_agent);
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
     let ctx = json!({
-        "title": state.templates.phrase("titles.request_form", &[]),
-        "place": {"code": place.as_str(), "label": state.templates.label(place.label_key()), "summary": state.templates.label(place.rights_summary_key())},
+        "title": t.phrase("titles.request_form", &[]),
+        "place": {"code": place.as_str(), "label": t.label(place.label_key()), "summary": t.label(place.rights_summary_key())},
         "kinds": kinds,
         "kind_error": error_of("kind"),
         "jurisdiction_error": error_of("jurisdiction"),
@@ -168,7 +176,7 @@ pub(super) fn form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let mut page = render(state, "pages/request_form", ctx)?;
+    let mut page = render(state, &lang, "pages/request_form", ctx)?;
     *page.status_mut() = status;
     Ok((status, page))
 }

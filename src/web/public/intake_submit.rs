@@ -16,6 +16,7 @@ use crate::flows::intake::{submit_filing, Filing, Submitted};
 use crate::i18n::msg;
 use crate::state::AppState;
 use crate::web::form::Form;
+use crate::web::language::Lang;
 use crate::web::multipart::{self, MultipartForm, UploadedFile};
 use crate::web::MAX_BODY;
 use crate::web::{render, with_writer};
@@ -35,10 +36,12 @@ pub async fn submit(
     // Honeypot: people never see this field; bots fill it. Answer as if accepted.
     if form.get("website").is_some_and(|v| !v.trim().is_empty()) {
         tracing::info!("intake honeypot triggered; submission dropped");
+        let lang = Lang::of(&req);
         return render(
             &state,
+            &lang,
             "pages/submitted",
-            json!({"title": state.templates.phrase("titles.submitted", &[]), "reference": null}),
+            json!({"title": lang.words(&state).phrase("titles.submitted", &[]), "reference": null}),
         );
     }
     let sent = Sent::read(&form, &state);
@@ -57,21 +60,31 @@ pub async fn submit(
         .map_or(valid.email.as_str(), |a| a.agent.email.as_str())
         .to_string();
     let by_agent = agent.is_some();
-    let done = store(&state, valid, agent, gpc, sent.submission_id).await?;
+    let lang = Lang::of(&req);
+    let done = store(&state, &lang, valid, agent, gpc, sent.submission_id).await?;
     let change = (!by_agent)
         .then(|| super::change_address::allow(&session, &done))
         .flatten();
-    submitted_page(&state, &done, &email, (gpc, by_agent), change.is_some())
+    submitted_page(
+        &state,
+        &lang,
+        &done,
+        &email,
+        (gpc, by_agent),
+        change.is_some(),
+    )
 }
 
 /// Files the request (once per submission id: a resubmit finds the first).
 pub(super) async fn store(
     state: &web::Data<AppState>,
+    lang: &Lang,
     valid: ValidIntake,
     agent: Option<AgentFiling>,
     gpc: bool,
     submission_id: String,
 ) -> Result<Submitted, AppError> {
+    let language = lang.code().to_string();
     let done = with_writer(state, move |state, conn| {
         let filing = Filing {
             agent: agent.as_ref(),
@@ -79,6 +92,7 @@ pub(super) async fn store(
             gpc,
             email_attested: false,
             body_digest: None,
+            language: Some(&language),
         };
         submit_filing(
             state,
@@ -278,14 +292,16 @@ impl FieldSource for Form {
 /// of the unconfirmed request).
 pub(super) fn submitted_page(
     state: &AppState,
+    lang: &Lang,
     done: &Submitted,
     email: &str,
     (gpc, by_agent): (bool, bool),
     can_change: bool,
 ) -> Result<HttpResponse, AppError> {
-    let t = &state.templates;
+    let t = lang.words(state);
     render(
         state,
+        lang,
         "pages/submitted",
         json!({
             "title": t.phrase("titles.submitted", &[]),

@@ -4,6 +4,7 @@
 
 use crate::web::form::Form;
 use crate::web::form_post::{extractor, FormPost};
+use crate::web::language::Lang;
 use actix_session::Session;
 use actix_web::web;
 
@@ -12,6 +13,8 @@ pub struct LinkPage {
     /// The link's secret (a token or a DRP handle), the route's one path segment.
     pub token: String,
     pub session: Session,
+    /// The page's language (`web::language`).
+    pub lang: Lang,
 }
 
 /// A form posted to a link page, its CSRF token checked.
@@ -19,15 +22,18 @@ pub struct LinkPost {
     pub token: String,
     pub session: Session,
     pub form: Form,
+    pub lang: Lang,
 }
 
 extractor!(LinkPage, |req, payload| {
     let session = Session::from_request(req, payload);
     let token = web::Path::<String>::extract(req);
+    let lang = Lang::of(req);
     Box::pin(async move {
         Ok(LinkPage {
             token: token.await?.into_inner(),
             session: session.await?,
+            lang,
         })
     })
 });
@@ -35,12 +41,14 @@ extractor!(LinkPage, |req, payload| {
 extractor!(LinkPost, |req, payload| {
     let post = FormPost::from_request(req, payload);
     let token = web::Path::<String>::extract(req);
+    let lang = Lang::of(req);
     Box::pin(async move {
-        let FormPost { form, session } = post.await?;
+        let FormPost { form, session, .. } = post.await?;
         Ok(LinkPost {
             token: token.await?.into_inner(),
             session,
             form,
+            lang,
         })
     })
 });

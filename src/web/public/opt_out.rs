@@ -18,7 +18,9 @@ use crate::domain::intake::{validate, FieldErrors, RawIntake};
 use crate::domain::kinds::{Jurisdiction, RequestKind};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::templates::Templates;
 use crate::web::form::Form;
+use crate::web::language::Lang;
 use crate::web::shown_errors::ShownErrors;
 use crate::web::{csrf, render, with_writer};
 use actix_session::Session;
@@ -152,8 +154,9 @@ pub async fn submit(
     }
     let gpc = gpc::signal(&req);
     let email = valid.email.as_str().to_string();
-    let done = store(&state, valid, None, gpc, sid).await?;
-    submitted_page(&state, &done, &email, (gpc, false), false)
+    let lang = Lang::of(&req);
+    let done = store(&state, &lang, valid, None, gpc, sid).await?;
+    submitted_page(&state, &lang, &done, &email, (gpc, false), false)
 }
 
 fn page(
@@ -165,8 +168,9 @@ fn page(
     submission_id: &str,
     suggestion: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let t = &state.templates;
-    let shown = ShownErrors::new(state, errors);
+    let lang = Lang::of(req);
+    let t = lang.words(state);
+    let shown = ShownErrors::new(state, t, errors);
     let served = places(state);
     let choices: Vec<_> = served
         .iter()
@@ -179,7 +183,7 @@ fn page(
         "jurisdiction_error": errors.contains_key("jurisdiction").then(|| t.phrase("opt_out.place_missing", &[])),
         "name": {"value": raw.name, "error": shown.of("name")},
         "email": {"value": raw.email, "error": shown.of("email")},
-        "errors": summary(state, &shown),
+        "errors": summary(t, &shown),
         "has_errors": !errors.is_empty(),
         "gpc": signal,
         "gpc_alone_counts": signal && served.iter().copied().any(signal_alone_counts),
@@ -187,7 +191,7 @@ fn page(
         "csrf_token": csrf::token(session)?,
         "submission_id": submission_id,
     });
-    let mut page = render(state, "pages/opt_out", ctx)?;
+    let mut page = render(state, &lang, "pages/opt_out", ctx)?;
     if !errors.is_empty() {
         *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -195,11 +199,11 @@ fn page(
 }
 
 /// The summary, with the place's own words where the intake said "choose a kind".
-fn summary(state: &AppState, shown: &ShownErrors<'_>) -> Vec<serde_json::Value> {
+fn summary(t: &Templates, shown: &ShownErrors<'_>) -> Vec<serde_json::Value> {
     let mut items = shown.summary_in_form_order();
     for item in &mut items {
         if item["anchor"] == "jurisdiction" {
-            item["message"] = json!(state.templates.phrase("opt_out.place_missing", &[]));
+            item["message"] = json!(t.phrase("opt_out.place_missing", &[]));
         }
     }
     items

@@ -5,8 +5,10 @@ use super::verify::{problem_page, resend_link, Problem};
 use crate::db::models::tokens::Purpose;
 use crate::error::AppError;
 use crate::flows::status::{view, StatusLookup};
-use crate::i18n::msg;
+use crate::i18n::{msg, Message};
+use crate::languages::Choice;
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::{render, with_conn};
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -14,31 +16,33 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
-    let LinkPage { token, session } = link;
-    status_page(
-        &state,
-        &session,
-        &token,
-        StatusCode::OK,
-        json!({"error": null, "body": ""}),
-    )
-    .await
+    let LinkPage {
+        token,
+        session,
+        lang,
+    } = link;
+    status_page(&state, &session, &lang, &token, StatusCode::OK, None).await
 }
 
-/// The status page, or the page saying why its link cannot be used; `form` holds what
+/// The status page, or the page saying why its link cannot be used; `refused` holds what
 /// a refused message form had (its problem and the text typed), shown again with `code`.
 pub(super) async fn status_page(
     state: &web::Data<AppState>,
     session: &Session,
+    lang: &Lang,
     token: &str,
     code: StatusCode,
-    form: serde_json::Value,
+    refused: Option<(&Message, &str)>,
 ) -> Result<HttpResponse, AppError> {
     let t = token.to_string();
+    let choice = lang.choice().clone();
     let found = with_conn(state, move |state, conn| {
-        match view(state, conn, &t, crate::clock::now())? {
+        match view(state, conn, &t, crate::clock::now(), &choice)? {
             StatusLookup::Found(v) => {
-                let extras = crate::views::status_page::load(state, conn, &v.request_id)?;
+                let words = choice
+                    .about_request(&state.languages, v.language.as_deref())
+                    .words(&state.languages);
+                let extras = crate::views::status_page::load(state, words, conn, &v.request_id)?;
                 Ok(Ok((v, extras)))
             }
             other => Ok(Err(other)),
@@ -47,10 +51,18 @@ pub(super) async fn status_page(
     .await?;
     match found {
         Ok((v, extras)) => {
+            let lang = lang.clone().about_request(state, v.language.as_deref());
+            let form = match refused {
+                Some((problem, draft)) => {
+                    json!({"error": lang.words(state).message(problem), "body": draft})
+                }
+                None => json!({"error": null, "body": ""}),
+            };
             let mut page = render(
                 state,
+                &lang,
                 "pages/status",
-                json!({"title": state.templates.phrase("titles.status", &[]), "request": v,
+                json!({"title": lang.words(state).phrase("titles.status", &[]), "request": v,
                        "extras": extras, "form": form, "token": token,
                        "csrf_token": crate::web::csrf::token(session)?}),
             )?;
@@ -58,9 +70,9 @@ pub(super) async fn status_page(
             Ok(page)
         }
         Err(StatusLookup::Expired) => {
-            problem_page(state, session, Problem::Expired, token, "status")
+            problem_page(state, session, lang, Problem::Expired, token, "status")
         }
-        Err(_) => problem_page(state, session, Problem::Unknown, token, "status"),
+        Err(_) => problem_page(state, session, lang, Problem::Unknown, token, "status"),
     }
 }
 
@@ -70,18 +82,30 @@ pub async fn confirm_withdraw(
     state: web::Data<AppState>,
     link: LinkPage,
 ) -> Result<HttpResponse, AppError> {
-    let LinkPage { token, session } = link;
-    match look_up(&state, &token).await? {
-        StatusLookup::Found(v) if v.can_withdraw => render(
-            &state,
-            "pages/withdraw_confirm",
-            json!({"title": state.templates.phrase("titles.withdraw_confirm", &[]), "request": v,
-                   "token": token, "csrf_token": crate::web::csrf::token(&session)?}),
-        ),
+    let LinkPage {
+        token,
+        session,
+        lang,
+    } = link;
+    match look_up(&state, &token, lang.choice()).await? {
+        StatusLookup::Found(v) if v.can_withdraw => {
+            let lang = lang.about_request(&state, v.language.as_deref());
+            render(
+                &state,
+                &lang,
+                "pages/withdraw_confirm",
+                json!({"title": lang.words(&state).phrase("titles.withdraw_confirm", &[]), "request": v,
+                       "token": token, "csrf_token": crate::web::csrf::token(&session)?}),
+            )
+        }
         // Already closed: the status page says how it stands.
         StatusLookup::Found(_) => Ok(to_status(&token)),
-        StatusLookup::Expired => problem_page(&state, &session, Problem::Expired, &token, "status"),
-        StatusLookup::Unknown => problem_page(&state, &session, Problem::Unknown, &token, "status"),
+        StatusLookup::Expired => {
+            problem_page(&state, &session, &lang, Problem::Expired, &token, "status")
+        }
+        StatusLookup::Unknown => {
+            problem_page(&state, &session, &lang, Problem::Unknown, &token, "status")
+        }
     }
 }
 
@@ -89,10 +113,15 @@ pub async fn resend(state: web::Data<AppState>, post: LinkPost) -> Result<HttpRe
     resend_link(state, post, Purpose::Status).await
 }
 
-async fn look_up(state: &web::Data<AppState>, token: &str) -> Result<StatusLookup, AppError> {
+async fn look_up(
+    state: &web::Data<AppState>,
+    token: &str,
+    page: &Choice,
+) -> Result<StatusLookup, AppError> {
     let t = token.to_string();
+    let page = page.clone();
     with_conn(state, move |state, conn| {
-        view(state, conn, &t, crate::clock::now())
+        view(state, conn, &t, crate::clock::now(), &page)
     })
     .await
 }
@@ -102,7 +131,11 @@ pub(super) async fn request_behind(
     state: &web::Data<AppState>,
     token: &str,
 ) -> Result<String, AppError> {
-    match look_up(state, token).await? {
+    let any = Choice {
+        code: state.languages.default_code().to_string(),
+        chosen: false,
+    };
+    match look_up(state, token, &any).await? {
         StatusLookup::Found(v) => Ok(v.request_id),
         StatusLookup::Expired => Err(AppError::Forbidden(msg("errors.status_link_expired"))),
         StatusLookup::Unknown => Err(AppError::NotFound),

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::flows::lost_link::{self, LostLinkAsk};
 use crate::state::AppState;
 use crate::web::form_post::FormPost;
+use crate::web::language::Lang;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{http::StatusCode, web, HttpResponse};
@@ -14,21 +15,31 @@ use serde_json::json;
 /// The longest reference anyone could mean; longer input is not looked up.
 const MAX_REFERENCE: usize = 40;
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
-    form_page(&state, &session, "", "", None)
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    lang: Lang,
+) -> Result<HttpResponse, AppError> {
+    form_page(&state, &session, &lang, "", "", None)
 }
 
 pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResponse, AppError> {
-    let FormPost { form, session } = post;
+    let FormPost {
+        form,
+        session,
+        lang,
+    } = post;
+    let t = lang.words(&state);
     let typed_email = form.text("email");
     let typed_reference = form.text("reference");
     let email = match crate::domain::intake::EmailAddress::parse(&typed_email) {
         Ok(email) => email,
         Err(message) => {
-            let error = state.templates.message(&message);
+            let error = t.message(&message);
             let mut page = form_page(
                 &state,
                 &session,
+                &lang,
                 &typed_email,
                 &typed_reference,
                 Some(error),
@@ -60,8 +71,9 @@ pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResp
     });
     render(
         &state,
+        &lang,
         "pages/link_sent",
-        json!({"title": state.templates.phrase("titles.link_sent", &[]),
+        json!({"title": t.phrase("titles.link_sent", &[]),
                "body_key": crate::i18n::key("link_sent.by_email")}),
     )
 }
@@ -69,14 +81,16 @@ pub async fn send(state: web::Data<AppState>, post: FormPost) -> Result<HttpResp
 fn form_page(
     state: &AppState,
     session: &Session,
+    lang: &Lang,
     email: &str,
     reference: &str,
     email_error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     render(
         state,
+        lang,
         "pages/status_lost",
-        json!({"title": state.templates.phrase("titles.status_lost", &[]),
+        json!({"title": lang.words(state).phrase("titles.status_lost", &[]),
                "email": email, "reference": reference, "email_error": email_error,
                "csrf_token": csrf::token(session)?}),
     )

@@ -11,14 +11,15 @@ use crate::domain::agent_filing::Document;
 use crate::domain::documents::check_upload;
 use crate::error::AppError;
 use crate::i18n::msg;
+use crate::i18n::Message;
 use crate::state::AppState;
 use crate::web::form::Form;
+use crate::web::language::Lang;
 use crate::web::multipart::{self, UploadedFile};
 use crate::web::with_conn;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use serde_json::json;
 
 /// The file input of the reply form.
 const DOCUMENT_FIELD: &str = "document";
@@ -41,8 +42,8 @@ pub async fn write(
                 bytes: file.bytes,
             }),
             Err(problem) => {
-                let problem = state.templates.message(&problem.message());
-                return refused(&state, &session, &token, &problem, &body).await;
+                let lang = Lang::of(&req);
+                return refused(&state, &session, &lang, &token, &problem.message(), &body).await;
             }
         },
     };
@@ -61,8 +62,7 @@ pub async fn write(
     match sent {
         Ok(()) => Ok(to_status(&token)),
         Err(AppError::BadRequest(m)) => {
-            let problem = state.templates.message(&m);
-            refused(&state, &session, &token, &problem, &draft).await
+            refused(&state, &session, &Lang::of(&req), &token, &m, &draft).await
         }
         Err(e) => Err(e),
     }
@@ -104,16 +104,18 @@ async fn read(
 async fn refused(
     state: &web::Data<AppState>,
     session: &Session,
+    lang: &Lang,
     token: &str,
-    problem: &str,
+    problem: &Message,
     draft: &str,
 ) -> Result<HttpResponse, AppError> {
     status_page(
         state,
         session,
+        lang,
         token,
         StatusCode::UNPROCESSABLE_ENTITY,
-        json!({"error": problem, "body": draft}),
+        Some((problem, draft)),
     )
     .await
 }

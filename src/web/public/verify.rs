@@ -8,26 +8,46 @@ use crate::domain::state::Status;
 use crate::error::AppError;
 use crate::flows::verification::{self, LinkState};
 use crate::state::AppState;
+use crate::web::language::Lang;
 use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn show(state: web::Data<AppState>, link: LinkPage) -> Result<HttpResponse, AppError> {
-    let LinkPage { token, session } = link;
+    let LinkPage {
+        token,
+        session,
+        lang,
+    } = link;
     let t = token.clone();
     let link = with_conn(&state, move |_, conn| {
         verification::inspect(conn, Purpose::VerifyEmail, &t, crate::clock::now())
     })
     .await?;
     match link {
-        LinkState::Valid(_, request) => render(
-            &state,
-            "pages/verify_confirm",
-            json!({"title": state.templates.phrase("titles.verify_confirm", &[]), "reference": request.reference,
-                   "token": token, "csrf_token": csrf::token(&session)?}),
-        ),
-        other => problem_page(&state, &session, verify_problem(other), &token, "verify"),
+        LinkState::Valid(_, request) => {
+            let lang = lang.about_request(&state, request.language.as_deref());
+            render(
+                &state,
+                &lang,
+                "pages/verify_confirm",
+                json!({"title": lang.words(&state).phrase("titles.verify_confirm", &[]), "reference": request.reference,
+                       "token": token, "csrf_token": csrf::token(&session)?}),
+            )
+        }
+        other => {
+            let filed_in = other.request().and_then(|r| r.language.clone());
+            let lang = lang.about_request(&state, filed_in.as_deref());
+            problem_page(
+                &state,
+                &session,
+                &lang,
+                verify_problem(other),
+                &token,
+                "verify",
+            )
+        }
     }
 }
 
@@ -57,7 +77,12 @@ fn was_confirmed(request: &RequestRow) -> bool {
 }
 
 pub async fn confirm(state: web::Data<AppState>, post: LinkPost) -> Result<HttpResponse, AppError> {
-    let LinkPost { token, session, .. } = post;
+    let LinkPost {
+        token,
+        session,
+        lang,
+        ..
+    } = post;
     let t = token.clone();
     let outcome = with_conn(&state, move |state, conn| {
         verification::confirm(state, conn, &t, crate::clock::now())
@@ -66,15 +91,29 @@ pub async fn confirm(state: web::Data<AppState>, post: LinkPost) -> Result<HttpR
     match outcome {
         Ok(v) => {
             tracing::info!(kind = v.kind.as_str(), "email verified");
+            let lang = lang.about_request(&state, v.language.as_deref());
+            let t = lang.words(&state);
             render(
                 &state,
+                &lang,
                 "pages/verified",
-                json!({"title": state.templates.phrase("titles.verified", &[]), "reference": v.reference, "kind_label": state.templates.label(v.kind.label_key()),
+                json!({"title": t.phrase("titles.verified", &[]), "reference": v.reference, "kind_label": t.label(v.kind.label_key()),
                        "awaiting_consumer": v.awaiting_consumer,
                        "status_url": format!("/status/{}", v.status_secret)}),
             )
         }
-        Err(problem) => problem_page(&state, &session, verify_problem(problem), &token, "verify"),
+        Err(problem) => {
+            let filed_in = problem.request().and_then(|r| r.language.clone());
+            let lang = lang.about_request(&state, filed_in.as_deref());
+            problem_page(
+                &state,
+                &session,
+                &lang,
+                verify_problem(problem),
+                &token,
+                "verify",
+            )
+        }
     }
 }
 
@@ -88,20 +127,22 @@ pub async fn resend_link(
     post: LinkPost,
     purpose: Purpose,
 ) -> Result<HttpResponse, AppError> {
+    let lang = post.lang.clone();
     with_conn(&state, move |state, conn| {
         verification::resend(state, conn, purpose, &post.token, crate::clock::now())
     })
     .await?;
-    link_sent(&state)
+    link_sent(&state, &lang)
 }
 
 /// "A new link is on its way", whatever happened (nobody learns whether a link or an
 /// address exists).
-pub fn link_sent(state: &AppState) -> Result<HttpResponse, AppError> {
+pub fn link_sent(state: &AppState, lang: &Lang) -> Result<HttpResponse, AppError> {
     render(
         state,
+        lang,
         "pages/link_sent",
-        json!({"title": state.templates.phrase("titles.link_sent", &[])}),
+        json!({"title": lang.words(state).phrase("titles.link_sent", &[])}),
     )
 }
 
@@ -129,6 +170,7 @@ impl From<LinkState> for Problem {
 pub fn problem_page(
     state: &AppState,
     session: &Session,
+    lang: &Lang,
     problem: Problem,
     token: &str,
     route: &str,
@@ -147,8 +189,9 @@ pub fn problem_page(
     };
     let mut page = render(
         state,
+        lang,
         "pages/link_problem",
-        json!({"title": state.templates.phrase(title, &[]), "reason": reason,
+        json!({"title": lang.words(state).phrase(title, &[]), "reason": reason,
                "expired": reason == "expired", "used": reason == "used",
                "confirmed": reason == "confirmed",
                "can_resend": can_resend, "resend_action": format!("/{route}/{token}/resend"),

@@ -53,6 +53,7 @@ fn login_page(
 ) -> Result<HttpResponse, AppError> {
     render(
         state,
+        &crate::web::language::Lang::staff(state),
         "pages/staff/login",
         json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(session)?, "error": error, "email": email}),
     )
@@ -83,7 +84,7 @@ pub async fn submit(
     req: HttpRequest,
     post: FormPost,
 ) -> Result<HttpResponse, AppError> {
-    let FormPost { form, session } = post;
+    let FormPost { form, session, .. } = post;
     let email = form.text("email");
     let password = form.text("password");
     // Three steps so that no database connection waits on Argon2: read the account,

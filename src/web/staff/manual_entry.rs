@@ -25,6 +25,8 @@ struct Typed {
     channel: String,
     received_on: String,
     verify: String,
+    /// The language of the person's emails (an offered code).
+    language: String,
     submission_id: String,
     raw: RawIntake,
 }
@@ -35,6 +37,7 @@ pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpRe
     let typed = Typed {
         received_on: crate::clock::now().date().to_string(),
         verify: "email".into(),
+        language: state.languages.default_code().to_string(),
         submission_id: crate::crypto::tokens::random_id(16),
         ..Typed::default()
     };
@@ -55,6 +58,11 @@ pub async fn submit(state: web::Data<AppState>, post: StaffPost) -> Result<HttpR
         received_at,
         actor: me.actor(),
         verify_by_email: typed.verify != "otherwise",
+        // Only a language the portal offers; anything else means the default.
+        language: state
+            .languages
+            .offered(&typed.language)
+            .map(|t| t.language().to_string()),
     };
     // A reload of the form or a double click must not enter the request twice.
     let key = format!("staff-entry:{}:{}", me.id, typed.submission_id);
@@ -85,6 +93,7 @@ impl Typed {
             channel: form.text("channel"),
             received_on: form.text("received_on").trim().to_string(),
             verify: form.text("verify"),
+            language: form.text("language"),
             submission_id: form.text("submission_id"),
             raw: RawIntake {
                 kind: form.text("kind"),
@@ -180,6 +189,17 @@ fn form_page(
         .iter()
         .map(|k| (k.as_str(), state.templates.label(k.label_key())))
         .collect();
+    let languages: Vec<(&str, String)> = state
+        .languages
+        .codes()
+        .map(|c| (c, state.words(Some(c)).phrase("meta.name", &[])))
+        .collect();
+    // One language: nothing to choose.
+    let languages = if languages.len() > 1 {
+        options(languages, &typed.language)
+    } else {
+        Vec::new()
+    };
     let identifiers = shown.identifier_fields(&raw.identifiers);
     let summary = shown.summary();
     let text = |name: &str, value: &str| json!({"value": value, "error": error_of(name)});
@@ -197,6 +217,7 @@ fn form_page(
         "details": text("details", &raw.details),
         "identifiers": identifiers,
         "verify_otherwise": typed.verify == "otherwise",
+        "languages": languages,
         "submission_id": typed.submission_id,
         "errors": summary,
         "has_errors": !errors.is_empty(),

@@ -144,7 +144,7 @@ pub fn page(
             crate::web::csrf::token(session)?.into(),
         );
     }
-    crate::web::render(state, name, ctx)
+    crate::web::render(state, &crate::web::language::Lang::staff(state), name, ctx)
 }
 
 pub fn redirect(to: &str) -> HttpResponse {
