@@ -211,9 +211,10 @@ fn here(req: &HttpRequest) -> String {
     if query.is_empty() {
         return path.to_string();
     }
-    let mut out = form_urlencoded::Serializer::new(format!("{path}?"));
-    out.extend_pairs(query);
-    out.finish()
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("{path}?{query}")
 }
 
 /// The page that shows the form a POST to `path` came from.

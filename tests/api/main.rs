@@ -26,6 +26,7 @@ mod http_edges;
 mod intake_form;
 mod intake_mistakes;
 mod key_rotation;
+mod languages;
 mod link_lifetimes;
 mod links;
 mod manual_entry;

@@ -87,6 +87,9 @@ struct RequestSummary {
     open: bool,
     source: String,
     gpc: bool,
+    /// The language its emails are written in: its code and its name in itself.
+    language_code: String,
+    language: String,
     received_at: String,
     acknowledge_by: Option<String>,
     acknowledged_at: Option<String>,
@@ -278,6 +281,10 @@ fn summary(
         open: row.status.is_open(),
         source: t.label(row.source.label_key()),
         gpc: row.gpc,
+        language_code: state.words(row.language.as_deref()).language().to_string(),
+        language: state
+            .words(row.language.as_deref())
+            .phrase("meta.name", &[]),
         received_at: t.timestamp(row.received_at),
         acknowledge_by: row.acknowledge_by.map(|d| d.to_string()),
         acknowledged_at: row.acknowledged_at.map(|d| t.timestamp(d)),
