@@ -13,6 +13,7 @@ import { conversationAndTruth } from "./flows/conversation.mjs";
 import { drpConfirmation } from "./flows/drp.mjs";
 import { agentChoiceAndErrorFocus, oneScreenOptOut, typoAndAddressChange } from "./flows/intake.mjs";
 import { keyboardOnly } from "./flows/keyboard.mjs";
+import { languagesChosenAndChanged } from "./flows/languages.mjs";
 import { linksThatOutliveAClick } from "./flows/links.mjs";
 import { queueTools } from "./flows/queue.mjs";
 import { staffWorkToClosure } from "./flows/staff.mjs";
@@ -70,6 +71,9 @@ try {
     agentChoiceAndErrorFocus(browser, env),
   );
   await flow("opting out is one screen, and GPC is honoured", timings, () => oneScreenOptOut(browser, env));
+  await flow("the browser's language chooses the pages; a link changes it; each language passes axe", timings, () =>
+    languagesChosenAndChanged(browser, env),
+  );
 } catch (e) {
   console.error(`FAIL ${e.stack || e}`);
   // Where each open page stood, to see what the browser saw.
