@@ -187,6 +187,6 @@ fn a_default_language_the_organisation_does_not_offer_is_refused_at_start() {
     let mut settings = dsar_portal::config::Settings::default();
     settings.organisation.language = "de".into();
     settings.organisation.languages = vec!["en".into(), "fr".into()];
-    let e = settings.check().err().expect("refused").to_string();
+    let e = settings.check().expect_err("refused").to_string();
     assert!(e.contains("must include the default language"), "{e}");
 }
