@@ -103,7 +103,6 @@ impl AppState {
             "contact_email": o.contact_email,
             "privacy_policy_url": o.privacy_policy_url,
             "dpo_contact": o.dpo_contact,
-            "supervisory_authority": o.supervisory_authority,
             "has_logo": self.branding.logo.is_some(),
             "colour": self.branding.colour,
             // Emails link the logo at the portal rather than attach it (see

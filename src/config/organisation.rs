@@ -2,6 +2,8 @@
 //! asks a person for, and what its access report tells them.
 
 use crate::domain::kinds::Jurisdiction;
+use crate::i18n::key;
+use crate::templates::Templates;
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,12 +18,15 @@ pub struct Organisation {
     /// Data protection officer or privacy contact shown on pages, if different.
     pub dpo_contact: Option<String>,
     /// Where GDPR/UK GDPR complaints can go (told to the person with every refusal),
-    /// for every place that `complaint_authorities` does not name.
-    pub supervisory_authority: String,
+    /// for every place that `complaint_authorities` does not name and the portal has no
+    /// default for. Unset: the catalogue's words ("the data protection authority of the
+    /// country where you live or work"), in the person's language.
+    pub supervisory_authority: Option<String>,
     /// The authority a person can complain to, per place they live (`eu`, `uk`,
     /// `california`, `us_other`, `other`): named in refusals, partial answers, refused
-    /// appeals and the access report. Defaults name the ICO for the UK, the California
-    /// Privacy Protection Agency and the state Attorneys General; see
+    /// appeals and the access report. Places not named here get the catalogue's
+    /// defaults (the ICO for the UK, the California Privacy Protection Agency, the
+    /// state's Attorney General), in the person's language; see
     /// [`Organisation::complaint_authority`].
     pub complaint_authorities: BTreeMap<String, String>,
     /// Whether the organisation sells or shares personal information (CCPA). A refused
@@ -82,9 +87,8 @@ impl Default for Organisation {
             contact_email: "privacy@example.com".into(),
             privacy_policy_url: "https://example.com/privacy".into(),
             dpo_contact: None,
-            supervisory_authority:
-                "the data protection authority of the country where you live or work".into(),
-            complaint_authorities: default_complaint_authorities(),
+            supervisory_authority: None,
+            complaint_authorities: BTreeMap::new(),
             sells_or_shares: false,
             language: "en".into(),
             languages: crate::i18n::built_in_codes().map(str::to_string).collect(),
@@ -96,22 +100,15 @@ impl Default for Organisation {
 
 /// Who hears complaints where the law names someone other than the EU authorities: the
 /// UK's regulator (UK GDPR Art. 77), the CCPA's enforcement agency, and the Attorneys
-/// General that VA, CO, CT and the laws like them name for a refused appeal.
-fn default_complaint_authorities() -> BTreeMap<String, String> {
-    [
-        (
-            "uk",
-            "the Information Commissioner's Office (ICO), ico.org.uk/make-a-complaint",
-        ),
-        (
-            "california",
-            "the California Privacy Protection Agency (cppa.ca.gov)",
-        ),
-        ("us_other", "the Attorney General of your state"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+/// General that VA, CO, CT and the laws like them name for a refused appeal. Catalogue
+/// keys, so a German refusal names them in German.
+fn default_complaint_authority(jurisdiction: &str) -> Option<&'static str> {
+    match jurisdiction {
+        "uk" => Some(key("complaint_authorities.uk")),
+        "california" => Some(key("complaint_authorities.california")),
+        "us_other" => Some(key("complaint_authorities.us_other")),
+        _ => None,
+    }
 }
 
 impl Organisation {
@@ -140,12 +137,15 @@ impl Organisation {
     }
 
     /// The authority a person who lives in `jurisdiction` (a stored code) can complain
-    /// to: the configured one for that place, else `supervisory_authority`.
-    pub fn complaint_authority(&self, jurisdiction: &str) -> &str {
-        self.complaint_authorities
-            .get(jurisdiction)
-            .map(String::as_str)
-            .filter(|a| !a.trim().is_empty())
-            .unwrap_or(&self.supervisory_authority)
+    /// to, in `words`' language where the organisation did not name it: the configured
+    /// one for that place, else the portal's default for that place, else
+    /// `supervisory_authority`, else the catalogue's general words.
+    pub fn complaint_authority(&self, jurisdiction: &str, words: &Templates) -> String {
+        let configured =
+            |a: Option<&String>| a.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        configured(self.complaint_authorities.get(jurisdiction))
+            .or_else(|| default_complaint_authority(jurisdiction).map(|k| words.phrase(k, &[])))
+            .or_else(|| configured(self.supervisory_authority.as_ref()))
+            .unwrap_or_else(|| words.phrase(key("complaint_authorities.default"), &[]))
     }
 }

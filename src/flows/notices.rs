@@ -56,7 +56,10 @@ pub fn with_request_facts(
             state
                 .settings
                 .organisation
-                .complaint_authority(row.jurisdiction.as_str())
+                .complaint_authority(
+                    row.jurisdiction.as_str(),
+                    state.words(row.language.as_deref()),
+                )
                 .into(),
         );
     }

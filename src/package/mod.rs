@@ -182,7 +182,7 @@ pub fn build(
                 "contact_email": settings.organisation.contact_email,
                 "privacy_policy_url": settings.organisation.privacy_policy_url,
                 "dpo_contact": settings.organisation.dpo_contact,
-                "supervisory_authority": settings.organisation.complaint_authority(input.jurisdiction),
+                "supervisory_authority": settings.organisation.complaint_authority(input.jurisdiction, templates),
             },
             "reference": input.reference,
             "kind_label": input.kind_label,

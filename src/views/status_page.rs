@@ -113,7 +113,7 @@ pub fn load(
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(StatusExtras {
-        answer: answer(state, &row)?,
+        answer: answer(state, words, &row)?,
         question,
         messages,
         can_message: open_for_messages(row.status) && row.purged_at.is_none(),
@@ -127,7 +127,11 @@ fn is_last_question(rows: &[messages::MessageRow], m: &messages::MessageRow) -> 
         .is_some_and(|last| last.id == m.id)
 }
 
-fn answer(state: &AppState, row: &RequestRow) -> Result<Option<AnswerView>, AppError> {
+fn answer(
+    state: &AppState,
+    words: &Templates,
+    row: &RequestRow,
+) -> Result<Option<AnswerView>, AppError> {
     let refused = row.status == Status::Denied;
     if !refused && row.status != Status::Fulfilled {
         return Ok(None);
@@ -157,8 +161,7 @@ fn answer(state: &AppState, row: &RequestRow) -> Result<Option<AnswerView>, AppE
         authority: state
             .settings
             .organisation
-            .complaint_authority(row.jurisdiction.as_str())
-            .to_string(),
+            .complaint_authority(row.jurisdiction.as_str(), words),
     }))
 }
 

@@ -19,8 +19,6 @@ async fn spawn_offering_xx() -> (TestApp, tempfile::TempDir) {
         s.organisation.language = "en".into();
         s.organisation.languages = vec!["en".into(), "xx".into()];
         s.templates_dir = Some(templates);
-        s.organisation.supervisory_authority = "Test Authority".into();
-        s.organisation.complaint_authorities.clear();
     })
     .await;
     app.exec("DELETE FROM reply_templates");

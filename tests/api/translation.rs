@@ -177,7 +177,6 @@ pub(crate) const SUPPLIED: &[&str] = &[
     "Account ID",
     "Shown under Settings in your account",
     "Jane Doe",
-    "Test Authority",
     "Paula Phone",
     "Called to ask what we hold about her.",
     crate::agent_web::CONSUMER_NAME,
@@ -221,17 +220,12 @@ async fn spawn_in_pseudo_language_of(
         s.organisation.language = "xx".into();
         s.organisation.languages = vec!["xx".into()];
         s.templates_dir = Some(templates);
-        // The configured sentence is the operator's, in their language; its English
-        // default would show as untranslated.
-        s.organisation.supervisory_authority = "Test Authority".into();
-        // So are the authorities named per place (the CPPA, an Attorney General), which
-        // answers now name for every law.
-        s.organisation.complaint_authorities.clear();
         tweak(s);
     })
     .await;
-    // Saved replies are the organisation's own words, kept as data like the sentence
-    // above; the English ones the portal ships with would show as untranslated.
+    // Saved replies are the organisation's own words, kept as data; the English ones
+    // the portal ships with would show as untranslated. (The complaint authorities are
+    // left to the catalogue's defaults, which must be translated too.)
     app.exec("DELETE FROM reply_templates");
     (app, dir)
 }
