@@ -159,6 +159,9 @@ impl Settings {
         let mut settings: Settings = figment
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if let Some(days) = settings.verification.status_link_days.take() {
+            settings.verification.status_link_days_after_close = days;
+        }
         if let Some(path) = &settings.database_url_file {
             if settings.database_url.is_some() {
                 bail!("set either database_url (or DATABASE_URL) or database_url_file, not both");
@@ -340,6 +343,29 @@ mod tests {
             assert_eq!(s.bind, "127.0.0.1:9100");
             assert_eq!(s.organisation.name, "Acme");
             assert_eq!(s.organisation.contact_email, "dpo@acme.test");
+            Ok(())
+        });
+    }
+
+    /// The shipped examples are what operators copy: each must load as it stands.
+    #[test]
+    fn the_example_configurations_load() {
+        for name in ["dsar-portal.example.toml", "demo.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(name);
+            if let Err(e) = Settings::load(Some(&path)) {
+                panic!("{name}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_older_name_of_the_status_link_lifetime_is_still_read() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("old.toml", "[verification]\nstatus_link_days = 45\n")?;
+            let s = Settings::load(Some(Path::new("old.toml"))).expect("loads");
+            assert_eq!(s.verification.status_link_days_after_close, 45);
             Ok(())
         });
     }

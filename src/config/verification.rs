@@ -8,10 +8,13 @@ pub struct VerificationSettings {
     pub email_link_hours: i64,
     /// A status link works while its request is open, however long the answer takes
     /// (extensions and pauses included), and this many days after the request closes,
-    /// so the person can read the answer and appeal. `status_link_days`, the older name
-    /// of a fixed lifetime counted from the email, is read as this.
-    #[serde(alias = "status_link_days")]
+    /// so the person can read the answer and appeal.
     pub status_link_days_after_close: i64,
+    /// The older name of a fixed lifetime counted from the email, read as
+    /// `status_link_days_after_close` when a file still sets it. Not a serde alias: the
+    /// defaults already hold the new key, and the two would clash as a duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_link_days: Option<i64>,
     /// A request whose email is still unconfirmed this long after receipt closes itself.
     pub close_unverified_after_days: i64,
     /// How long an access package can be downloaded, and how many times.
@@ -24,6 +27,7 @@ impl Default for VerificationSettings {
         VerificationSettings {
             email_link_hours: 24,
             status_link_days_after_close: 30,
+            status_link_days: None,
             close_unverified_after_days: 7,
             download_link_days: 7,
             max_downloads: 5,
