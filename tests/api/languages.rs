@@ -188,3 +188,65 @@ fn a_default_language_the_organisation_does_not_offer_is_refused_at_start() {
     let e = settings.check().expect_err("refused").to_string();
     assert!(e.contains("must include the default language"), "{e}");
 }
+
+/// What a newcomer sees: a German browser files, the emails come in German with
+/// German dates, and the staff page of the request stays English.
+#[actix_web::test]
+async fn a_german_browser_files_and_the_emails_come_in_german() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let r = app
+        .client
+        .get(app.url("/requests/new?jurisdiction=eu"))
+        .header("Accept-Language", "de-DE,de;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .expect("GET");
+    let form = r.text().await.expect("body");
+    assert_eq!(lang_of(&form), "de");
+    // The helpers below send no Accept-Language: the person follows the German link
+    // instead, which is remembered for the pages after it.
+    let (_, form) = app.get("/requests/new?jurisdiction=eu&lang=de").await;
+    assert_eq!(lang_of(&form), "de");
+    app.file_and_verify("eu", "access", "hans@example.de").await;
+    let emails = app.emails(2).await;
+    let to_hans: Vec<_> = emails
+        .iter()
+        .filter(|m| m.to == "hans@example.de")
+        .collect();
+    assert!(
+        to_hans.iter().any(|m| m
+            .subject
+            .starts_with("Bestätigen Sie Ihre Datenschutzanfrage")),
+        "{:?}",
+        to_hans.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    let confirmed = to_hans
+        .iter()
+        .find(|m| m.subject.ends_with("ist bestätigt"))
+        .expect("the confirmation in German");
+    // The due date in German words ("… Januar 2027"), not chrono's English.
+    let months = [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ];
+    assert!(
+        months.iter().any(|m| confirmed.text.contains(m)),
+        "{}",
+        confirmed.text
+    );
+    let handler = app.staff("handler").await;
+    let id = app.only_request_id();
+    let (_, page) = handler.get(&format!("/staff/requests/{id}")).await;
+    assert_eq!(lang_of(&page), "en");
+    assert!(page.contains("<span lang=\"de\">Deutsch</span>"), "{page}");
+}
