@@ -11,6 +11,7 @@ pub mod login;
 pub mod manual_entry;
 pub mod messages;
 pub mod metrics;
+pub mod oidc_login;
 pub mod posted;
 pub mod queue;
 pub mod queue_export;
@@ -36,6 +37,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/login",
             web::post()
                 .to(login::submit)
+                .wrap(limited::<AppError, _>(Bucket::Login)),
+        )
+        .route(
+            "/staff/login/oidc",
+            web::get()
+                .to(oidc_login::start)
+                .wrap(limited::<AppError, _>(Bucket::Login)),
+        )
+        .route(
+            "/staff/login/oidc/callback",
+            web::get()
+                .to(oidc_login::callback)
                 .wrap(limited::<AppError, _>(Bucket::Login)),
         )
         .route("/staff/logout", web::post().to(login::logout))
