@@ -82,7 +82,10 @@ impl AppState {
             client_slots: Default::default(),
             connectors: crate::connectors::registry::build(&settings),
             oidc: match &settings.staff.oidc {
-                Some(cfg) => Some(crate::staff::oidc::Provider::new(cfg, &settings.public_url())?),
+                Some(cfg) => Some(crate::staff::oidc::Provider::new(
+                    cfg,
+                    &settings.public_url(),
+                )?),
                 None => None,
             },
             branding,

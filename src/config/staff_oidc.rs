@@ -139,7 +139,11 @@ impl OidcSettings {
         }
         match self.roles {
             RoleSource::Claim => {
-                if self.role_claim.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                if self
+                    .role_claim
+                    .as_deref()
+                    .is_none_or(|c| c.trim().is_empty())
+                {
                     bail!("staff.oidc: roles = \"claim\" needs role_claim (e.g. \"groups\")");
                 }
                 if self.groups.is_empty() {
@@ -170,9 +174,9 @@ fn check_issuer(issuer: &str) -> anyhow::Result<()> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&url) => Ok(()),
-        _ => bail!(
-            "staff.oidc.issuer must start with https:// (http:// only on a loopback address)"
-        ),
+        _ => {
+            bail!("staff.oidc.issuer must start with https:// (http:// only on a loopback address)")
+        }
     }
 }
 
@@ -181,7 +185,8 @@ fn is_loopback(url: &reqwest::Url) -> bool {
         return false;
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -259,7 +264,10 @@ mod tests {
     #[test]
     fn break_glass_defaults_to_the_first_admin() {
         let mut s = settings();
-        assert_eq!(s.break_glass_logins(" Admin@X.example"), ["admin@x.example"]);
+        assert_eq!(
+            s.break_glass_logins(" Admin@X.example"),
+            ["admin@x.example"]
+        );
         s.break_glass = vec!["Root@X.example ".into()];
         assert_eq!(s.break_glass_logins("admin@x.example"), ["root@x.example"]);
     }

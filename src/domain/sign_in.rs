@@ -120,7 +120,10 @@ mod tests {
     #[test]
     fn sign_in_ways() {
         assert_eq!(SignInWays::of(false, true, true), SignInWays::Password);
-        assert_eq!(SignInWays::of(true, true, true), SignInWays::PasswordOrProvider);
+        assert_eq!(
+            SignInWays::of(true, true, true),
+            SignInWays::PasswordOrProvider
+        );
         assert_eq!(SignInWays::of(true, true, false), SignInWays::Provider);
         assert_eq!(SignInWays::of(true, false, true), SignInWays::Provider);
     }

@@ -12,8 +12,8 @@
 use super::claims::OtherClaims;
 use crate::config::OidcSettings;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreClientAuthMethod, CoreErrorResponseType,
-    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
+    CoreAuthDisplay, CoreAuthPrompt, CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim,
+    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
     CoreProviderMetadata, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
     CoreTokenIntrospectionResponse, CoreTokenType,
 };
@@ -96,10 +96,8 @@ impl Provider {
     /// The provider of `[staff.oidc]`, nothing fetched yet; people come back to
     /// `<public_url>/staff/login/oidc/callback`.
     pub fn new(settings: &OidcSettings, public_url: &str) -> anyhow::Result<Provider> {
-        let redirect = RedirectUrl::new(format!(
-            "{public_url}{}",
-            crate::config::OIDC_CALLBACK_PATH
-        ))?;
+        let redirect =
+            RedirectUrl::new(format!("{public_url}{}", crate::config::OIDC_CALLBACK_PATH))?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(0)
@@ -228,7 +226,9 @@ impl Provider {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
-                tracing::info!("ID token signed with an unknown key: fetching the provider's keys again");
+                tracing::info!(
+                    "ID token signed with an unknown key: fetching the provider's keys again"
+                );
                 let fresh = self.discover().await?;
                 let again = id_token.claims(&fresh.id_token_verifier(), &nonce).cloned();
                 again

@@ -23,16 +23,20 @@ async fn render_list(
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;
-    let provider = state.oidc.as_ref().map(|p| p.settings().display_name.as_str());
+    let provider = state
+        .oidc
+        .as_ref()
+        .map(|p| p.settings().display_name.as_str());
     let signs_in = |s: &staff::StaffRow| {
         let ways = SignInWays::of(
             provider.is_some(),
             super::login::password_allowed(state, &s.email),
             s.password_usable,
         );
-        state
-            .templates
-            .phrase(ways.label_key(), &[("provider", provider.unwrap_or_default())])
+        state.templates.phrase(
+            ways.label_key(),
+            &[("provider", provider.unwrap_or_default())],
+        )
     };
     let list: Vec<_> = rows
         .iter()

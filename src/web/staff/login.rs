@@ -57,9 +57,10 @@ fn login_page(
 ) -> Result<HttpResponse, AppError> {
     let oidc = state.oidc.as_ref().map(|p| p.settings());
     let provider = oidc.map(|o| {
-        state
-            .templates
-            .phrase("staff_login.with_provider", &[("provider", &o.display_name)])
+        state.templates.phrase(
+            "staff_login.with_provider",
+            &[("provider", &o.display_name)],
+        )
     });
     let password_form = oidc.is_none_or(|o| o.password_login) || password_asked;
     render(
@@ -104,8 +105,8 @@ pub async fn show(
     session: Session,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let password_asked = form_urlencoded::parse(req.query_string().as_bytes())
-        .any(|(k, _)| k == "password");
+    let password_asked =
+        form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, _)| k == "password");
     login_page(&state, &session, None, "", password_asked)
 }
 
@@ -130,7 +131,8 @@ pub async fn submit(
     // Verified whatever the outcome, so that the answer takes as long for every login;
     // with password login off, a right password of an account outside the break-glass
     // list counts as a failure.
-    let verified = state.hash_pool.verify(password, stored).await? && password_allowed(&state, &email);
+    let verified =
+        state.hash_pool.verify(password, stored).await? && password_allowed(&state, &email);
     let outcome = with_conn(&state, move |_, conn| {
         crate::staff::login::finish(conn, row, verified, &who, crate::clock::now())
     })

@@ -147,7 +147,11 @@ async fn complete(
     }
     let state_hash = tokens::hash(&pending.state);
     let taken = with_conn(state, move |_, conn| {
-        Ok(staff_oidc_states::take(conn, &state_hash, crate::clock::now())?)
+        Ok(staff_oidc_states::take(
+            conn,
+            &state_hash,
+            crate::clock::now(),
+        )?)
     })
     .await?;
     if !taken {

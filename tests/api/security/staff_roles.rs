@@ -116,7 +116,10 @@ async fn every_staff_route_enforces_login_and_role() {
     let (open, staff_routes): (BTreeSet<_>, BTreeSet<_>) = registered(ROUTE_FILES[1].1)
         .into_iter()
         .partition(|route| public.contains(route));
-    assert_eq!(open, public, "a public staff route is gone: update PUBLIC_STAFF_ROUTES");
+    assert_eq!(
+        open, public,
+        "a public staff route is gone: update PUBLIC_STAFF_ROUTES"
+    );
     let listed: BTreeSet<(String, String)> = STAFF_MATRIX
         .iter()
         .map(|(m, p, _, _)| (m.to_string(), p.to_string()))

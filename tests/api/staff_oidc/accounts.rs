@@ -62,7 +62,10 @@ async fn members_of_mapped_groups_get_an_account_with_their_groups_role() {
             .await
             .expect("body");
         assert!(page.contains("Corp ID only"), "{page}");
-        assert!(page.contains("Password or Corp ID"), "the first admin: {page}");
+        assert!(
+            page.contains("Password or Corp ID"),
+            "the first admin: {page}"
+        );
     }
 }
 
@@ -90,7 +93,10 @@ async fn an_accounts_role_follows_the_groups_and_a_one_time_password_is_voided()
         let client = browser();
         let flow = sign_in(app, &client, "hal@corp.example").await;
         assert_eq!(flow.status, 200, "{}", flow.body);
-        assert!(has_session(app, &client).await, "not sent to change a password");
+        assert!(
+            has_session(app, &client).await,
+            "not sent to change a password"
+        );
         let after = account(app, "hal@corp.example").expect("account");
         assert_eq!(after.id, row.id, "the same account");
         assert_eq!(after.role, Role::Handler, "the groups decide");
@@ -98,7 +104,10 @@ async fn an_accounts_role_follows_the_groups_and_a_one_time_password_is_voided()
             details(app, "staff_role_changed"),
             [json!({"staff_id": row.id, "from": "admin", "to": "handler", "via": "oidc"})]
         );
-        assert_eq!(details(app, "staff_login").last().expect("login")["password_retired"], true);
+        assert_eq!(
+            details(app, "staff_login").last().expect("login")["password_retired"],
+            true
+        );
         // The password the administrator saw no longer logs in.
         let other = Staff::anonymous(app);
         let (status, _) = other.login("hal@corp.example", &one_time).await;
@@ -118,8 +127,16 @@ async fn a_person_in_no_mapped_group_or_with_an_unverified_address_gets_nothing(
         let app = &o.app;
         let accounts_before = app.count("staff");
         for (email, reason, words) in [
-            ("nog@corp.example", "no_role", "not in a group that may use this portal"),
-            ("unv@corp.example", "email_unverified", "has not verified your email address"),
+            (
+                "nog@corp.example",
+                "no_role",
+                "not in a group that may use this portal",
+            ),
+            (
+                "unv@corp.example",
+                "email_unverified",
+                "has not verified your email address",
+            ),
         ] {
             let client = browser();
             let flow = sign_in(app, &client, email).await;
@@ -158,7 +175,10 @@ async fn a_disabled_account_is_refused_at_its_next_sign_in() {
             )
             .expect("disable")
         });
-        assert!(!has_session(app, &client).await, "disabling ends the session");
+        assert!(
+            !has_session(app, &client).await,
+            "disabling ends the session"
+        );
         let flow = sign_in(app, &client, "ann@corp.example").await;
         assert_eq!(flow.status, 403, "{}", flow.body);
         assert!(flow.body.contains("disabled"), "{}", flow.body);

@@ -43,7 +43,9 @@ async fn the_providers_answer_is_taken_once_and_only_by_the_browser_that_asked()
         let again = follow(&client, first.callback()).await;
         assert_eq!(again.status, 400, "{}", again.body);
         assert!(
-            again.body.contains("No sign-in was started in this browser"),
+            again
+                .body
+                .contains("No sign-in was started in this browser"),
             "{}",
             message_of(&again.body)
         );
@@ -63,7 +65,10 @@ async fn the_providers_answer_is_taken_once_and_only_by_the_browser_that_asked()
             .next()
             .expect("pair")
             .to_string();
-        let to_provider = r.headers()["location"].to_str().expect("location").to_string();
+        let to_provider = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
         let flow = follow(&fresh, &to_provider).await;
         let callback = flow.callback().to_string();
         assert_eq!(flow.status, 200, "{}", flow.body);
@@ -125,7 +130,10 @@ async fn with_password_login_off_only_break_glass_accounts_use_a_password() {
         let app = &o.app;
         let (_, page) = app.get("/staff/login").await;
         assert!(page.contains("Sign in with Corp ID"), "{page}");
-        assert!(!page.contains("name=\"password\""), "no password form: {page}");
+        assert!(
+            !page.contains("name=\"password\""),
+            "no password form: {page}"
+        );
         let (_, page) = app.get("/staff/login?password").await;
         assert!(page.contains("name=\"password\""), "asked for: {page}");
 
@@ -156,7 +164,11 @@ async fn with_password_login_off_only_break_glass_accounts_use_a_password() {
         let (email, password) = app.first_admin.clone();
         let admin = Staff::anonymous(app);
         let r = admin
-            .post_response("/staff/login?password", "/staff/login", &[("email", &email), ("password", &password)])
+            .post_response(
+                "/staff/login?password",
+                "/staff/login",
+                &[("email", &email), ("password", &password)],
+            )
             .await;
         assert_eq!(r.status(), 303, "({})", app.backend);
         assert_eq!(r.headers()["location"], "/staff/password");

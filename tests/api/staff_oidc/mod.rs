@@ -75,7 +75,10 @@ impl OidcProvider {
         // Whatever it prints later is read and dropped: a closed pipe would stop it.
         std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let issuer = line.trim().to_string();
-        assert!(issuer.starts_with("http://127.0.0.1:"), "issuer: {issuer:?}");
+        assert!(
+            issuer.starts_with("http://127.0.0.1:"),
+            "issuer: {issuer:?}"
+        );
         OidcProvider { child, issuer }
     }
 
@@ -273,6 +276,8 @@ pub fn audit_text(app: &TestApp) -> String {
 /// The main text of a page, for failure messages.
 pub fn message_of(page: &str) -> &str {
     let start = page.find("<main").unwrap_or(0);
-    let end = page[start..].find("</main>").map_or(page.len(), |e| start + e);
+    let end = page[start..]
+        .find("</main>")
+        .map_or(page.len(), |e| start + e);
     &page[start..end]
 }

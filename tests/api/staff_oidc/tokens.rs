@@ -54,10 +54,17 @@ async fn a_new_signing_key_is_fetched_when_the_provider_rotates_its_keys() {
     };
     let app = &o.app;
     // The first sign-in fetches discovery and the keys, and keeps them.
-    assert_eq!(sign_in(app, &browser(), "hal@corp.example").await.status, 200);
+    assert_eq!(
+        sign_in(app, &browser(), "hal@corp.example").await.status,
+        200
+    );
     let kid_before = published_kid(&o.provider).await;
     o.provider.rotate_keys().await;
-    assert_ne!(published_kid(&o.provider).await, kid_before, "the key changed");
+    assert_ne!(
+        published_kid(&o.provider).await,
+        kid_before,
+        "the key changed"
+    );
     let client = browser();
     let flow = sign_in(app, &client, "hal@corp.example").await;
     assert_eq!(flow.status, 200, "{}", message_of(&flow.body));
