@@ -17,6 +17,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::roles::Role;
 use crate::domain::sign_in::role_for;
 use crate::error::AppError;
+use crate::i18n::msg;
 use crate::staff::accounts::audit_staff;
 use crate::staff::password::{self, Hasher};
 use chrono::NaiveDateTime;
@@ -165,6 +166,13 @@ fn create(
     now: NaiveDateTime,
 ) -> Result<StaffRow, AppError> {
     write_tx(conn, |conn| {
+        // Two first sign-ins at once (a double click): the second finds the first's
+        // account here, as write transactions take turns.
+        if staff::find_by_email(conn, &who.login)?.is_some() {
+            return Err(AppError::Conflict(
+                msg("errors.account_exists").with("email", &who.login),
+            ));
+        }
         let row = StaffRow {
             id: crate::clock::new_id(),
             email: who.login.clone(),
