@@ -230,6 +230,8 @@ impl Provider {
                     "ID token signed with an unknown key: fetching the provider's keys again"
                 );
                 let fresh = self.discover().await?;
+                // Bound before the block ends: as its tail, the verifier borrowing
+                // `fresh` would outlive it.
                 let again = id_token.claims(&fresh.id_token_verifier(), &nonce).cloned();
                 again
             }

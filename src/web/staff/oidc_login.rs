@@ -226,3 +226,18 @@ async fn refused(state: &web::Data<AppState>, reason: &'static str) -> Result<()
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::provider_error_code;
+
+    #[test]
+    fn a_provider_error_code_is_shown_only_as_a_short_word() {
+        assert_eq!(provider_error_code("access_denied"), "access_denied");
+        assert_eq!(
+            provider_error_code("<script>alert(1)</script>"),
+            "scriptalert1script"
+        );
+        assert_eq!(provider_error_code(&"x".repeat(100)).len(), 40);
+    }
+}

@@ -72,7 +72,7 @@ async fn the_providers_answer_is_taken_once_and_only_by_the_browser_that_asked()
         let flow = follow(&fresh, &to_provider).await;
         let callback = flow.callback().to_string();
         assert_eq!(flow.status, 200, "{}", flow.body);
-        let replayed = new_client()
+        let replayed = browser()
             .get(&callback)
             .header("cookie", &cookie)
             .send()
@@ -100,6 +100,19 @@ async fn a_refusal_by_the_provider_is_a_clear_page() {
     );
     assert!(flow.callback().contains("error=access_denied"));
     assert!(!has_session(&o.app, &client).await);
+}
+
+#[actix_web::test]
+async fn without_a_provider_the_sign_in_pages_do_not_exist() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    for path in [
+        "/staff/login/oidc",
+        "/staff/login/oidc/callback?code=x&state=y",
+    ] {
+        assert_eq!(app.get(path).await.0, 404, "{path}");
+    }
+    let (_, page) = app.get("/staff/login").await;
+    assert!(!page.contains("/staff/login/oidc"), "no button: {page}");
 }
 
 #[actix_web::test]

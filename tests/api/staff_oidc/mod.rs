@@ -68,12 +68,18 @@ impl OidcProvider {
             })
             .spawn()
             .expect("node starts");
-        let mut line = String::new();
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        out.read_line(&mut line)
-            .expect("the provider prints its issuer");
-        // Whatever it prints later is read and dropped: a closed pipe would stop it.
-        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = out.read_line(&mut line);
+            let _ = tx.send(line);
+            // Whatever it prints later is read and dropped: a closed pipe would stop it.
+            std::io::copy(&mut out, &mut std::io::sink())
+        });
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the provider prints its issuer within a minute");
         let issuer = line.trim().to_string();
         assert!(
             issuer.starts_with("http://127.0.0.1:"),
@@ -173,9 +179,15 @@ pub async fn spawn(backend: &Backend, tweak: impl FnOnce(&mut OidcSettings)) -> 
     })
 }
 
-/// A browser: one cookie jar for the portal and the provider; redirects shown.
+/// A browser: one cookie jar for the portal and the provider; redirects shown. A
+/// request that gets no answer fails after a minute, naming its URL, rather than
+/// holding the suite until TCP gives up.
 pub fn browser() -> reqwest::Client {
-    new_client()
+    browser_builder()
+        .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("client")
 }
 
 /// Where a sign-in ended: the last answer, and every URL on the way.
