@@ -25,7 +25,9 @@ mod mail;
 mod metrics;
 mod organisation;
 mod rate_limits;
+mod secrets;
 mod staff;
+mod staff_oidc;
 mod uploads;
 mod verification;
 
@@ -39,6 +41,7 @@ pub use metrics::MetricsSettings;
 pub use organisation::{DataCategory, IdentifierConfig, Organisation, Report};
 pub use rate_limits::RateLimits;
 pub use staff::StaffSettings;
+pub use staff_oidc::{OidcSettings, RoleGroups, RoleSource, CALLBACK_PATH as OIDC_CALLBACK_PATH};
 pub use uploads::UploadSettings;
 pub use verification::VerificationSettings;
 

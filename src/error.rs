@@ -36,6 +36,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable,
+    /// A service the portal depends on for this page (the staff identity provider)
+    /// could not be reached or answered something unusable (502).
+    #[error("{0}")]
+    BadGateway(Message),
     /// A request body that did not arrive in time (408; the connection is closed).
     #[error("request body timed out")]
     BodyTimeout,
@@ -69,6 +73,7 @@ impl AppError {
             | AppError::Conflict(m)
             | AppError::Unprocessable(m)
             | AppError::TooLarge(m)
+            | AppError::BadGateway(m)
             | AppError::StorageFull(m) => m.clone(),
             AppError::NotFound => msg("errors.not_found"),
             AppError::TooManyRequests { .. } => msg("errors.too_many_requests"),
@@ -125,9 +130,10 @@ impl AppError {
             AppError::Unprocessable(_) => crate::i18n::key("errors.titles.unprocessable"),
             AppError::TooLarge(_) => crate::i18n::key("errors.titles.too_large"),
             AppError::TooManyRequests { .. } => crate::i18n::key("errors.titles.too_many_requests"),
-            AppError::Unavailable | AppError::Busy | AppError::StorageFull(_) => {
-                crate::i18n::key("errors.titles.unavailable")
-            }
+            AppError::Unavailable
+            | AppError::Busy
+            | AppError::StorageFull(_)
+            | AppError::BadGateway(_) => crate::i18n::key("errors.titles.unavailable"),
             AppError::BodyTimeout => crate::i18n::key("errors.titles.body_timeout"),
             AppError::Internal(_) | AppError::LoginRequired | AppError::PasswordChangeRequired => {
                 crate::i18n::key("errors.titles.internal")
@@ -178,6 +184,7 @@ impl ResponseError for AppError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::LoginRequired | AppError::PasswordChangeRequired => StatusCode::SEE_OTHER,
         }
@@ -268,6 +275,7 @@ impl ResponseError for ApiError {
             AppError::BodyTimeout => "body_timeout",
             AppError::Busy => "busy",
             AppError::StorageFull(_) => "storage_full",
+            AppError::BadGateway(_) => "bad_gateway",
             AppError::Internal(_) => "internal",
             AppError::LoginRequired | AppError::PasswordChangeRequired => "unauthorized",
         };

@@ -38,6 +38,8 @@ pub struct AppState {
     pub checkpointer: crate::db::checkpointer::Checkpointer,
     /// The organisation's colour and logo (`[organisation]` in the config).
     pub branding: crate::branding::Branding,
+    /// The staff identity provider of `[staff.oidc]`, when one is configured.
+    pub oidc: Option<crate::staff::oidc::Provider>,
 }
 
 impl AppState {
@@ -84,6 +86,13 @@ impl AppState {
             )?,
             client_slots: Default::default(),
             connectors: crate::connectors::registry::build(&settings),
+            oidc: match &settings.staff.oidc {
+                Some(cfg) => Some(crate::staff::oidc::Provider::new(
+                    cfg,
+                    &settings.public_url(),
+                )?),
+                None => None,
+            },
             branding,
             settings,
         })

@@ -39,6 +39,7 @@ const HTML_TEMPLATES: &[(&str, &str)] = embedded!(
     "exports/report",
     "pages/download",
     "pages/staff/login",
+    "pages/staff/signed_in",
     "pages/staff/password",
     "pages/staff/queue",
     "pages/staff/request",

@@ -264,25 +264,6 @@ impl ConnectorConfig {
         env: &Option<String>,
         file: &Option<PathBuf>,
     ) -> anyhow::Result<Option<String>> {
-        if let Some(var) = env {
-            return std::env::var(var).map(Some).with_context(|| {
-                format!(
-                    "connector {:?}: {what}_env names {var}, which is not set",
-                    self.name
-                )
-            });
-        }
-        if let Some(path) = file {
-            return std::fs::read_to_string(path)
-                .map(|s| Some(s.trim().to_string()))
-                .with_context(|| {
-                    format!(
-                        "connector {:?}: cannot read {what}_file {}",
-                        self.name,
-                        path.display()
-                    )
-                });
-        }
-        Ok(None)
+        super::secrets::read(&format!("connector {:?}", self.name), what, env, file)
     }
 }

@@ -26,6 +26,8 @@ pub struct StaffSettings {
     pub reminder_days: Vec<i64>,
     /// Personal data of closed requests is removed this many months after closing (CCPA §7101: 24).
     pub retention_months: u32,
+    /// Sign-in through the organisation's identity provider (`[staff.oidc]`).
+    pub oidc: Option<super::staff_oidc::OidcSettings>,
 }
 
 impl Default for StaffSettings {
@@ -41,6 +43,7 @@ impl Default for StaffSettings {
             first_admin_email: None,
             reminder_days: vec![7, 2],
             retention_months: 24,
+            oidc: None,
         }
     }
 }
@@ -56,6 +59,9 @@ impl StaffSettings {
         }
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
             bail!("staff.session_idle_minutes and staff.session_absolute_hours must be positive");
+        }
+        if let Some(oidc) = &self.oidc {
+            oidc.check()?;
         }
         Ok(())
     }

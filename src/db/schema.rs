@@ -59,6 +59,15 @@ diesel::table! {
         digest_opt_in -> Bool,
         created_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        password_usable -> Bool,
+    }
+}
+
+diesel::table! {
+    staff_oidc_states (state_hash) {
+        state_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -370,6 +379,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     staff,
     staff_sessions,
+    staff_oidc_states,
     login_throttle,
     request_pauses,
     notes,

@@ -62,6 +62,7 @@ pub fn audit_action_key(action: &str) -> Option<&'static str> {
         "staff_enabled" => key("audit_actions.staff_enabled"),
         "staff_login" => key("audit_actions.staff_login"),
         "staff_login_failed" => key("audit_actions.staff_login_failed"),
+        "staff_role_changed" => key("audit_actions.staff_role_changed"),
         "staff_logout" => key("audit_actions.staff_logout"),
         "staff_sessions_ended" => key("audit_actions.staff_sessions_ended"),
         "staff_password_change_failed" => key("audit_actions.staff_password_change_failed"),

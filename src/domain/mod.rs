@@ -23,6 +23,7 @@ pub mod pdf_active_content;
 pub mod reply_text;
 pub mod roles;
 pub mod runs;
+pub mod sign_in;
 pub mod source;
 pub mod staff_actions;
 pub mod state;

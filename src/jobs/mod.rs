@@ -142,6 +142,10 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
             .map_err(Into::into),
     );
     report(
+        "forgot expired sign-ins at the identity provider",
+        crate::db::models::staff_oidc_states::forget_expired(conn, now).map_err(Into::into),
+    );
+    report(
         "forgot old login failures",
         crate::staff::throttle::forget_stale(conn, now).map_err(Into::into),
     );

@@ -78,6 +78,7 @@ pub fn create(
             digest_opt_in: false,
             created_at: now,
             last_login_at: None,
+            password_usable: true,
         };
         staff::insert(conn, &row)?;
         audit_staff(

@@ -6,5 +6,6 @@ pub mod accounts;
 pub mod device;
 pub mod hash_pool;
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod throttle;

@@ -54,6 +54,7 @@ mod sql_review;
 mod sql_shop;
 mod staff_access;
 mod staff_error_pages;
+mod staff_oidc;
 mod staff_sessions;
 mod staff_throttle;
 mod staff_work;

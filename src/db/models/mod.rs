@@ -19,5 +19,6 @@ pub mod reply_templates;
 pub mod request_agents;
 pub mod requests;
 pub mod staff;
+pub mod staff_oidc_states;
 pub mod staff_sessions;
 pub mod tokens;

@@ -21,6 +21,9 @@ pub struct StaffRow {
     pub digest_opt_in: bool,
     pub created_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    /// False for an account the identity provider created: its password is random and
+    /// known to nobody, until an administrator resets it.
+    pub password_usable: bool,
 }
 
 pub fn insert(conn: &mut DbConn, row: &StaffRow) -> QueryResult<()> {
@@ -77,9 +80,28 @@ pub fn set_password(
         .set((
             staff::password_hash.eq(hash),
             staff::must_change_password.eq(must_change),
+            staff::password_usable.eq(true),
             staff::failed_logins.eq(0),
             staff::locked_until.eq(None::<NaiveDateTime>),
         ))
+        .execute(conn)
+}
+
+/// Replaces the password with `random_hash`, the hash of a password nobody was told:
+/// the account signs in through the identity provider only.
+pub fn retire_password(conn: &mut DbConn, id: &str, random_hash: &str) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set((
+            staff::password_hash.eq(random_hash),
+            staff::must_change_password.eq(false),
+            staff::password_usable.eq(false),
+        ))
+        .execute(conn)
+}
+
+pub fn set_role(conn: &mut DbConn, id: &str, role: Role) -> QueryResult<usize> {
+    diesel::update(staff::table.find(id))
+        .set(staff::role.eq(role))
         .execute(conn)
 }
 

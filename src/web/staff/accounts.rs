@@ -5,6 +5,7 @@ use super::posted::StaffPost;
 use super::{page, redirect};
 use crate::db::models::staff;
 use crate::domain::roles::Role;
+use crate::domain::sign_in::SignInWays;
 use crate::error::AppError;
 use crate::i18n::msg;
 use crate::staff::accounts;
@@ -22,10 +23,25 @@ async fn render_list(
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let rows = with_conn(state, |_, conn| Ok(staff::list(conn)?)).await?;
+    let provider = state
+        .oidc
+        .as_ref()
+        .map(|p| p.settings().display_name.as_str());
+    let signs_in = |s: &staff::StaffRow| {
+        let ways = SignInWays::of(
+            provider.is_some(),
+            super::login::password_allowed(state, &s.email),
+            s.password_usable,
+        );
+        state.templates.phrase(
+            ways.label_key(),
+            &[("provider", provider.unwrap_or_default())],
+        )
+    };
     let list: Vec<_> = rows
         .iter()
         .map(|s| json!({"id": s.id, "email": s.email, "role": state.templates.label(s.role.label_key()), "disabled": s.disabled,
-                        "is_me": s.id == me.id,
+                        "is_me": s.id == me.id, "signs_in": signs_in(s),
                         "last_login": s.last_login_at.map(|t| state.templates.timestamp(t))}))
         .collect();
     page(

@@ -24,7 +24,7 @@ fn attempt(state: &AppState, req: &HttpRequest) -> Attempt {
 }
 
 /// The browser in short for the sessions page (`staff_sessions.client`).
-fn client_of(req: &HttpRequest) -> String {
+pub(super) fn client_of(req: &HttpRequest) -> String {
     req.headers()
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -44,19 +44,45 @@ fn device_cookie(state: &AppState, staff_id: &str) -> Cookie<'static> {
         .finish()
 }
 
-/// The login form, with the refusal of the attempt before it and the email it named.
+/// The login page, with the refusal of the attempt before it and the email it named.
+/// With an identity provider it offers its button; the password form shows unless
+/// password login is off, and then still when asked for (`?password`, for the
+/// break-glass accounts) or after a password attempt.
 fn login_page(
     state: &AppState,
     session: &Session,
     error: Option<String>,
     email: &str,
+    password_asked: bool,
 ) -> Result<HttpResponse, AppError> {
+    let oidc = state.oidc.as_ref().map(|p| p.settings());
+    let provider = oidc.map(|o| {
+        state.templates.phrase(
+            "staff_login.with_provider",
+            &[("provider", &o.display_name)],
+        )
+    });
+    let password_form = oidc.is_none_or(|o| o.password_login) || password_asked;
     render(
         state,
         &crate::web::language::Lang::staff(state),
         "pages/staff/login",
-        json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(session)?, "error": error, "email": email}),
+        json!({"title": state.templates.phrase("titles.staff_login", &[]), "csrf_token": csrf::token(session)?,
+               "error": error, "email": email, "provider": provider, "password_form": password_form}),
     )
+}
+
+/// Whether the password form may log `email` in: always without an identity provider
+/// or while password login stays on, otherwise only for a break-glass login.
+pub(super) fn password_allowed(state: &AppState, email: &str) -> bool {
+    match state.oidc.as_ref().map(|p| p.settings()) {
+        None => true,
+        Some(o) => crate::domain::sign_in::password_allowed(
+            o.password_login,
+            &o.break_glass_logins(&accounts::first_admin_email(&state.settings)),
+            email,
+        ),
+    }
 }
 
 /// The password form, with the refusal of the attempt before it.
@@ -75,8 +101,14 @@ fn password_page(
     )
 }
 
-pub async fn show(state: web::Data<AppState>, session: Session) -> Result<HttpResponse, AppError> {
-    login_page(&state, &session, None, "")
+pub async fn show(
+    state: web::Data<AppState>,
+    session: Session,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let password_asked =
+        form_urlencoded::parse(req.query_string().as_bytes()).any(|(k, _)| k == "password");
+    login_page(&state, &session, None, "", password_asked)
 }
 
 pub async fn submit(
@@ -97,7 +129,11 @@ pub async fn submit(
     })
     .await?;
     let stored = row.as_ref().map(|r| r.password_hash.clone());
-    let verified = state.hash_pool.verify(password, stored).await?;
+    // Verified whatever the outcome, so that the answer takes as long for every login;
+    // with password login off, a right password of an account outside the break-glass
+    // list counts as a failure.
+    let verified =
+        state.hash_pool.verify(password, stored).await? && password_allowed(&state, &email);
     let outcome = with_conn(&state, move |_, conn| {
         crate::staff::login::finish(conn, row, verified, &who, crate::clock::now())
     })
@@ -117,7 +153,7 @@ pub async fn submit(
         }
         Err(_) => {
             let failed = state.templates.phrase("staff_login.failed", &[]);
-            let mut resp = login_page(&state, &session, Some(failed), &email)?;
+            let mut resp = login_page(&state, &session, Some(failed), &email, true)?;
             *resp.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }

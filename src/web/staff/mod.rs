@@ -11,6 +11,7 @@ pub mod login;
 pub mod manual_entry;
 pub mod messages;
 pub mod metrics;
+pub mod oidc_login;
 pub mod posted;
 pub mod queue;
 pub mod queue_export;
@@ -37,6 +38,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post()
                 .to(login::submit)
                 .wrap(limited::<AppError, _>(Bucket::Login)),
+        )
+        .route(
+            "/staff/login/oidc",
+            web::get()
+                .to(oidc_login::start)
+                .wrap(limited::<AppError, _>(Bucket::Login)),
+        )
+        // Not limited: without this browser's sealed sign-in it stops before any lookup,
+        // and with it, it can be taken once.
+        .route(
+            "/staff/login/oidc/callback",
+            web::get().to(oidc_login::callback),
         )
         .route("/staff/logout", web::post().to(login::logout))
         .route("/staff/password", web::get().to(login::password_form))

@@ -2,7 +2,16 @@
 
 use super::*;
 
-/// Every staff route except the login page, with whether auditors and handlers may
+/// The staff routes open to anyone: the login page, its form, and the sign-in through
+/// the identity provider (its refusals are tested in tests/api/staff_oidc/).
+const PUBLIC_STAFF_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
+    ("GET", "/staff/login/oidc"),
+    ("GET", "/staff/login/oidc/callback"),
+];
+
+/// Every staff route except the public ones, with whether auditors and handlers may
 /// use it (administrators may use all). From `domain::roles`: auditors never write,
 /// only administrators manage accounts and DRP agents; everyone may change their own
 /// password and digest preference and log out.
@@ -99,11 +108,18 @@ async fn call_staff_route(
 
 #[actix_web::test]
 async fn every_staff_route_enforces_login_and_role() {
-    // Guard: the matrix covers every staff route (but the public login page).
-    let staff_routes: BTreeSet<(String, String)> = registered(ROUTE_FILES[1].1)
-        .into_iter()
-        .filter(|(_, p)| p != "/staff/login")
+    // Guard: the matrix covers every staff route but the public ones.
+    let public: BTreeSet<(String, String)> = PUBLIC_STAFF_ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
+    let (open, staff_routes): (BTreeSet<_>, BTreeSet<_>) = registered(ROUTE_FILES[1].1)
+        .into_iter()
+        .partition(|route| public.contains(route));
+    assert_eq!(
+        open, public,
+        "a public staff route is gone: update PUBLIC_STAFF_ROUTES"
+    );
     let listed: BTreeSet<(String, String)> = STAFF_MATRIX
         .iter()
         .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
