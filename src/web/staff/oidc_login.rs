@@ -205,6 +205,7 @@ async fn complete(
     tracing::info!(staff_id = %row.id, via = "oidc", "staff login");
     let mut resp = render(
         state,
+        &crate::web::language::Lang::staff(state),
         "pages/staff/signed_in",
         json!({"title": state.templates.phrase("staff_oidc.signed_in", &[])}),
     )?;
