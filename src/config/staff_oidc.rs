@@ -262,6 +262,38 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure returns figment's error type
+    fn the_section_is_read_from_the_file_with_its_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("secret", "from-a-file\n")?;
+            jail.create_file(
+                "portal.toml",
+                "[staff.oidc]\nissuer = \"https://login.example.com\"\nclient_id = \"dsar\"\n\
+                 client_secret_file = \"secret\"\ndisplay_name = \"Okta\"\nroles = \"claim\"\n\
+                 role_claim = \"groups\"\n[staff.oidc.groups]\nadmin = [\"dsar-admins\"]\n",
+            )?;
+            let s = crate::config::Settings::load(Some(std::path::Path::new("portal.toml")))
+                .expect("loads");
+            let o = s.staff.oidc.expect("section");
+            assert_eq!(o.roles, RoleSource::Claim);
+            assert_eq!(o.groups.admin, ["dsar-admins"]);
+            assert_eq!(o.scopes, ["openid", "email", "profile"]);
+            assert_eq!(o.email_claim, "email");
+            assert!(o.password_login);
+            // A secret written in the file itself is an unknown key.
+            jail.create_file(
+                "inline.toml",
+                "[staff.oidc]\nissuer = \"https://login.example.com\"\nclient_id = \"dsar\"\n\
+                 client_secret = \"s3cret\"\ndisplay_name = \"Okta\"\n",
+            )?;
+            let err = crate::config::Settings::load(Some(std::path::Path::new("inline.toml")))
+                .expect_err("refused");
+            assert!(err.to_string().contains("client_secret"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn break_glass_defaults_to_the_first_admin() {
         let mut s = settings();
         assert_eq!(
