@@ -7,7 +7,7 @@
 //! as a leftover, and staff pages must show no marker at all.
 
 use crate::helpers::*;
-use crate::translation::{assert_translated, pseudo_catalogue, visible_text, SUPPLIED};
+use crate::pseudo_language::{assert_translated, pseudo_catalogue, visible_text, SUPPLIED};
 
 /// English by default, "xx" offered beside it.
 async fn spawn_offering_xx() -> (TestApp, tempfile::TempDir) {

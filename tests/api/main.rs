@@ -40,6 +40,7 @@ mod opt_out;
 mod pages;
 mod process;
 mod proxy_headers;
+mod pseudo_language;
 mod queue_views;
 mod records;
 mod reliability;

@@ -4,7 +4,7 @@
 
 use crate::agent_web::{agent_fields, agent_submit, PDF};
 use crate::helpers::*;
-use crate::translation::{check_emails, page, spawn_in_pseudo_language};
+use crate::pseudo_language::{check_emails, page, spawn_in_pseudo_language};
 
 /// An agent files an access request with `authority` and follows the link they get:
 /// each page on the way in the pseudo-language.
