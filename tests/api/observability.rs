@@ -192,6 +192,11 @@ async fn metrics_need_the_token_when_one_is_set_and_stay_local_otherwise() {
         get(Some("Bearer scrape-token-for-tests-0123456789")).await,
         200
     );
+    // The scheme's name is case-insensitive (RFC 7235).
+    assert_eq!(
+        get(Some("bearer scrape-token-for-tests-0123456789")).await,
+        200
+    );
 
     // Without a token: this machine only, and never through a proxy.
     let local = spawn_app(&backend).await;

@@ -100,7 +100,7 @@ async fn gpc_well_known_file_is_served() {
 }
 
 #[actix_web::test]
-async fn unknown_pages_are_404_and_health_reports_the_database() {
+async fn unknown_pages_are_404_and_the_liveness_check_answers_ok() {
     each_backend(|app| async move {
         let (status, page) = app.get("/nope").await;
         assert_eq!(status, 404);

@@ -58,6 +58,13 @@ pub async fn show(
         .body(out))
 }
 
+/// The token of an `Authorization: Bearer <token>` header. The scheme's name is
+/// case-insensitive (RFC 7235 §2.1): `bearer` and `BEARER` are the same scheme.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
+}
+
 /// The answer for a client that may not read the metrics, or None when it may.
 fn refuse(req: &HttpRequest, token: Option<&str>) -> Option<HttpResponse> {
     match token {
@@ -66,7 +73,7 @@ fn refuse(req: &HttpRequest, token: Option<&str>) -> Option<HttpResponse> {
                 .headers()
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(bearer_token)
                 .unwrap_or("");
             // Hashing first makes the comparison constant-time whatever the lengths.
             let same: bool = Sha256::digest(presented.trim().as_bytes())
