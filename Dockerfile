@@ -30,7 +30,8 @@ ENV DSAR_DATA_DIR=/data \
     DSAR_BIND=0.0.0.0:8080
 VOLUME ["/data"]
 EXPOSE 8080
-# /healthz answers 200 while the process and its database work. Plain bash, no curl needed.
+# /healthz answers 200 while the process serves HTTP (a database outage is /readyz's
+# concern: restarting the container would not mend it). Plain bash, no curl needed.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["/usr/local/bin/dsar-portal"]
