@@ -273,6 +273,11 @@ impl Templates {
         &self.language
     }
 
+    /// The language's name in itself ("Deutsch"), as language choices show it.
+    pub fn language_name(&self) -> String {
+        self.phrase("meta.name", &[])
+    }
+
     /// A text chosen in code (see `Catalogue::text`), in the portal's language.
     pub fn phrase(&self, key: &str, args: &[(&str, &str)]) -> String {
         self.catalogue.text(key, args)

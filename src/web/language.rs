@@ -80,7 +80,7 @@ impl Lang {
             .map(|code| {
                 json!({
                     "code": code,
-                    "name": state.languages.get(Some(code)).phrase("meta.name", &[]),
+                    "name": state.languages.get(Some(code)).language_name(),
                     "href": format!("{}{joiner}lang={code}", self.here),
                     "current": code == self.choice.code,
                 })

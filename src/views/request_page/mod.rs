@@ -268,6 +268,8 @@ fn summary(
     verified_by_agent: bool,
 ) -> Result<RequestSummary, AppError> {
     let t = &state.templates;
+    // The language the person's emails are written in.
+    let filed_in = state.words(row.language.as_deref());
     Ok(RequestSummary {
         id: row.id.clone(),
         reference: row.reference.clone(),
@@ -281,10 +283,8 @@ fn summary(
         open: row.status.is_open(),
         source: t.label(row.source.label_key()),
         gpc: row.gpc,
-        language_code: state.words(row.language.as_deref()).language().to_string(),
-        language: state
-            .words(row.language.as_deref())
-            .phrase("meta.name", &[]),
+        language_code: filed_in.language().to_string(),
+        language: filed_in.language_name(),
         received_at: t.timestamp(row.received_at),
         acknowledge_by: row.acknowledge_by.map(|d| d.to_string()),
         acknowledged_at: row.acknowledged_at.map(|d| t.timestamp(d)),

@@ -192,7 +192,7 @@ fn form_page(
     let languages: Vec<(&str, String)> = state
         .languages
         .codes()
-        .map(|c| (c, state.words(Some(c)).phrase("meta.name", &[])))
+        .map(|c| (c, state.words(Some(c)).language_name()))
         .collect();
     // One language: nothing to choose.
     let languages = if languages.len() > 1 {
