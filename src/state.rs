@@ -62,7 +62,10 @@ impl AppState {
         let hasher = std::sync::Arc::new(crate::staff::password::Hasher::new(&settings.staff)?);
         Ok(AppState {
             backend: Backend::from_url(&settings.database_url()),
-            writer: crate::db::group_commit::GroupWriter::start(pool.clone())?,
+            writer: crate::db::group_commit::GroupWriter::start(
+                pool.clone(),
+                Backend::from_url(&settings.database_url()),
+            )?,
             checkpointer: crate::db::checkpointer::Checkpointer::start(
                 pool.clone(),
                 Backend::from_url(&settings.database_url()),

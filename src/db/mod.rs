@@ -155,12 +155,19 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
 /// handler polls with sleeps of up to 100 ms, so a writer that found the lock taken
 /// often slept long after it was free; the mutex hands it over at once. (Other
 /// processes, such as a CLI command, still meet the busy handler.)
+///
+/// Inside a group-commit job (`audit::deferring()`), `f` just runs: the batch already
+/// has a transaction, the job's savepoint undoes all of its work on an error, and the
+/// audit lock is taken last, by the batch (`db::group_commit`).
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use schema::audit_head::dsl::*;
+    if models::audit::deferring() {
+        return f(conn);
+    }
     queued_write(conn, |conn| {
         conn.transaction(|c| {
             diesel::update(audit_head.filter(id.eq(1)))

@@ -91,19 +91,26 @@ pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Runs blocking database work on actix's thread pool with a pooled connection.
-/// `with_conn` for intake writes: `f` runs in the group-commit writer's next batch, in a
-/// transaction that already holds the write lock, and its result comes back after the
-/// batch committed (see `db::group_commit`).
-pub async fn with_writer<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+/// `with_conn` for intake writes: `f` runs in a group-commit writer's next batch, in a
+/// transaction of its own (a savepoint), and its result comes back after the batch
+/// committed (see `db::group_commit`). `key` (a submission key) sends retries of one
+/// submission to the same writer. Only for work that inserts new rows and appends audit
+/// events: the batch takes the audit lock last, so a job that also locked existing rows
+/// could deadlock with a staff change that holds the audit lock and waits for them.
+pub async fn with_writer<T, F>(
+    state: &web::Data<AppState>,
+    key: Option<&str>,
+    f: F,
+) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&AppState, &mut crate::db::DbConn) -> Result<T, AppError> + Send + 'static,
 {
     let shared = state.clone();
-    state.writer.run(move |conn| f(&shared, conn)).await
+    state.writer.run(key, move |conn| f(&shared, conn)).await
 }
 
+/// Runs blocking database work on actix's thread pool with a pooled connection.
 pub async fn with_conn<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,

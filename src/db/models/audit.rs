@@ -3,6 +3,13 @@
 //!
 //! `append` must run inside `db::write_tx`, which has already locked `audit_head`:
 //! that lock gives every event a single place in the chain.
+//!
+//! Intake batches (`db::group_commit`) run on PostgreSQL side by side on several
+//! connections, so they cannot hold that lock for their whole transaction. Their events
+//! are *deferred*: `append` keeps them in memory, and just before the batch commits
+//! `chain` locks `audit_head`, numbers and hashes them in order and writes them in one
+//! statement. The lock is then the last one the transaction takes and is held only for
+//! that write and the commit, and the chain is still one verifiable order.
 
 use crate::crypto::cipher::hex_encode;
 use crate::db::schema::{audit_events, audit_head};
@@ -10,9 +17,12 @@ use crate::db::DbConn;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_events)]
+// NULL for None, so that SQLite (no DEFAULT keyword) can take many rows in one INSERT.
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: String,
     pub seq: i64,
@@ -69,14 +79,12 @@ pub fn chain_hash(row: &AuditRow) -> String {
     hex_encode(&h.finalize())
 }
 
-pub fn append(conn: &mut DbConn, event: NewEvent<'_>, now: NaiveDateTime) -> QueryResult<AuditRow> {
-    let (last_seq, last_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::last_hash))
-        .first(conn)?;
-    let mut row = AuditRow {
+/// Appends an event to the chain, or keeps it for the batch's `chain` when this thread
+/// defers (see `Deferred`).
+pub fn append(conn: &mut DbConn, event: NewEvent<'_>, now: NaiveDateTime) -> QueryResult<()> {
+    let row = AuditRow {
         id: crate::clock::new_id(),
-        seq: last_seq + 1,
+        seq: 0,
         request_id: event.request_id.map(str::to_string),
         actor: event.actor.to_string(),
         action: event.action.to_string(),
@@ -85,20 +93,111 @@ pub fn append(conn: &mut DbConn, event: NewEvent<'_>, now: NaiveDateTime) -> Que
         detail: event.detail.to_string(),
         consumer_visible: event.consumer_visible,
         created_at: now,
-        prev_hash: last_hash,
+        prev_hash: String::new(),
         hash: String::new(),
     };
-    row.hash = chain_hash(&row);
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
+    let kept = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(pending) => {
+            pending.push(row.clone());
+            true
+        }
+        None => false,
+    });
+    if kept {
+        return Ok(());
+    }
+    chain(conn, vec![row])
+}
+
+/// Numbers, links and writes `rows` (in that order) after the last event, under the
+/// `audit_head` lock, which on PostgreSQL this takes now if the transaction has not yet.
+pub fn chain(conn: &mut DbConn, mut rows: Vec<AuditRow>) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let head = audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::last_hash));
+    let (mut seq, mut prev): (i64, String) = match conn {
+        DbConn::Pg(pg) => head.for_update().first(pg)?,
+        // SQLite: the transaction holds the database's single write lock already.
+        DbConn::Sqlite(_) => head.first(conn)?,
+    };
+    for row in &mut rows {
+        seq += 1;
+        row.seq = seq;
+        row.prev_hash = std::mem::take(&mut prev);
+        row.hash = chain_hash(row);
+        prev.clone_from(&row.hash);
+    }
+    // Within both backends' limits on bound parameters (12 per row).
+    // (diesel's multi-backend connection has no multi-row INSERT: one per backend.)
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(audit_events::table).values(chunk);
+        match conn {
+            DbConn::Pg(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
+    }
     diesel::update(audit_head::table.find(1))
-        .set((
-            audit_head::seq.eq(row.seq),
-            audit_head::last_hash.eq(&row.hash),
-        ))
+        .set((audit_head::seq.eq(seq), audit_head::last_hash.eq(&prev)))
         .execute(conn)?;
-    Ok(row)
+    Ok(())
+}
+
+thread_local! {
+    /// Events of this thread's deferring batch, not yet in the chain.
+    static DEFERRED: RefCell<Option<Vec<AuditRow>>> = const { RefCell::new(None) };
+}
+
+/// While alive, `append` on this thread keeps events for `take` instead of writing them.
+/// Dropping it (also in a panic) ends deferring and forgets what was kept.
+pub struct Deferred {
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl Deferred {
+    pub fn start() -> Deferred {
+        DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+        Deferred {
+            _not_send: std::marker::PhantomData,
+        }
+    }
+
+    /// How many events are kept: `undo_to` this after a part that rolled back.
+    pub fn mark(&self) -> usize {
+        DEFERRED.with(|d| d.borrow().as_ref().map_or(0, Vec::len))
+    }
+
+    /// Forgets the events kept since `mark`: their savepoint was rolled back.
+    pub fn undo_to(&self, mark: usize) {
+        DEFERRED.with(|d| {
+            if let Some(pending) = d.borrow_mut().as_mut() {
+                pending.truncate(mark);
+            }
+        });
+    }
+
+    /// The kept events in the order they were appended; deferring goes on.
+    pub fn take(&self) -> Vec<AuditRow> {
+        DEFERRED.with(|d| {
+            d.borrow_mut()
+                .as_mut()
+                .map(std::mem::take)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        DEFERRED.with(|d| *d.borrow_mut() = None);
+    }
+}
+
+/// True inside a deferring batch (`db::write_tx` then adds no lock or savepoint).
+pub fn deferring() -> bool {
+    DEFERRED.with(|d| d.borrow().is_some())
 }
 
 pub fn for_request(
@@ -154,7 +253,7 @@ pub fn append_portal_event(
     action: &str,
     detail: serde_json::Value,
     now: NaiveDateTime,
-) -> QueryResult<AuditRow> {
+) -> QueryResult<()> {
     append(
         conn,
         NewEvent {

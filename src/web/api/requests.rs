@@ -84,7 +84,8 @@ pub async fn create(
         .and_then(|h| h.to_str().ok())
         .and_then(|h| state.languages.negotiate(h))
         .map(str::to_string);
-    let done = with_writer(&state, move |state, conn| {
+    let writer_key = key.clone();
+    let done = with_writer(&state, Some(&writer_key), move |state, conn| {
         let filing = Filing {
             agent: None,
             source: Source::Api,

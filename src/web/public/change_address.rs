@@ -20,7 +20,7 @@ use crate::i18n::{msg, Message};
 use crate::state::AppState;
 use crate::web::form::Form;
 use crate::web::language::Lang;
-use crate::web::{csrf, render, with_writer};
+use crate::web::{csrf, render, with_conn};
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -93,7 +93,9 @@ pub async fn change(
     }
     let id = held.request_id.clone();
     let to = email.clone();
-    let outcome = with_writer(&state, move |state, conn| {
+    // Its own transaction, not a group-commit batch: it changes an existing request
+    // (see `with_writer`).
+    let outcome = with_conn(&state, move |state, conn| {
         crate::flows::address_change::replace(state, conn, &id, &to, crate::clock::now())
     })
     .await?;

@@ -85,7 +85,8 @@ pub(super) async fn store(
     submission_id: String,
 ) -> Result<Submitted, AppError> {
     let language = lang.code().to_string();
-    let done = with_writer(state, move |state, conn| {
+    let key = submission_id.clone();
+    let done = with_writer(state, Some(&key), move |state, conn| {
         let filing = Filing {
             agent: agent.as_ref(),
             source: Source::Web,

@@ -87,7 +87,7 @@ async fn record_signal(state: &web::Data<AppState>, session: &Session) -> Result
     if session.get::<bool>(GPC_RECORDED).ok().flatten() == Some(true) {
         return Ok(());
     }
-    with_writer(state, |_, conn| {
+    with_writer(state, None, |_, conn| {
         let detail =
             json!({"jurisdiction": "california", "basis": "ccpa_7025", "page": "/opt-out"});
         audit::append_portal_event(

@@ -256,6 +256,7 @@ fn postgres() -> Option<Backend> {
 mod database_outage;
 mod kill_during_connector_call;
 mod kill_during_intake;
+mod parallel_writers;
 mod proxy;
 mod receiver;
 mod two_instances;
