@@ -164,6 +164,7 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
+    dsar_portal::staff::hash_pool::give_large_blocks_back();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -106,7 +106,9 @@ impl HashPool {
 /// heaps, which keep the memory: 100 logins at once left about 210 MiB resident, three
 /// blocks in each of four arenas. Setting the threshold turns the dynamic one off, so
 /// every block of a megabyte or more is mapped for its use and unmapped when freed.
-fn give_large_blocks_back() {
+/// `main` calls it first of all, so that a hash at start (the first admin's) is given
+/// back too; the pool calls it again for an embedding that did not.
+pub fn give_large_blocks_back() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes an allocator parameter; glibc takes its own lock.
     unsafe {
