@@ -63,15 +63,7 @@ pub fn replace(
         if let Err(refused) = change::touch(state, conn, &mut row, entry, now) {
             return Ok(Err(refused));
         }
-        super::verification::send_verification_link(
-            state,
-            conn,
-            request_id,
-            &row.reference,
-            row.kind,
-            email.as_str(),
-            now,
-        )?;
+        super::verification::send_verification_link(state, conn, &row, email.as_str(), now)?;
         summary(&row, false).map(Ok)
     })
 }

@@ -207,15 +207,7 @@ fn remind(
             // The earlier links stop working: only the newest one confirms.
             token_rows::retire_all(conn, &row.id, Purpose::VerifyEmail, now)?;
             let to = emails::requester_email(state, conn, &row.id)?;
-            verification::send_verification_link(
-                state,
-                conn,
-                &row.id,
-                &row.reference,
-                row.kind,
-                &to,
-                now,
-            )?;
+            verification::send_verification_link(state, conn, row, &to, now)?;
             "verify_email"
         }
         Status::AwaitingInformation => {

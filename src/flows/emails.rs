@@ -23,6 +23,22 @@ pub fn queue(
 ) -> Result<(), AppError> {
     let language = crate::db::models::requests::language_of(conn, request_id)?;
     let words = state.words(language.as_deref());
+    queue_in(state, conn, request_id, words, template, to, data, now)
+}
+
+/// `queue` for a caller that holds the request's row, and so its language's `words`
+/// (`AppState::words(row.language)`), already: no lookup.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_in(
+    state: &AppState,
+    conn: &mut DbConn,
+    request_id: &str,
+    words: &Templates,
+    template: &str,
+    to: &str,
+    data: Value,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     let message = render(state, words, template, to, data)?;
     put_in_outbox(state, conn, request_id, template, &message, now)
 }
@@ -59,17 +75,6 @@ fn put_in_outbox(
         now,
     )?;
     Ok(())
-}
-
-/// The templates of the language `request_id` was filed in, for the words of its
-/// emails' data (`queue` renders in the same language).
-pub fn words_for<'a>(
-    state: &'a AppState,
-    conn: &mut DbConn,
-    request_id: &str,
-) -> Result<&'a Templates, AppError> {
-    let language = crate::db::models::requests::language_of(conn, request_id)?;
-    Ok(state.words(language.as_deref()))
 }
 
 /// The decrypted email address of a request's subject.

@@ -4,7 +4,7 @@
 use super::actors;
 use super::emails;
 use super::links;
-use super::reference::new_reference;
+use super::reference::{no_free_reference, random_reference, ATTEMPTS};
 use super::request_change::{self as change, Entry, Refused};
 use crate::crypto::tokens;
 use crate::db::models::identities::{self, IdentityRow, VALUE_CONTEXT};
@@ -107,20 +107,6 @@ pub(super) fn file(
     let received_at = entered.map_or(now, |e| e.received_at);
     let key_hash = tokens::hash(submission_key);
     write_tx(conn, |conn| {
-        if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
-            // A client's key answers a retry of its own body only: another body under
-            // it is someone else's request (or a bug), and answering with this one would
-            // hand them its reference and drop theirs. A row stored without a digest
-            // (before digests were kept) cannot prove the body is the same: refused too.
-            if let Some(digest) = filing.body_digest {
-                if existing.submission_body.as_deref() != Some(digest) {
-                    return Err(AppError::Unprocessable(msg(
-                        "errors.idempotency_key_reused",
-                    )));
-                }
-            }
-            return summary(&existing, false);
-        }
         let regime = intake.jurisdiction.regime();
         let dl = deadlines::compute(
             regime,
@@ -132,7 +118,7 @@ pub(super) fn file(
         let details = serde_json::to_string(&intake.details).map_err(AppError::internal)?;
         let mut row = RequestRow::new(
             NewRequest {
-                reference: new_reference(conn)?,
+                reference: random_reference(),
                 kind: intake.kind,
                 jurisdiction: intake.jurisdiction,
                 status: Status::Submitted,
@@ -148,8 +134,35 @@ pub(super) fn file(
         );
         row.gpc = gpc;
         row.submission_body = filing.body_digest.map(str::to_owned);
+        // Inserted before anything is looked up: a new submission, the usual case, then
+        // costs one statement, which also proves its key and reference unused. (On
+        // PostgreSQL it waits for another transaction inserting the same key, so a
+        // concurrent retry finds the first one below instead of failing.)
+        let mut attempts = 1;
+        while !requests::insert_new(conn, &row)? {
+            if let Some(existing) = requests::find_by_submission_key(conn, &key_hash)? {
+                // A client's key answers a retry of its own body only: another body
+                // under it is someone else's request (or a bug), and answering with this
+                // one would hand them its reference and drop theirs. A row stored
+                // without a digest (before digests were kept) cannot prove the body is
+                // the same: refused too.
+                if let Some(digest) = filing.body_digest {
+                    if existing.submission_body.as_deref() != Some(digest) {
+                        return Err(AppError::Unprocessable(msg(
+                            "errors.idempotency_key_reused",
+                        )));
+                    }
+                }
+                return summary(&existing, false);
+            }
+            // Not the key: the random reference was taken.
+            if attempts == ATTEMPTS {
+                return Err(no_free_reference());
+            }
+            attempts += 1;
+            row.reference = random_reference();
+        }
         let id = row.id.clone();
-        requests::insert(conn, &row)?;
         identities::insert_all(conn, &identity_rows(state, &id, intake, now))?;
         if let Some(filing) = agent {
             super::agents::store_filing(state, conn, &id, filing, intake.kind, now)?;
@@ -186,15 +199,7 @@ pub(super) fn file(
         } else if intake.kind == RequestKind::OptIn {
             record_opt_in(state, conn, &mut row, now)?;
         } else if intake.kind.needs_verification() {
-            super::verification::send_verification_link(
-                state,
-                conn,
-                &id,
-                &row.reference,
-                intake.kind,
-                email,
-                now,
-            )?;
+            super::verification::send_verification_link(state, conn, &row, email, now)?;
         } else {
             accept_opt_out(state, conn, &mut row, email, now)?;
         }

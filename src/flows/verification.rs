@@ -165,30 +165,29 @@ pub fn accept_attested_email(
 pub fn send_verification_link(
     state: &AppState,
     conn: &mut DbConn,
-    request_id: &str,
-    reference: &str,
-    kind: RequestKind,
+    request: &RequestRow,
     to: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let hours = state.settings.verification.email_link_hours;
     let secret = issue_token(
         conn,
-        request_id,
+        &request.id,
         Purpose::VerifyEmail,
         now + Duration::hours(hours),
         now,
     )?;
-    let words = emails::words_for(state, conn, request_id)?;
-    emails::queue(
+    let words = state.words(request.language.as_deref());
+    emails::queue_in(
         state,
         conn,
-        request_id,
+        &request.id,
+        words,
         "verify_email",
         to,
         json!({
-            "reference": reference,
-            "kind_label": words.label(kind.label_key()),
+            "reference": request.reference,
+            "kind_label": words.label(request.kind.label_key()),
             "verify_url": format!("{}/verify/{secret}", state.public_url),
             "link_hours": hours,
         }),
@@ -289,15 +288,7 @@ pub fn send_fresh_link(
     let purpose = if status == Status::Submitted {
         token_rows::retire_all(conn, &request.id, Purpose::VerifyEmail, now)?;
         let to = emails::requester_email(state, conn, &request.id)?;
-        send_verification_link(
-            state,
-            conn,
-            &request.id,
-            &request.reference,
-            request.kind,
-            &to,
-            now,
-        )?;
+        send_verification_link(state, conn, request, &to, now)?;
         "verify_email"
     } else if links::status_link_opens(&state.settings.verification, request, now) {
         send_fresh_status_link(state, conn, request, now)?;

@@ -11,6 +11,8 @@ pub const VALUE_CONTEXT: &str = "request_identities.value";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = request_identities)]
+// NULL for None, so that SQLite (no DEFAULT keyword) can take many rows in one INSERT.
+#[diesel(treat_none_as_default_value = false)]
 pub struct IdentityRow {
     pub id: String,
     pub request_id: String,
@@ -21,14 +23,17 @@ pub struct IdentityRow {
     pub created_at: NaiveDateTime,
 }
 
-/// One statement per row: diesel's multi-backend connection has no batch insert, and a
-/// request carries only a handful of identities.
+/// One statement for all the rows (a request carries a handful).
 pub fn insert_all(conn: &mut DbConn, rows: &[IdentityRow]) -> QueryResult<()> {
-    for row in rows {
-        diesel::insert_into(request_identities::table)
-            .values(row)
-            .execute(conn)?;
+    if rows.is_empty() {
+        return Ok(());
     }
+    let insert = diesel::insert_into(request_identities::table).values(rows);
+    // (diesel's multi-backend connection has no multi-row INSERT: one per backend.)
+    match conn {
+        DbConn::Pg(pg) => insert.execute(pg)?,
+        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
     Ok(())
 }
 

@@ -127,6 +127,18 @@ pub fn insert(conn: &mut DbConn, row: &RequestRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Inserts `row` unless one with its id, reference or submission key is stored (or being
+/// stored by a concurrent transaction, which PostgreSQL waits for); false then.
+pub fn insert_new(conn: &mut DbConn, row: &RequestRow) -> QueryResult<bool> {
+    let insert = diesel::insert_into(requests::table).values(row);
+    // (diesel's multi-backend connection has no ON CONFLICT: one per backend.)
+    let inserted = match conn {
+        DbConn::Pg(pg) => insert.on_conflict_do_nothing().execute(pg)?,
+        DbConn::Sqlite(sqlite) => insert.on_conflict_do_nothing().execute(sqlite)?,
+    };
+    Ok(inserted == 1)
+}
+
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<RequestRow> {
     requests::table
         .find(id)
