@@ -24,14 +24,17 @@ impl Languages {
         default: &str,
         offered: &[String],
     ) -> anyhow::Result<Languages> {
+        // One compiled set of templates; each language brings its catalogue.
+        let compiled = Arc::new(crate::templates::Compiled::load(overrides)?);
+        let speaking = |code: &str| Templates::speaking(compiled.clone(), overrides, code);
         let mut loaded = Vec::new();
         for code in offered {
-            loaded.push((code.clone(), Arc::new(Templates::load(overrides, code)?)));
+            loaded.push((code.clone(), Arc::new(speaking(code)?)));
         }
         let default = match loaded.iter().find(|(c, _)| c == default) {
             Some((_, t)) => t.clone(),
             None => {
-                let t = Arc::new(Templates::load(overrides, default)?);
+                let t = Arc::new(speaking(default)?);
                 loaded.insert(0, (default.to_string(), t.clone()));
                 t
             }

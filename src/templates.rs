@@ -150,8 +150,7 @@ const TEXT_TEMPLATES: &[(&str, &str)] = embedded!(
 );
 
 pub struct Templates {
-    html: Handlebars<'static>,
-    text: Handlebars<'static>,
+    compiled: Arc<Compiled>,
     catalogue: Arc<Catalogue>,
     /// The catalogue's language code (`en`, `de` …), stored on requests filed in it.
     language: String,
@@ -161,8 +160,76 @@ pub struct Templates {
 /// directly, the placeholder values are escaped (in HTML) and the text is not; used as a
 /// subexpression (`title=(t "key")`) it gives the plain text, escaped where it is output.
 struct Translate {
-    catalogue: Arc<Catalogue>,
     escape: fn(&str) -> String,
+}
+
+/// The templates compiled once and shared by every language: the words are not in them
+/// but come through `t` from the catalogue of the render in progress. (One compiled set
+/// per language took about 2 MiB and 100 ms each at start.)
+pub struct Compiled {
+    html: Handlebars<'static>,
+    text: Handlebars<'static>,
+    /// Each template's name and the catalogue keys it uses, checked per language.
+    keys: Vec<(&'static str, Vec<String>)>,
+}
+
+thread_local! {
+    /// The catalogue of the render running on this thread, for `t`.
+    static RENDERING: std::cell::RefCell<Option<Arc<Catalogue>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Puts `catalogue` in place for `t` while a render runs; what was there comes back after
+/// (a render inside a render, or none).
+struct Speaking(Option<Arc<Catalogue>>);
+
+impl Speaking {
+    fn start(catalogue: &Arc<Catalogue>) -> Speaking {
+        Speaking(RENDERING.with(|r| r.replace(Some(catalogue.clone()))))
+    }
+}
+
+impl Drop for Speaking {
+    fn drop(&mut self) {
+        RENDERING.with(|r| *r.borrow_mut() = self.0.take());
+    }
+}
+
+impl Compiled {
+    /// Compiles the built-in templates, or the files of `overrides` that replace them.
+    pub fn load(overrides: Option<&Path>) -> anyhow::Result<Compiled> {
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        html.register_helper(
+            "t",
+            Box::new(Translate {
+                escape: |s| handlebars::html_escape(s),
+            }),
+        );
+        let mut text = Handlebars::new();
+        text.set_strict_mode(true);
+        text.register_escape_fn(handlebars::no_escape);
+        text.register_helper("t", Box::new(Translate { escape: plain }));
+        let mut keys = Vec::new();
+        for (registry, list) in [(&mut html, HTML_TEMPLATES), (&mut text, TEXT_TEMPLATES)] {
+            for (name, source) in list {
+                let source = match overrides.map(|d| d.join(format!("{name}.hbs"))) {
+                    Some(path) if path.exists() => std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read template {}", path.display()))?,
+                    _ => (*source).to_string(),
+                };
+                let used = crate::i18n::keys_used(&source)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect();
+                keys.push((*name, used));
+                registry
+                    .register_template_string(name, source)
+                    .with_context(|| format!("template {name} does not parse"))?;
+            }
+        }
+        Ok(Compiled { html, text, keys })
+    }
 }
 
 impl Translate {
@@ -182,9 +249,12 @@ impl Translate {
             }
             params.insert(*name, value.render());
         }
-        self.catalogue
-            .render(key, &params, escape)
-            .map_err(|e| RenderErrorReason::Other(e).into())
+        RENDERING.with(|r| match r.borrow().as_ref() {
+            Some(catalogue) => catalogue
+                .render(key, &params, escape)
+                .map_err(|e| RenderErrorReason::Other(e).into()),
+            None => Err(RenderErrorReason::Other("t used outside a render".into()).into()),
+        })
     }
 }
 
@@ -218,51 +288,32 @@ impl HelperDef for Translate {
 
 impl Templates {
     pub fn load(overrides: Option<&Path>, language: &str) -> anyhow::Result<Templates> {
+        Templates::speaking(Arc::new(Compiled::load(overrides)?), overrides, language)
+    }
+
+    /// `compiled` in `language`: its catalogue (with `overrides`), checked to have every
+    /// text the templates use.
+    pub fn speaking(
+        compiled: Arc<Compiled>,
+        overrides: Option<&Path>,
+        language: &str,
+    ) -> anyhow::Result<Templates> {
         let catalogue = Arc::new(Catalogue::load(language, overrides)?);
-        let mut html = Handlebars::new();
-        html.set_strict_mode(true);
-        html.register_helper(
-            "t",
-            Box::new(Translate {
-                catalogue: catalogue.clone(),
-                escape: |s| handlebars::html_escape(s),
-            }),
-        );
-        let mut text = Handlebars::new();
-        text.set_strict_mode(true);
-        text.register_escape_fn(handlebars::no_escape);
-        text.register_helper(
-            "t",
-            Box::new(Translate {
-                catalogue: catalogue.clone(),
-                escape: plain,
-            }),
-        );
-        for (registry, list) in [(&mut html, HTML_TEMPLATES), (&mut text, TEXT_TEMPLATES)] {
-            for (name, source) in list {
-                let source = match overrides.map(|d| d.join(format!("{name}.hbs"))) {
-                    Some(path) if path.exists() => std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read template {}", path.display()))?,
-                    _ => (*source).to_string(),
-                };
-                let missing: Vec<&str> = crate::i18n::keys_used(&source)
-                    .into_iter()
-                    .filter(|k| catalogue.get(k).is_none())
-                    .collect();
-                if !missing.is_empty() {
-                    bail!(
-                        "template {name} uses text the {language:?} catalogue lacks: {}",
-                        missing.join(", ")
-                    );
-                }
-                registry
-                    .register_template_string(name, source)
-                    .with_context(|| format!("template {name} does not parse"))?;
+        for (name, keys) in &compiled.keys {
+            let missing: Vec<&str> = keys
+                .iter()
+                .map(String::as_str)
+                .filter(|k| catalogue.get(k).is_none())
+                .collect();
+            if !missing.is_empty() {
+                bail!(
+                    "template {name} uses text the {language:?} catalogue lacks: {}",
+                    missing.join(", ")
+                );
             }
         }
         Ok(Templates {
-            html,
-            text,
+            compiled,
             catalogue,
             language: language.to_string(),
         })
@@ -362,11 +413,13 @@ impl Templates {
     }
 
     pub fn page<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        Ok(self.html.render(name, data)?)
+        let _speaking = Speaking::start(&self.catalogue);
+        Ok(self.compiled.html.render(name, data)?)
     }
 
     pub fn text<T: Serialize>(&self, name: &str, data: &T) -> anyhow::Result<String> {
-        Ok(self.text.render(name, data)?)
+        let _speaking = Speaking::start(&self.catalogue);
+        Ok(self.compiled.text.render(name, data)?)
     }
 }
 
