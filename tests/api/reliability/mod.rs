@@ -254,6 +254,7 @@ fn postgres() -> Option<Backend> {
 }
 
 mod database_outage;
+mod database_stall;
 mod kill_during_connector_call;
 mod kill_during_intake;
 mod proxy;
