@@ -43,11 +43,31 @@ impl Worker {
         Worker { stop, handles }
     }
 
-    pub fn stop(mut self) {
+    /// Asks the threads to take no new work; they finish what they hold and end.
+    pub fn stopper(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Stops the threads and waits for them until `deadline`. A thread still busy then
+    /// (an email to a server that does not answer, a long connector call) is left to end
+    /// with the process: what it claimed is taken up again when its lease lapses
+    /// (`db::lease`). Returns how many were left.
+    pub fn stop_by(mut self, deadline: Instant) -> usize {
         self.stop.store(true, Ordering::SeqCst);
-        for h in self.handles.drain(..) {
+        while Instant::now() < deadline && self.handles.iter().any(|h| !h.is_finished()) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let (done, busy): (Vec<_>, Vec<_>) = self.handles.drain(..).partition(|h| h.is_finished());
+        for h in done {
             let _ = h.join();
         }
+        for h in &busy {
+            tracing::warn!(
+                thread = h.thread().name().unwrap_or("worker"),
+                "a worker thread was still busy at stop; its job is taken up again when its lease lapses"
+            );
+        }
+        busy.len()
     }
 }
 

@@ -259,6 +259,7 @@ mod kill_during_connector_call;
 mod kill_during_intake;
 mod proxy;
 mod receiver;
+mod sigterm;
 mod two_instances;
 
 use proxy::{host_port, Proxy};
