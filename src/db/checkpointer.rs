@@ -149,18 +149,27 @@ fn reset(pool: &DbPool, wait_ms: u32) -> bool {
         tracing::debug!(error = %e, "WAL checkpoint skipped");
         return false;
     }
-    let started = Instant::now();
-    let outcome = queued_write(&mut conn, |c| truncate(c, wait_ms));
+    let asked = Instant::now();
+    let mut queued_ms = 0;
+    let outcome = queued_write(&mut conn, |c| {
+        // From here until the end of this closure our writers wait.
+        let held = Instant::now();
+        queued_ms = held.duration_since(asked).as_millis();
+        let done = truncate(c, wait_ms);
+        let held_ms = held.elapsed().as_millis();
+        (done, held_ms)
+    });
     match outcome {
-        Ok(done) => {
+        (Ok(done), held_ms) => {
             tracing::debug!(
                 done,
-                writers_held_ms = started.elapsed().as_millis() as u64,
+                queued_ms = queued_ms as u64,
+                writers_held_ms = held_ms as u64,
                 "WAL truncation"
             );
             done
         }
-        Err(e) => {
+        (Err(e), _) => {
             tracing::debug!(error = %e, "WAL truncation failed");
             false
         }
