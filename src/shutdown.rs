@@ -9,9 +9,10 @@
 //! The whole takes at most about 9 s (the grace, actix's one-second check of its
 //! connections, the WAL's last truncation): inside the 10 s Docker and Kubernetes
 //! allow before SIGKILL. A request still running after the grace has its connection
-//! closed; a worker thread still busy is left to end with the process, and what it
-//! claimed (outbox message, connector run, DRP callback) is claimed again once its lease
-//! lapses (`db::lease`), by the next start or another instance.
+//! closed; a worker thread still busy is left to end with the process, and the job it
+//! claimed (outbox message, connector run, DRP callback) is released (`db::lease`), so
+//! the next start or another instance takes it up at once. Should the release fail (the
+//! database is gone), the job is claimed again once its lease lapses.
 //!
 //! actix's own signal handling is off (`Application::build`): it treats SIGINT as a stop
 //! without grace, and waits 300 ms more before ending the process.
