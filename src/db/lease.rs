@@ -280,7 +280,7 @@ mod tests {
         assert!(first.is_some());
         assert_eq!(release_last_claims(&mut conn, &[me]).expect("release"), 1);
         assert_eq!(
-            lease_of(&mut *conn, first.as_deref().unwrap_or_default()),
+            lease_of(&mut conn, first.as_deref().unwrap_or_default()),
             None
         );
 
@@ -298,7 +298,7 @@ mod tests {
             .execute(lite)
             .expect("taken over");
         assert_eq!(release_last_claims(&mut conn, &[me]).expect("release"), 0);
-        assert_eq!(lease_of(&mut *conn, &again), Some(theirs));
+        assert_eq!(lease_of(&mut conn, &again), Some(theirs));
     }
 
     #[test]
