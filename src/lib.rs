@@ -24,6 +24,7 @@ pub mod ops;
 pub mod package;
 pub mod private_fs;
 pub mod sensitive;
+pub mod shutdown;
 pub mod staff;
 pub mod state;
 pub mod templates;
@@ -58,6 +59,8 @@ pub struct Application {
     server: Server,
     port: u16,
     worker: Option<jobs::Worker>,
+    /// When a signal asked the portal to stop: the worker's grace counts from then.
+    stop_began: Arc<std::sync::OnceLock<std::time::Instant>>,
     pub state: Arc<state::AppState>,
     pub report: StartupReport,
 }
@@ -184,12 +187,15 @@ impl Application {
         .workers(workers)
         .max_connections(max_connections.div_ceil(workers))
         .listen(listener)?
-        .shutdown_timeout(10)
+        // `shutdown` handles the signals and says how the portal stops.
+        .disable_signals()
+        .shutdown_timeout(shutdown::GRACE.as_secs())
         .run();
         let worker = worker_enabled.then(|| jobs::Worker::start(state.clone(), mailer));
         Ok(Application {
             server,
             port: local.port(),
+            stop_began: Arc::default(),
             worker,
             state,
             report,
@@ -204,11 +210,43 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server stops (Ctrl-C or a handle), then stops the worker.
+    /// Serves until SIGTERM or SIGINT, then stops as `shutdown` describes (`serve`).
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let stopper = self.worker.as_ref().map(jobs::Worker::stopper);
+        let began = self.stop_began.clone();
+        actix_web::rt::spawn(async move {
+            shutdown::signalled().await;
+            let _ = began.set(std::time::Instant::now());
+            tracing::info!(
+                grace_seconds = shutdown::GRACE.as_secs(),
+                "stopping: no new connections or jobs; work in progress may finish"
+            );
+            if let Some(stop) = stopper {
+                stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            handle.stop(true).await;
+        });
+        self.run_until_stopped().await
+    }
+
+    /// Serves until the server stops (a handle's `stop`, or the signal), then stops the
+    /// worker within the grace and leaves the SQLite WAL empty.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(w) = self.worker {
-            w.stop();
+        // No request runs any more; the worker's grace counts from the signal.
+        let deadline =
+            *self.stop_began.get().unwrap_or(&std::time::Instant::now()) + shutdown::GRACE;
+        let (worker, state) = (self.worker, self.state);
+        let stopped = actix_web::rt::task::spawn_blocking(move || {
+            if let Some(w) = worker {
+                w.stop_by(deadline);
+            }
+            state.checkpointer.stop();
+        })
+        .await;
+        if stopped.is_err() {
+            tracing::warn!("the worker or the last WAL checkpoint failed while stopping");
         }
         result
     }

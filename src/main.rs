@@ -458,7 +458,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
                 k.display()
             );
         }
-        app.run_until_stopped()
+        app.run_until_signalled()
             .await
             .context("server stopped with an error")
     })

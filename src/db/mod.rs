@@ -47,6 +47,9 @@ impl Backend {
     }
 }
 
+/// How long a SQLite statement waits for a lock held elsewhere before failing.
+pub const BUSY_TIMEOUT_MS: u32 = 15_000;
+
 pub type DbPool = Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
 
@@ -76,16 +79,17 @@ impl ManageConnection for Manager {
                 // queue instead of failing; foreign keys are off by default in SQLite.
                 // busy_timeout comes first so that the pragmas after it wait for a
                 // concurrent opener instead of failing with "database is locked".
-                // Checkpoints run in `checkpointer`, not inside a request's commit;
-                // journal_size_limit truncates the WAL back to 64 MiB after each.
+                // Checkpoints run in `checkpointer`, not inside a request's commit; it
+                // also keeps the WAL file small. journal_size_limit caps what a WAL
+                // that starts over keeps of its file.
                 // Reading through a memory map shares the operating system's page
                 // cache between connections instead of copying pages into each one.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; \
                      PRAGMA mmap_size = 268435456;",
-                )
+                ))
                 .map_err(Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }

@@ -18,12 +18,15 @@ use std::time::{Duration, Instant};
 pub struct Worker {
     stop: Arc<AtomicBool>,
     handles: Vec<JoinHandle<()>>,
+    /// To release, at stop, the jobs of threads still busy.
+    pool: crate::db::DbPool,
 }
 
 impl Worker {
     pub fn start(state: Arc<AppState>, mailer: Mailer) -> Worker {
         let stop = Arc::new(AtomicBool::new(false));
         let mut handles = Vec::new();
+        let pool = state.pool.clone();
         // Mail and housekeeping on one thread, connector runs on another: a slow
         // analytics query must never hold up an email.
         let (s1, f1) = (state.clone(), stop.clone());
@@ -40,14 +43,60 @@ impl Worker {
                 Err(_) => tracing::error!("could not start a worker thread"),
             }
         }
-        Worker { stop, handles }
+        Worker {
+            stop,
+            handles,
+            pool,
+        }
     }
 
-    pub fn stop(mut self) {
+    /// Asks the threads to take no new work; they finish what they hold and end.
+    pub fn stopper(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// Stops the threads and waits for them until `deadline`. A thread still busy then
+    /// (an email to a server that does not answer, a long connector call) is left to end
+    /// with the process, and the job it claimed is released (`db::lease`), so the next
+    /// start takes it up at once; should the release fail, the job waits for its lease to
+    /// lapse. Returns how many threads were left.
+    pub fn stop_by(mut self, deadline: Instant) -> usize {
         self.stop.store(true, Ordering::SeqCst);
-        for h in self.handles.drain(..) {
+        while Instant::now() < deadline && self.handles.iter().any(|h| !h.is_finished()) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let (done, busy): (Vec<_>, Vec<_>) = self.handles.drain(..).partition(|h| h.is_finished());
+        for h in done {
             let _ = h.join();
         }
+        if busy.is_empty() {
+            return 0;
+        }
+        let threads: Vec<_> = busy.iter().map(|h| h.thread().id()).collect();
+        // A short wait: a database that is gone must not hold the stop up.
+        let released = self
+            .pool
+            .get_timeout(Duration::from_secs(1))
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                crate::db::queued_write(&mut conn, |c| {
+                    crate::db::lease::release_last_claims(c, &threads)
+                })
+                .map_err(|e| e.to_string())
+            });
+        match released {
+            Ok(jobs) => tracing::warn!(
+                threads = busy.len(),
+                released_jobs = jobs,
+                "worker threads still busy at stop; their jobs were released for the next start"
+            ),
+            Err(e) => tracing::warn!(
+                threads = busy.len(),
+                error = %e,
+                "worker threads still busy at stop; their jobs are taken up again when their leases lapse"
+            ),
+        }
+        busy.len()
     }
 }
 
@@ -172,6 +221,11 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
 }
 
 fn run_connectors(state: &AppState, stop: &AtomicBool) {
+    connector_loop(state, stop);
+    crate::db::lease::forget_my_claims();
+}
+
+fn connector_loop(state: &AppState, stop: &AtomicBool) {
     let poll = Duration::from_millis(state.settings.worker.poll_milliseconds.max(50));
     while !stop.load(Ordering::SeqCst) {
         let worked = match state.pool.get() {
@@ -206,6 +260,11 @@ fn run_connectors(state: &AppState, stop: &AtomicBool) {
 }
 
 fn run(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
+    mail_loop(state, mailer, stop);
+    crate::db::lease::forget_my_claims();
+}
+
+fn mail_loop(state: &AppState, mailer: &Mailer, stop: &AtomicBool) {
     let poll = Duration::from_millis(state.settings.worker.poll_milliseconds.max(50));
     let housekeeping_every = Duration::from_secs(60);
     let mut last_housekeeping: Option<Instant> = None;

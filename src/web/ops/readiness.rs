@@ -12,9 +12,16 @@
 //! each check and a one-word verdict, never the reason (that goes to the log): reasons
 //! can carry host names and server replies, and this endpoint needs no login.
 //!
+//! Every check runs on a thread of its own and is waited for at most `CHECK_TIMEOUT`.
+//! A check that hangs past it (a database whose network path stalls after the connection
+//! was made: the pool's wait has a limit, the query itself none) answers "timeout", and
+//! is not started again while it still hangs: later probes answer "timeout" at once, so
+//! stalled checks hold one thread (and for the database one connection) each, however
+//! often the load balancer probes.
+//!
 //! Mail and connector checks reach other systems, so their verdicts are kept for
 //! `EXTERNAL_TTL`: a load balancer probing every second does not become a stream of SMTP
-//! connections. `?exclude=mail` (or `connectors`, or `connector:<name>`) leaves checks
+//! connections. The database is asked at every probe. `?exclude=mail` (or `connectors`, or `connector:<name>`) leaves checks
 //! out, for a load balancer that should keep serving when only those are down.
 
 use crate::state::AppState;
@@ -93,13 +100,13 @@ fn is_excluded(name: &str, excluded: &[String]) -> bool {
         .any(|e| e == name || (e == "connectors" && name.starts_with("connector:")))
 }
 
-/// Runs the checks (blocking; on actix's thread pool), external ones in parallel.
+/// Runs the checks (blocking; on actix's thread pool), all in parallel.
 fn run_checks(state: &AppState, cache: &Cache, excluded: &[String]) -> BTreeMap<String, Verdict> {
     let mut checks = BTreeMap::new();
     let mut pending = Vec::new();
     if !is_excluded("mail", excluded) {
         let settings = state.settings.clone();
-        pending.push(cache.start("mail", move || check_mail(&settings)));
+        pending.push(cache.start("mail", EXTERNAL_TTL, move || check_mail(&settings)));
     }
     for (name, built) in &state.connectors {
         let key = format!("connector:{name}");
@@ -113,13 +120,15 @@ fn run_checks(state: &AppState, cache: &Cache, excluded: &[String]) -> BTreeMap<
             }
             Ok(connector) => {
                 let connector = connector.clone();
-                pending
-                    .push(cache.start(&key, move || connector.check().map_err(|e| e.to_string())));
+                pending.push(cache.start(&key, EXTERNAL_TTL, move || {
+                    connector.check().map_err(|e| e.to_string())
+                }));
             }
         }
     }
     if !is_excluded("database", excluded) {
-        checks.insert("database".into(), check_database(state));
+        let pool = state.pool.clone();
+        pending.push(cache.start("database", Duration::ZERO, move || check_database(&pool)));
     }
     for started in pending {
         let (name, verdict) = cache.finish(started);
@@ -128,26 +137,20 @@ fn run_checks(state: &AppState, cache: &Cache, excluded: &[String]) -> BTreeMap<
     checks
 }
 
-fn check_database(state: &AppState) -> Verdict {
+fn check_database(pool: &crate::db::DbPool) -> Result<(), String> {
     use crate::db::schema::audit_head;
     use diesel::prelude::*;
-    let outcome = state
-        .pool
-        .get_timeout(CHECK_TIMEOUT)
+    // r2d2 retries a refused connection until its wait ends and only then says why: a
+    // wait shorter than the check's limit reports a database that is down as "failed",
+    // not as "timeout".
+    let mut conn = pool
+        .get_timeout(CHECK_TIMEOUT * 2 / 3)
+        .map_err(|e| e.to_string())?;
+    audit_head::table
+        .count()
+        .get_result::<i64>(&mut conn)
+        .map(|_| ())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| {
-            audit_head::table
-                .count()
-                .get_result::<i64>(&mut conn)
-                .map_err(|e| e.to_string())
-        });
-    match outcome {
-        Ok(_) => Verdict::Ok,
-        Err(problem) => {
-            tracing::warn!(check = "database", "not ready: {problem}");
-            Verdict::Failed
-        }
-    }
 }
 
 fn check_mail(settings: &crate::config::Settings) -> Result<(), String> {
@@ -184,14 +187,15 @@ pub enum Started {
 }
 
 impl Cache {
-    /// Starts `check` on its own thread unless a fresh verdict is cached or an earlier
-    /// run is still going (which then counts as a timeout).
+    /// Starts `check` on its own thread unless a verdict younger than `reuse` is cached
+    /// or an earlier run is still going (which then counts as a timeout).
     fn start(
         &self,
         name: &str,
+        reuse: Duration,
         check: impl FnOnce() -> Result<(), String> + Send + 'static,
     ) -> Started {
-        if let Some(v) = self.fresh(name) {
+        if let Some(v) = self.fresh(name, reuse) {
             return Started::Known(name.to_string(), v);
         }
         let Ok(mut running) = self.running.lock() else {
@@ -249,11 +253,11 @@ impl Cache {
         }
     }
 
-    fn fresh(&self, name: &str) -> Option<Verdict> {
+    fn fresh(&self, name: &str, reuse: Duration) -> Option<Verdict> {
         let cached = self.verdicts.lock().ok()?;
         cached
             .get(name)
-            .filter(|(at, _)| at.elapsed() < EXTERNAL_TTL)
+            .filter(|(at, _)| at.elapsed() < reuse)
             .map(|(_, v)| *v)
     }
 }

@@ -254,11 +254,13 @@ fn postgres() -> Option<Backend> {
 }
 
 mod database_outage;
+mod database_stall;
 mod kill_during_connector_call;
 mod kill_during_intake;
 mod parallel_writers;
 mod proxy;
 mod receiver;
+mod sigterm;
 mod two_instances;
 
 use proxy::{host_port, Proxy};

@@ -1,13 +1,16 @@
-//! A TCP proxy in front of PostgreSQL that a test can cut and reopen.
+//! A TCP proxy in front of PostgreSQL that a test can cut and reopen, or freeze and thaw.
 
 use super::*;
 
 /// Forwards 127.0.0.1:<port> to `upstream`; `cut` closes the listener and every
-/// connection, `reopen` listens on the same port again.
+/// connection, `reopen` listens on the same port again. `freeze` stops forwarding in both
+/// directions but keeps every socket open (a stalled network path: the database neither
+/// answers nor refuses), `thaw` forwards again, the bytes held meanwhile first.
 pub(super) struct Proxy {
     pub(super) addr: SocketAddr,
     upstream: String,
     open: Arc<AtomicBool>,
+    frozen: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -19,6 +22,7 @@ impl Proxy {
             addr: listener.local_addr().expect("addr"),
             upstream: upstream.to_string(),
             open: Arc::new(AtomicBool::new(false)),
+            frozen: Arc::new(AtomicBool::new(false)),
             conns: Arc::default(),
             acceptor: None,
         };
@@ -31,6 +35,7 @@ impl Proxy {
         self.open.store(true, Ordering::SeqCst);
         let (open, conns, upstream) =
             (self.open.clone(), self.conns.clone(), self.upstream.clone());
+        let frozen = self.frozen.clone();
         self.acceptor = Some(std::thread::spawn(move || {
             while open.load(Ordering::SeqCst) {
                 let Ok((client, _)) = listener.accept() else {
@@ -49,8 +54,8 @@ impl Proxy {
                         list.push(s);
                     }
                 }
-                pipe(client, s2);
-                pipe(server, c2);
+                pipe(client, s2, frozen.clone());
+                pipe(server, c2, frozen.clone());
             }
             // The listener is dropped here: new connections are refused.
         }));
@@ -64,6 +69,14 @@ impl Proxy {
         for s in self.conns.lock().unwrap().drain(..) {
             let _ = s.shutdown(Shutdown::Both);
         }
+    }
+
+    pub(super) fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+
+    pub(super) fn thaw(&self) {
+        self.frozen.store(false, Ordering::SeqCst);
     }
 
     pub(super) fn reopen(&mut self) {
@@ -82,9 +95,22 @@ impl Drop for Proxy {
     }
 }
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+fn pipe(mut from: TcpStream, mut to: TcpStream, frozen: Arc<AtomicBool>) {
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut from, &mut to);
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            // Frozen: what arrives is held, not forwarded, until the thaw.
+            while frozen.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
         let _ = to.shutdown(Shutdown::Both);
         let _ = from.shutdown(Shutdown::Both);
     });
