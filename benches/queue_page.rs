@@ -62,6 +62,9 @@ const SMOKE_ROWS: u64 = 6_000;
 
 fn main() {
     let smoke = support::smoke();
+    if smoke && !support::wanted("queue_page") {
+        return;
+    }
     let rows: u64 = if smoke {
         SMOKE_ROWS
     } else {

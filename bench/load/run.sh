@@ -136,7 +136,7 @@ run_wrk() { # name conns threads script expected-status
   before="$(load1)"
   # A generous timeout: a slow answer is measured in the percentiles, not dropped from
   # them as a socket timeout (wrk's default gives up after 2 s).
-  out="$(wrk -t"$t" -c"$c" -d"$duration" --timeout 30s --latency -s "$here/$script" "$base")"
+  out="$(LOAD_RUN="$name$c" wrk -t"$t" -c"$c" -d"$duration" --timeout 30s --latency -s "$here/$script" "$base")"
   echo "$out" > "$dir/wrk-$name-$c.txt"
   W_RPS="$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')"
   W_P50="$(echo "$out" | awk '/^p50 / {print $2}')"

@@ -12,6 +12,42 @@ pub fn smoke() -> bool {
     !std::env::args().any(|a| a == "--bench")
 }
 
+/// Whether the smoke run of the bench `name` was asked for, as libtest would answer for
+/// one test of that name: `cargo test -- --list` lists it, `cargo test -- --ignored`
+/// leaves it out (it is not ignored), and `cargo test FILTER` runs it only when its name
+/// contains a FILTER. Call only in a smoke run.
+pub fn wanted(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("{name}: test");
+        return false;
+    }
+    if args.iter().any(|a| a == "--ignored") {
+        return false;
+    }
+    // libtest's options that take a value, whose value is no filter.
+    const WITH_VALUE: [&str; 6] = [
+        "--test-threads",
+        "--skip",
+        "--color",
+        "--format",
+        "--logfile",
+        "-Z",
+    ];
+    let mut filters = Vec::new();
+    let mut value_next = false;
+    for a in &args {
+        if value_next {
+            value_next = false;
+        } else if WITH_VALUE.contains(&a.as_str()) {
+            value_next = true;
+        } else if !a.starts_with('-') {
+            filters.push(a.as_str());
+        }
+    }
+    filters.is_empty() || filters.iter().any(|f| name.contains(f))
+}
+
 /// The URL of a server for a smoke run, named by `var` (TEST_DATABASE_URL,
 /// TEST_MATOMO_DB_URL), as the test suite reads it: unset skips with a note, unless
 /// CI is set, where a missing server must fail the run.
