@@ -8,7 +8,13 @@
 //!     cargo bench --bench queue_page
 //!     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench cargo bench --bench queue_page
 //!
+//! `cargo test` runs it as a smoke run (`support`): SMOKE_ROWS rows, a couple of requests
+//! per page, and PostgreSQL in a scratch database on the TEST_DATABASE_URL server.
+//! BENCH_ROWS must leave a full first page of open requests and a second page.
 //! Figures go to docs/PERFORMANCE.md by hand; nothing here asserts on time.
+
+#[allow(dead_code)]
+mod support;
 
 use diesel::connection::SimpleConnection;
 use dsar_portal::config::Settings;
@@ -49,17 +55,46 @@ SELECT 'bench-' || lpad(x::text, 9, '0'), 'DSR-B' || lpad(x::text, 8, '0'),
 FROM generate_series(1, {N}) AS x;
 ANALYZE;";
 
+/// The first page's request links (the queue's page size).
+const PAGE: usize = 50;
+/// Rows of a smoke run: 60 of them open, a full first page and a second one.
+const SMOKE_ROWS: u64 = 6_000;
+
 fn main() {
-    let rows: u64 = std::env::var("BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let smoke = support::smoke();
+    if smoke && !support::wanted("queue_page") {
+        return;
+    }
+    let rows: u64 = if smoke {
+        SMOKE_ROWS
+    } else {
+        std::env::var("BENCH_ROWS")
+            .ok()
+            .and_then(|v| v.replace(['_', ','], "").parse().ok())
+            .unwrap_or(1_000_000)
+    };
+    // Every hundredth row is open: the first page needs PAGE of them and a next page.
+    assert!(
+        rows / 100 > PAGE as u64,
+        "BENCH_ROWS must be at least {}: 1% of the rows are open, and the queue needs a full first page and a second one",
+        (PAGE as u64 + 1) * 100
+    );
     let mut targets = vec![("SQLite", None)];
-    if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
+    // Kept to the end of main: the smoke run's scratch database is dropped with it.
+    let mut scratch = None;
+    if smoke {
+        if let Some(admin) = support::test_server("TEST_DATABASE_URL", "queue_page") {
+            let db = support::ScratchPg::create(&admin);
+            targets.push(("PostgreSQL", Some(db.url.clone())));
+            scratch = Some(db);
+        }
+    } else if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         targets.push(("PostgreSQL", Some(url)));
     }
-    println!("| backend | rows | fill | first page median | p95 | max | filtered (kind) median | overdue median | page 2 median | email search median |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    if !smoke {
+        println!("| backend | rows | fill | first page median | p95 | max | filtered (kind) median | overdue median | page 2 median | email search median |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
+    }
     for (name, url) in targets {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings {
@@ -73,7 +108,11 @@ fn main() {
         settings.log = "warn".into();
         let fill_time = fill(&settings, rows, url.is_some());
         actix_web::rt::System::new().block_on(async move {
-            let figures = measure(settings).await;
+            let figures = measure(settings, if smoke { 2 } else { 33 }).await;
+            if smoke {
+                println!("queue_page smoke run on {name}: {rows} rows, every page answered in full (nothing measured)");
+                return;
+            }
             println!(
                 "| {name} | {rows} | {:.1} s | {} | {} | {} | {} | {} | {} | {} |",
                 fill_time.as_secs_f64(),
@@ -87,6 +126,7 @@ fn main() {
             );
         });
     }
+    drop(scratch);
 }
 
 fn fill(settings: &Settings, rows: u64, postgres: bool) -> Duration {
@@ -105,8 +145,9 @@ fn fill(settings: &Settings, rows: u64, postgres: bool) -> Duration {
     start.elapsed()
 }
 
-/// (median, p95, max) in ms for each of: first page, kind filter, overdue, page 2, email search.
-async fn measure(settings: Settings) -> Vec<(String, String, String)> {
+/// (median, p95, max) in ms for each of: first page, kind filter, overdue, page 2, email
+/// search, over `rounds` requests each (the first few not counted: warm-up).
+async fn measure(settings: Settings, rounds: usize) -> Vec<(String, String, String)> {
     let app = dsar_portal::Application::build(settings).expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
@@ -168,7 +209,7 @@ async fn measure(settings: Settings) -> Vec<(String, String, String)> {
     // Links to requests, not the "enter a request" link (`/staff/requests/new`).
     let request_links = first.matches("href=\"/staff/requests/").count()
         - first.matches("href=\"/staff/requests/new\"").count();
-    assert_eq!(request_links, 50, "a full first page");
+    assert_eq!(request_links, PAGE, "a full first page");
     let end = first.find("\" rel=\"next\"").expect("next link");
     let next = first[first[..end].rfind("href=\"").expect("href") + 6..end]
         .replace("&#x3D;", "=")
@@ -182,7 +223,8 @@ async fn measure(settings: Settings) -> Vec<(String, String, String)> {
         "/staff?q=nobody%40example.com".into(),
     ] {
         let mut times = Vec::new();
-        for i in 0..33 {
+        let warm_up = if rounds > 3 { 3 } else { 1 };
+        for i in 0..rounds {
             let t = Instant::now();
             let r = client
                 .get(format!("{base}{path}"))
@@ -191,7 +233,7 @@ async fn measure(settings: Settings) -> Vec<(String, String, String)> {
                 .expect("GET");
             assert_eq!(r.status(), 200);
             r.text().await.expect("body");
-            if i >= 3 {
+            if i >= warm_up {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
         }

@@ -17,6 +17,9 @@
 //!     cargo bench --bench sql_connector
 //!     BENCH_CUSTOMERS=20000 cargo bench --bench sql_connector
 //!
+//! `cargo test` runs it as a smoke run (`support`): 1,000 customers in a scratch
+//! database on the TEST_DATABASE_URL server, two iterations with the indexes and one
+//! without, every check of a real run and no figures.
 //! Figures go to docs/PERFORMANCE.md by hand; nothing here asserts on time.
 
 use dsar_portal::config::ConnectorConfig;
@@ -25,12 +28,17 @@ use dsar_portal::connectors::sql::SqlConnector;
 use dsar_portal::connectors::{Connector, Subject};
 use std::time::{Duration, Instant};
 
+#[allow(dead_code)]
+mod support;
+
 const SCHEMA: &str = "bench_shop";
 /// Customers with exactly 50 orders each, the ones found and erased.
 const PEOPLE: u64 = 20;
 const ORDERS_EACH: u64 = 50;
 const WITH_INDEXES: usize = 20;
 const WITHOUT_INDEXES: usize = 3;
+/// A smoke run's size: the smallest BENCH_CUSTOMERS allows.
+const SMOKE_CUSTOMERS: u64 = 1000;
 
 const DATASET: &str = r#"
 schema = "bench_shop"
@@ -143,17 +151,47 @@ const INDEXES: [(&str, &str); 9] = [
 ];
 
 fn main() {
-    let Some(url) = ["BENCH_DATABASE_URL", "TEST_DATABASE_URL"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-    else {
-        println!("sql_connector: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL database to run it");
+    let smoke = support::smoke();
+    if smoke && !support::wanted("sql_connector") {
         return;
+    }
+    // Kept to the end of main: the smoke run's scratch database is dropped with it.
+    let scratch;
+    let url = if smoke {
+        let Some(admin) = support::test_server("TEST_DATABASE_URL", "sql_connector") else {
+            return;
+        };
+        scratch = support::ScratchPg::create(&admin);
+        scratch.url.clone()
+    } else {
+        let Some(url) = ["BENCH_DATABASE_URL", "TEST_DATABASE_URL"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        else {
+            println!("sql_connector: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL database to run it");
+            return;
+        };
+        url
     };
-    let customers: u64 = std::env::var("BENCH_CUSTOMERS")
-        .ok()
-        .and_then(|v| v.replace(['_', ','], "").parse().ok())
-        .unwrap_or(1_000_000);
+    // Progress and figures are for a real run; a smoke run's mean nothing.
+    let say = |line: String| {
+        if !smoke {
+            println!("{line}");
+        }
+    };
+    let (with_indexes, without_indexes) = if smoke {
+        (2, 1)
+    } else {
+        (WITH_INDEXES, WITHOUT_INDEXES)
+    };
+    let customers: u64 = if smoke {
+        SMOKE_CUSTOMERS
+    } else {
+        std::env::var("BENCH_CUSTOMERS")
+            .ok()
+            .and_then(|v| v.replace(['_', ','], "").parse().ok())
+            .unwrap_or(1_000_000)
+    };
     assert!(
         customers >= 1000 && customers.is_multiple_of(10),
         "BENCH_CUSTOMERS must be a multiple of 10, at least 1000"
@@ -166,16 +204,21 @@ fn main() {
     .expect("session settings");
 
     if built(&mut db, size) {
-        println!("{SCHEMA} is already built with {customers} customers: kept");
+        say(format!(
+            "{SCHEMA} is already built with {customers} customers: kept"
+        ));
     } else {
         let start = Instant::now();
-        build(&mut db, size);
-        println!("built {SCHEMA} in {:.1} s", start.elapsed().as_secs_f64());
+        build(&mut db, size, smoke);
+        say(format!(
+            "built {SCHEMA} in {:.1} s",
+            start.elapsed().as_secs_f64()
+        ));
     }
     // A run interrupted earlier may have left people erased or indexes dropped.
     restore(&mut db, size, 1..=PEOPLE);
     create_indexes(&mut db);
-    println!("{}", describe(&mut db));
+    say(describe(&mut db));
 
     let mut cfg = ConnectorConfig {
         name: "bench_shop".into(),
@@ -187,11 +230,13 @@ fn main() {
     let connector = SqlConnector::new(&cfg, &url).expect("connector");
     connector.check().expect("check");
     for advice in connector.advice().expect("advice") {
-        println!("advice: {advice}");
+        say(format!("advice: {advice}"));
     }
 
-    let with = rounds(&connector, &mut db, size, WITH_INDEXES, 0);
-    report("with the advised indexes", &with);
+    let with = rounds(&connector, &mut db, size, with_indexes, 0, smoke);
+    if !smoke {
+        report("with the advised indexes", &with);
+    }
 
     let start = Instant::now();
     for (name, _) in INDEXES {
@@ -199,19 +244,35 @@ fn main() {
             .expect("drop index");
     }
     db.batch_execute("ANALYZE").expect("analyze");
-    println!(
+    say(format!(
         "dropped the foreign-key and lower(email) indexes in {:.1} s",
         start.elapsed().as_secs_f64()
+    ));
+    let without = rounds(
+        &connector,
+        &mut db,
+        size,
+        without_indexes,
+        with_indexes,
+        smoke,
     );
-    let without = rounds(&connector, &mut db, size, WITHOUT_INDEXES, WITH_INDEXES);
-    report("without them", &without);
+    if !smoke {
+        report("without them", &without);
+    }
 
     let start = Instant::now();
     create_indexes(&mut db);
-    println!(
+    say(format!(
         "created the indexes again in {:.1} s",
         start.elapsed().as_secs_f64()
-    );
+    ));
+    if smoke {
+        drop(db);
+        println!(
+            "sql_connector smoke run: {customers} customers, {} find/export/erase rounds checked (nothing measured)",
+            with.total.len() + without.total.len()
+        );
+    }
 }
 
 /// Times per phase of each iteration: find, export, erase, and all three.
@@ -229,6 +290,7 @@ fn rounds(
     size: Size,
     iterations: usize,
     offset: usize,
+    smoke: bool,
 ) -> Times {
     let mut times = Times::default();
     for i in 0..iterations {
@@ -257,12 +319,14 @@ fn rounds(
         times.export.push(exported - found);
         times.erase.push(erased - exported);
         times.total.push(erased);
-        println!(
-            "  customer {person}: find {:.1} ms, export {:.1} ms, erase {:.1} ms",
-            ms(found),
-            ms(exported - found),
-            ms(erased - exported)
-        );
+        if !smoke {
+            println!(
+                "  customer {person}: find {:.1} ms, export {:.1} ms, erase {:.1} ms",
+                ms(found),
+                ms(exported - found),
+                ms(erased - exported)
+            );
+        }
         restore(db, size, person..=person);
     }
     times
@@ -336,7 +400,7 @@ fn describe(db: &mut postgres::Client) -> String {
     )
 }
 
-fn build(db: &mut postgres::Client, size: Size) {
+fn build(db: &mut postgres::Client, size: Size, smoke: bool) {
     db.batch_execute(&format!(
         "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};
          CREATE TABLE customers (id bigint, email varchar(200) NOT NULL, name text NOT NULL,
@@ -369,7 +433,9 @@ fn build(db: &mut postgres::Client, size: Size) {
     for (what, sql) in fill(size, all, false) {
         let start = Instant::now();
         db.batch_execute(&sql).expect(what);
-        println!("  {what} in {:.1} s", start.elapsed().as_secs_f64());
+        if !smoke {
+            println!("  {what} in {:.1} s", start.elapsed().as_secs_f64());
+        }
     }
     let start = Instant::now();
     db.batch_execute(
@@ -389,14 +455,17 @@ fn build(db: &mut postgres::Client, size: Size) {
          ALTER TABLE payments ADD FOREIGN KEY (order_id) REFERENCES orders (id);",
     )
     .expect("keys");
-    println!("  keys in {:.1} s", start.elapsed().as_secs_f64());
+    let keys = start.elapsed();
     let start = Instant::now();
     create_indexes(db);
     db.batch_execute("VACUUM ANALYZE").expect("vacuum");
-    println!(
-        "  indexes and VACUUM ANALYZE in {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+    if !smoke {
+        println!("  keys in {:.1} s", keys.as_secs_f64());
+        println!(
+            "  indexes and VACUUM ANALYZE in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
 }
 
 fn create_indexes(db: &mut postgres::Client) {

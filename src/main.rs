@@ -55,6 +55,17 @@ enum Command {
     /// Datasets of `sql` connectors.
     #[command(subcommand)]
     Datasets(DatasetsCommand),
+    /// Fill the database with realistic requests for the load benchmark
+    /// (bench/load/run.sh). Hidden: it is for benchmarks, never for a live portal.
+    #[command(hide = true)]
+    BenchFill {
+        /// How many requests to add.
+        #[arg(long, default_value_t = 50_000)]
+        requests: u64,
+        /// The share of them still open (0 to 1); the rest are closed.
+        #[arg(long, default_value_t = 1.0)]
+        open_share: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -219,6 +230,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             force,
         }) => dsar_portal::ops::dataset_draft::scaffold(&settings, &connector, out, force),
+        Command::BenchFill {
+            requests,
+            open_share,
+        } => {
+            let start = std::time::Instant::now();
+            let options = dsar_portal::ops::bench_fill::Options {
+                requests,
+                open_share,
+            };
+            let f = dsar_portal::ops::bench_fill::fill(&settings, &options)?;
+            println!(
+                "filled {}: {} request(s), {} open, {} audit event(s), {} sent email(s) in {:.1} s",
+                dsar_portal::describe_database(&settings.database_url()),
+                f.requests,
+                f.open,
+                f.audit_events,
+                f.emails,
+                start.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Records(RecordsCommand::Export { since, until, out }) => {
             use dsar_portal::ops::records;
             let today = dsar_portal::clock::now().date();

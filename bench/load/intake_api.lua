@@ -6,7 +6,9 @@ package.path = debug.getinfo(1, "S").source:match("^@?(.*/)") .. "?.lua;" .. pac
 require("common")
 
 local counter = 0
--- thread_id is set per wrk thread by common.lua's setup().
+-- thread_id is set per wrk thread by common.lua's setup(); LOAD_RUN names the wrk run,
+-- so that people stay different across the runs of one benchmark.
+local run = os.getenv("LOAD_RUN") or "run"
 
 function init(args)
   wrk.method = "POST"
@@ -15,7 +17,7 @@ end
 
 function request()
   counter = counter + 1
-  local who = string.format("t%d-%d", thread_id, counter)
+  local who = string.format("%s-t%d-%d", run, thread_id, counter)
   local body = string.format(
     '{"kind":"access","jurisdiction":"california","name":"Load Person %s",' ..
     '"email":"load-%s@example.com","details":"load test %s"}', who, who, who)

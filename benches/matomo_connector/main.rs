@@ -14,6 +14,8 @@
 //! The tables are dropped at the end unless BENCH_MATOMO_KEEP=1. BENCH_USER_ID_INDEX=1
 //! adds an index on log_visit.user_id, which Matomo itself does not have (what an operator
 //! could add to make user-id lookups fast).
+//! `cargo test` runs it as a smoke run (`support`): 1,000 visits in a scratch database
+//! on the TEST_MATOMO_DB_URL server, one repetition of each check, no figures.
 //! Figures go to docs/PERFORMANCE.md by hand; nothing here asserts on time.
 
 use dsar_portal::config::ConnectorConfig;
@@ -41,15 +43,70 @@ const LOG_TABLES: [&str; 4] = [
     "log_conversion_item",
 ];
 
+/// A smoke run's size: the smallest BENCH_VISITS allows.
+const SMOKE_VISITS: u64 = 1000;
+
+/// Repetitions of each measured step: one in a smoke run.
+fn reps() -> usize {
+    if support::smoke() {
+        1
+    } else {
+        REPS
+    }
+}
+
+/// A MariaDB database of its own for a smoke run, dropped when this is dropped (also
+/// when an assertion fails).
+struct ScratchMysql {
+    admin: String,
+    name: String,
+}
+
+impl Drop for ScratchMysql {
+    fn drop(&mut self) {
+        execute(
+            &self.admin,
+            &[format!("DROP DATABASE IF EXISTS {}", self.name)],
+        );
+    }
+}
+
 fn main() {
-    let url = std::env::var("BENCH_MATOMO_DB_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/test".into());
-    let visits: u64 = std::env::var("BENCH_VISITS")
-        .ok()
-        .and_then(|v| v.replace(['_', ','], "").parse().ok())
-        .unwrap_or(1_000_000);
+    let smoke = support::smoke();
+    if smoke && !support::wanted("matomo_connector") {
+        return;
+    }
+    // Kept to the end of main: the smoke run's scratch database is dropped with it.
+    let _scratch;
+    let url = if smoke {
+        let Some(admin) = support::test_server("TEST_MATOMO_DB_URL", "matomo_connector") else {
+            return;
+        };
+        let name = support::scratch_name();
+        execute(&admin, &[format!("CREATE DATABASE {name}")]);
+        let url = support::with_database(&admin, &name);
+        _scratch = ScratchMysql { admin, name };
+        url
+    } else {
+        std::env::var("BENCH_MATOMO_DB_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/test".into())
+    };
+    // Progress and figures are for a real run; a smoke run's mean nothing.
+    let say = |line: String| {
+        if !smoke {
+            println!("{line}");
+        }
+    };
+    let visits: u64 = if smoke {
+        SMOKE_VISITS
+    } else {
+        std::env::var("BENCH_VISITS")
+            .ok()
+            .and_then(|v| v.replace(['_', ','], "").parse().ok())
+            .unwrap_or(1_000_000)
+    };
     assert!(
         visits >= 1000 && visits.is_multiple_of(100),
         "BENCH_VISITS must be a multiple of 100, at least 1000"
@@ -57,7 +114,7 @@ fn main() {
     // The two people's visits are every stride-th visit, at offsets 1 and 2: spread
     // evenly over the whole store (and so over its two years of visit times).
     let stride = visits / 100;
-    println!("load average before: {}", load());
+    say(format!("load average before: {}", load()));
 
     let mut schema = drop_all();
     schema.extend(create_tables());
@@ -74,10 +131,10 @@ fn main() {
                 "ALTER TABLE {P}log_visit ADD INDEX bench_user_id (user_id)"
             )],
         );
-        println!(
+        say(format!(
             "added an index on log_visit.user_id in {:.1} s",
             start.elapsed().as_secs_f64()
-        );
+        ));
     }
     let scan = if user_id_index {
         "user_id index"
@@ -85,15 +142,19 @@ fn main() {
         "user_id scan"
     };
     let totals = counts(&url);
-    println!(
+    say(format!(
         "filled in {:.1} s: {}",
         fill_time.as_secs_f64(),
         describe(&totals)
-    );
-    println!("table sizes: {}", sizes(&url));
+    ));
+    if !smoke {
+        println!("table sizes: {}", sizes(&url));
+    }
     assert_eq!(totals["log_visit"], visits);
     assert_eq!(totals["log_link_visit_action"], visits * 10);
-    explain(&url);
+    if !smoke {
+        explain(&url);
+    }
 
     // The person's rows, kept aside so that each erase can be undone between repetitions.
     execute(&url, &keep());
@@ -139,7 +200,7 @@ fn main() {
 
     let mut userid_finds = Vec::new();
     let mut visitor_finds = Vec::new();
-    for _ in 0..REPS {
+    for _ in 0..reps() {
         let t = Instant::now();
         let m = db.find(&userid_only).expect("find user_id only");
         userid_finds.push(t.elapsed());
@@ -198,6 +259,12 @@ fn main() {
         visitor_finds,
     ));
 
+    if smoke {
+        println!(
+            "matomo_connector smoke run: {visits} visits, every find, export and erase checked (nothing measured)"
+        );
+        return;
+    }
     println!();
     println!(
         "{} visits, {} actions, fill {:.1} s, {REPS} repetitions each{}",
@@ -248,7 +315,7 @@ impl Rounds {
             erases: Vec::new(),
             totals: Vec::new(),
         };
-        for rep in 0..REPS {
+        for rep in 0..reps() {
             let t = Instant::now();
             let m = db.find(person).expect("find");
             let found = t.elapsed();
@@ -354,6 +421,9 @@ fn load() -> String {
 mod connector_inputs;
 mod mysql;
 mod store;
+#[allow(dead_code)]
+#[path = "../support/mod.rs"]
+mod support;
 
 use connector_inputs::{matomo_config, subject, visitor_hex};
 use mysql::*;

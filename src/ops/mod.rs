@@ -1,7 +1,8 @@
 //! Operator tasks run from the command line: backups, data-key rotation, the CCPA
-//! §7101 record export and a `sql` connector's draft dataset.
+//! §7101 record export, a `sql` connector's draft dataset, and the benchmarks' fill.
 
 pub mod backup;
+pub mod bench_fill;
 pub mod dataset_draft;
 pub mod key_rotation;
 pub mod records;

@@ -11,6 +11,7 @@ mod api_json;
 mod audit_and_encryption;
 mod audit_filters;
 mod backup;
+mod bench_fill;
 mod branded_email;
 mod browser;
 mod cli;
