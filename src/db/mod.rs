@@ -5,6 +5,7 @@
 //! run them inside `web::block` because diesel is blocking.
 
 pub mod checkpointer;
+pub mod free_pages;
 pub mod group_commit;
 pub mod lease;
 pub mod models;
@@ -80,8 +81,12 @@ impl ManageConnection for Manager {
                 // journal_size_limit truncates the WAL back to 64 MiB after each.
                 // Reading through a memory map shares the operating system's page
                 // cache between connections instead of copying pages into each one.
+                // auto_vacuum takes effect only on a file that has no table yet (a new
+                // database; on any other it changes nothing), and must come before
+                // the switch to WAL: free pages can then be given back (`free_pages`).
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                    "PRAGMA busy_timeout = 15000; PRAGMA auto_vacuum = INCREMENTAL; \
+                     PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; \
                      PRAGMA mmap_size = 268435456;",
