@@ -5,6 +5,7 @@
 //! run them inside `web::block` because diesel is blocking.
 
 pub mod checkpointer;
+pub mod free_pages;
 pub mod group_commit;
 pub mod lease;
 pub mod models;
@@ -84,8 +85,12 @@ impl ManageConnection for Manager {
                 // that starts over keeps of its file.
                 // Reading through a memory map shares the operating system's page
                 // cache between connections instead of copying pages into each one.
+                // auto_vacuum takes effect only on a file that has no table yet (a new
+                // database; on any other it changes nothing), and must come before
+                // the switch to WAL: free pages can then be given back (`free_pages`).
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                    "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA auto_vacuum = INCREMENTAL; \
+                     PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                      PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; \
                      PRAGMA mmap_size = 268435456;",

@@ -350,6 +350,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Open requests per status, kept by triggers on `requests` (migration 000064).
+    open_request_counts (status) {
+        status -> Text,
+        requests -> BigInt,
+    }
+}
+
 diesel::joinable!(connector_runs -> requests (request_id));
 diesel::joinable!(exports -> requests (request_id));
 diesel::joinable!(request_agents -> requests (request_id));

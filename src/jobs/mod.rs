@@ -209,6 +209,11 @@ fn housekeeping_passes(state: &AppState, conn: &mut crate::db::DbConn) {
         crate::mail::sent_bodies::clear_sent_before(conn, &state.cipher, sent_before, now, 500)
             .map_err(crate::error::AppError::internal),
     );
+    // After the passes that free space (cleared bodies, purged requests).
+    report(
+        "gave free pages of the database file back",
+        crate::db::free_pages::release(conn).map_err(Into::into),
+    );
     if mail.smtp.is_none() {
         let cutoff = std::time::SystemTime::from(now.and_utc())
             - Duration::from_secs(u64::try_from(mail.eml_keep_days).unwrap_or(0) * 86_400);

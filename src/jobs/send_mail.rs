@@ -9,7 +9,6 @@ use crate::mail::outbox::decode;
 use crate::mail::sent_bodies;
 use crate::mail::Mailer;
 use crate::state::AppState;
-use diesel::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Messages claimed per pass.
@@ -41,18 +40,16 @@ pub fn send_due(state: &AppState, mailer: &Mailer, stop: &AtomicBool) -> Result<
         match result {
             Ok(message) => {
                 let keep_body = state.settings.mail.keep_sent_bodies_days > 0;
-                // One transaction: no reader ever sees a message marked sent that still
-                // holds its links and address.
                 queued_write(&mut conn, |c| {
-                    c.transaction(|c| {
-                        let now = crate::clock::now();
-                        outbox::mark_sent(c, &row.id, now)?;
+                    let now = crate::clock::now();
+                    if keep_body {
+                        outbox::mark_sent(c, &row.id, now)
+                    } else {
                         // Sent: the live links in the body are no longer needed here.
-                        if !keep_body {
-                            sent_bodies::clear(c, &state.cipher, &row.id, &message, now)?;
-                        }
-                        Ok::<(), diesel::result::Error>(())
-                    })
+                        // One statement: no reader ever sees a message marked sent that
+                        // still holds its links and address.
+                        sent_bodies::mark_sent_and_clear(c, &state.cipher, &row.id, &message, now)
+                    }
                 })?;
                 sent += 1;
                 tracing::info!(outbox_id = %row.id, template = %row.template, "email sent");

@@ -466,3 +466,65 @@ async fn the_csv_export_follows_the_filters_and_is_audited() {
     })
     .await;
 }
+
+/// The counts above the queue as the page reads them, against the rows counted.
+fn counts_agree(app: &TestApp, after: &str) {
+    let (kept, counted) = app.db(|c| {
+        use diesel::prelude::*;
+        use dsar_portal::db::schema::requests as r;
+        let kept = dsar_portal::db::models::queue::open_counts(c).expect("counts");
+        let counted: Vec<(dsar_portal::domain::state::Status, i64)> = r::table
+            .filter(r::closed_at.is_null())
+            .group_by(r::status)
+            .select((r::status, diesel::dsl::count_star()))
+            .order(r::status.asc())
+            .load(c)
+            .expect("rows counted");
+        (kept, counted)
+    });
+    assert_eq!(kept, counted, "after {after} ({})", app.backend);
+}
+
+#[actix_web::test]
+async fn the_counts_per_status_stay_exact_through_every_change() {
+    each_backend(|app| async move {
+        let (a, _) = file(&app, "access", "california", "c1@example.com", Source::Web);
+        let (b, _) = file(&app, "deletion", "eu", "c2@example.com", Source::Web);
+        let (c, _) = file(&app, "access", "eu", "c3@example.com", Source::Web);
+        counts_agree(&app, "intake");
+        set(&app, &a, "status = 'in_progress'");
+        set(&app, &b, "status = 'awaiting_information'");
+        counts_agree(&app, "status changes");
+        close(&app, &a);
+        counts_agree(&app, "a close");
+        // Closed or reopened without a change of status: counted by closed_at.
+        set(&app, &b, "closed_at = updated_at");
+        counts_agree(&app, "closed_at alone");
+        set(&app, &b, "closed_at = NULL");
+        counts_agree(&app, "a reopening");
+        // A change of other columns moves nothing.
+        set(&app, &c, "version = version + 1, assignee_id = NULL");
+        counts_agree(&app, "a change of other columns");
+
+        // The unconfirmed one is counted aside; the page lists the confirmed open one.
+        let handler = app.staff("handler").await;
+        let (_, page) = handler.get("/staff").await;
+        assert_eq!(rows(&page), 1, "{page}");
+        assert!(
+            page.contains("1 unconfirmed request is not shown."),
+            "{page}"
+        );
+        // Through the flow that owns a change of status, too.
+        let (s, _) = bulk(
+            &handler,
+            &ticked(&app, &[&c]),
+            &[("action", "close_unverified")],
+        )
+        .await;
+        assert_eq!(s, 303);
+        counts_agree(&app, "a bulk close");
+        let (_, page) = handler.get("/staff").await;
+        assert!(!page.contains("unconfirmed request"), "{page}");
+    })
+    .await;
+}

@@ -64,16 +64,36 @@ pub fn claim_next(
 }
 
 pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::sent_at.eq(now),
-            outbox::claimed_until.eq(None::<NaiveDateTime>),
-            outbox::attempts.eq(outbox::attempts + 1),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    mark_sent_with_body(conn, id, now, None)
+}
+
+/// Marks a message sent; with `cleared_body`, its body is replaced by that (the stub
+/// of `mail::sent_bodies`) in the same statement.
+pub fn mark_sent_with_body(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+    cleared_body: Option<&str>,
+) -> QueryResult<()> {
+    let sent = (
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(now),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::last_error.eq(None::<String>),
+    );
+    let row = diesel::update(outbox::table.find(id));
+    match cleared_body {
+        None => row.set(sent).execute(conn),
+        Some(body) => row
+            .set((
+                sent,
+                outbox::message_enc.eq(body),
+                outbox::body_cleared_at.eq(now),
+            ))
+            .execute(conn),
+    }
+    .map(|_| ())
 }
 
 pub fn mark_failed_attempt(
