@@ -3,9 +3,13 @@
 -- 1. Open requests per status, kept by a trigger in the same transaction as every
 --    insert, status change, close or delete of a request, so the counts above the queue
 --    read a handful of rows instead of grouping every open request, and stay exact
---    whichever code (or hand-written SQL) changes a row. The rows are only written
---    where requests are written, after the `audit_head` lock every such transaction
---    takes first, so they add no new waits and no new lock order.
+--    whichever code (or hand-written SQL) changes a row. The triggers are deferred to
+--    the commit: every transaction that changes requests appends audit events and so
+--    holds the `audit_head` lock by then (intake batches take it last, just before
+--    committing), so a count row is locked only after it and only for the commit. Run
+--    at the insert instead, a batch would hold the row from its first intake on:
+--    parallel batches would queue on it, and a staff change holding `audit_head` and
+--    waiting for it would deadlock with a batch waiting for `audit_head`.
 CREATE TABLE open_request_counts (
     status TEXT PRIMARY KEY NOT NULL,
     requests BIGINT NOT NULL
@@ -31,9 +35,11 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER requests_open_count_insert_delete AFTER INSERT OR DELETE ON requests
+CREATE CONSTRAINT TRIGGER requests_open_count_insert_delete AFTER INSERT OR DELETE ON requests
+    DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION open_request_counts_follow();
-CREATE TRIGGER requests_open_count_update AFTER UPDATE OF status, closed_at ON requests
+CREATE CONSTRAINT TRIGGER requests_open_count_update AFTER UPDATE OF status, closed_at ON requests
+    DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW
     WHEN (OLD.status IS DISTINCT FROM NEW.status
           OR (OLD.closed_at IS NULL) IS DISTINCT FROM (NEW.closed_at IS NULL))

@@ -4,9 +4,11 @@
 //! one's answer, and the audit chain is still one unbroken order.
 
 use super::*;
+use dsar_portal::db::schema::open_request_counts;
 
 const DISTINCT: usize = 120;
 const RETRIED: usize = 20;
+const STAFF_CHANGES: usize = 40;
 
 #[actix_web::test]
 async fn parallel_batches_keep_one_audit_chain_and_retries_find_their_request() {
@@ -51,18 +53,30 @@ async fn parallel_batches_keep_one_audit_chain_and_retries_find_their_request() 
                 ));
             }
         }
+        // Requests staff will move on while the intakes run.
+        let mut earlier = Vec::new();
+        for n in 0..STAFF_CHANGES {
+            let (key, status, body) =
+                post(format!("earlier-{n}"), format!("earlier-{n}@example.com")).await;
+            assert_eq!(status, 202, "{key}: {body}");
+            earlier.push(body["reference"].as_str().expect("reference").to_string());
+        }
         // Staff-side changes meanwhile, each in its own transaction holding the audit
-        // lock from its first statement.
+        // lock from its first statement, and changing a request's status (which moves
+        // the open counts the intakes' inserts move too).
         let state = app.state.clone();
         let staff = std::thread::spawn(move || {
-            for n in 0..40 {
+            for reference in earlier {
                 let mut c = conn(&state);
                 dsar_portal::db::write_tx(&mut c, |c| {
+                    diesel::update(requests::table.filter(requests::reference.eq(&reference)))
+                        .set(requests::status.eq("verified"))
+                        .execute(c)?;
                     dsar_portal::db::models::audit::append_portal_event(
                         c,
                         "staff:parallel",
                         "reply_template_added",
-                        json!({"n": n}),
+                        json!({"reference": reference}),
                         dsar_portal::clock::now(),
                     )
                 })
@@ -91,7 +105,32 @@ async fn parallel_batches_keep_one_audit_chain_and_retries_find_their_request() 
 
         app.db(|c| {
             let stored: i64 = requests::table.count().get_result(c).expect("count");
-            assert_eq!(stored as usize, DISTINCT + RETRIED, "{}", app.backend);
+            assert_eq!(
+                stored as usize,
+                DISTINCT + RETRIED + STAFF_CHANGES,
+                "{}",
+                app.backend
+            );
+            // The open counts the queue shows, kept by triggers, match the rows.
+            let kept: Vec<(String, i64)> = open_request_counts::table
+                .filter(open_request_counts::requests.gt(0))
+                .order(open_request_counts::status.asc())
+                .select((open_request_counts::status, open_request_counts::requests))
+                .load(c)
+                .expect("counts");
+            let counted: Vec<(String, i64)> = requests::table
+                .filter(requests::closed_at.is_null())
+                .group_by(requests::status)
+                .order(requests::status.asc())
+                .select((requests::status, diesel::dsl::count_star()))
+                .load(c)
+                .expect("grouped");
+            assert_eq!(kept, counted, "{}", app.backend);
+            assert!(
+                counted.contains(&("verified".to_string(), STAFF_CHANGES as i64)),
+                "{}: {counted:?}",
+                app.backend
+            );
             let submitted: i64 = audit_events::table
                 .filter(audit_events::action.eq("request_submitted"))
                 .count()
@@ -107,7 +146,7 @@ async fn parallel_batches_keep_one_audit_chain_and_retries_find_their_request() 
                 .count()
                 .get_result(c)
                 .expect("count");
-            assert_eq!(staff_events, 40, "{}", app.backend);
+            assert_eq!(staff_events, STAFF_CHANGES as i64, "{}", app.backend);
             let walked = dsar_portal::db::models::audit::verify_chain(c).expect("walk");
             let total: i64 = audit_events::table.count().get_result(c).expect("count");
             assert_eq!(walked, Ok(total), "{}: the chain breaks", app.backend);
