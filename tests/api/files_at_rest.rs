@@ -59,31 +59,9 @@ async fn eml_files_expire_and_sent_messages_keep_no_body() {
         let token = link_path(&mail.text, "/verify/");
 
         // The file is written just before its row is marked sent.
-        for _ in 0..100 {
-            if app.count("outbox WHERE status = 'sent'") == 1 {
-                break;
-            }
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until_sent(&app, 1).await;
         // The sent message's row keeps no link and no address.
-        let cipher_state = app.state.clone();
-        let bodies: Vec<String> = app.db(move |c| {
-            use diesel::prelude::*;
-            use dsar_portal::db::schema::outbox;
-            outbox::table
-                .filter(outbox::status.eq("sent"))
-                .select(outbox::message_enc)
-                .load::<String>(c)
-                .expect("outbox")
-                .into_iter()
-                .map(|e| {
-                    cipher_state
-                        .cipher
-                        .decrypt("outbox.message", &e)
-                        .expect("decrypts")
-                })
-                .collect()
-        });
+        let bodies = sent_messages(&app);
         assert_eq!(bodies.len(), 1, "{}", app.backend);
         assert!(!bodies[0].contains(&token), "{}", bodies[0]);
         assert!(!bodies[0].contains("body@example.com"), "{}", bodies[0]);
@@ -109,10 +87,7 @@ async fn eml_files_expire_and_sent_messages_keep_no_body() {
         .await;
         app.email_where("the new one", |m| m.to == "new@example.com")
             .await;
-        let state = app.state.clone();
-        std::thread::spawn(move || dsar_portal::jobs::housekeeping(&state))
-            .join()
-            .expect("housekeeping");
+        housekeeping(&app);
         let left = eml_files(&app.data_dir.join("mail"));
         assert_eq!(left.len(), 1, "{}", app.backend);
         assert_ne!(left[0], emls[0], "the week-old file went");
@@ -139,6 +114,14 @@ fn sent_messages(app: &TestApp) -> Vec<String> {
             })
             .collect()
     })
+}
+
+/// One housekeeping pass, off the test's runtime (it blocks on the database).
+fn housekeeping(app: &TestApp) {
+    let state = app.state.clone();
+    std::thread::spawn(move || dsar_portal::jobs::housekeeping(&state))
+        .join()
+        .expect("housekeeping");
 }
 
 async fn wait_until_sent(app: &TestApp, n: i64) {
@@ -169,12 +152,6 @@ async fn a_sent_message_keeps_its_body_for_the_configured_days_and_then_only_the
             .await;
         let token = link_path(&mail.text, "/verify/");
         wait_until_sent(&app, 1).await;
-        let housekeeping = |app: &TestApp| {
-            let state = app.state.clone();
-            std::thread::spawn(move || dsar_portal::jobs::housekeeping(&state))
-                .join()
-                .expect("housekeeping");
-        };
 
         // Within the days: the whole message, links and address, is still there.
         housekeeping(&app);
@@ -247,10 +224,7 @@ async fn a_new_sqlite_file_gives_its_free_pages_back() {
     );
     let full = pragma(&app, "page_count");
     app.exec("DROP TABLE filler;");
-    let state = app.state.clone();
-    std::thread::spawn(move || dsar_portal::jobs::housekeeping(&state))
-        .join()
-        .expect("housekeeping");
+    housekeeping(&app);
     let slack = dsar_portal::db::free_pages::SLACK_PAGES;
     assert_eq!(
         pragma(&app, "freelist_count"),
