@@ -4,6 +4,25 @@
 //! Functions in `models` take `&mut DbConn` so the caller owns the transaction; handlers
 //! run them inside `web::block` because diesel is blocking.
 
+/// Multi-row INSERTs of the slice `rows` into `table`, `per_statement` rows at a time,
+/// with `?` on each. Diesel's multi-backend connection has no multi-row INSERT, so each
+/// backend's own connection is used (inside whatever transaction is open on it). The
+/// rows' type needs `#[diesel(treat_none_as_default_value = false)]` for SQLite, which
+/// has no DEFAULT keyword.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr, $per_statement:expr) => {
+        for part in $rows.chunks($per_statement) {
+            match &mut *$conn {
+                $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values(part).execute(c)?,
+                $crate::db::DbConn::Sqlite(c) => {
+                    diesel::insert_into($table).values(part).execute(c)?
+                }
+            };
+        }
+    };
+}
+pub(crate) use insert_rows;
+
 pub mod checkpointer;
 pub mod free_pages;
 pub mod group_commit;

@@ -22,8 +22,12 @@ pub const ATTEMPTS: usize = 8;
 
 /// A reference not yet checked against the stored ones (intake lets the insert check).
 pub fn random_reference() -> String {
+    reference_from(&mut rand::rngs::OsRng)
+}
+
+/// `random_reference` drawn from `rng` (a seeded one fills benchmark databases).
+pub fn reference_from(rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rngs::OsRng;
     let mut part = || -> String {
         (0..4)
             .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)

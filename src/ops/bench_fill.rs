@@ -19,14 +19,13 @@
 
 use crate::config::Settings;
 use crate::crypto::{tokens, BlindIndexer, FieldCipher, Keys};
-use crate::db::models::audit::{chain_hash, AuditRow};
+use crate::db::insert_rows;
+use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::identities::{IdentityRow, VALUE_CONTEXT};
 use crate::db::models::outbox::{OutboxRow, MESSAGE_CONTEXT};
 use crate::db::models::requests::{NewRequest, RequestRow, DETAILS_CONTEXT};
 use crate::db::models::tokens::{Purpose, TokenRow};
-use crate::db::schema::{
-    audit_events, audit_head, outbox, request_identities, requests, staff, tokens as token_table,
-};
+use crate::db::schema::{outbox, request_identities, requests, staff, tokens as token_table};
 use crate::db::{self, DbConn};
 use crate::domain::deadlines::{self, Holidays};
 use crate::domain::decisions::{Outcome, VerificationLevel};
@@ -36,6 +35,7 @@ use crate::domain::source::Source;
 use crate::domain::state::{Event, Status};
 use crate::flows::actors;
 use crate::flows::handling::RESPONSE_CONTEXT;
+use crate::flows::reference::reference_from;
 use crate::sensitive::mask_email;
 use chrono::{Duration, NaiveDateTime};
 use diesel::connection::SimpleConnection;
@@ -50,20 +50,6 @@ const BATCH: usize = 2000;
 /// Rows per INSERT: the widest table (`requests`, 32 columns) stays far below
 /// PostgreSQL's 65,535 parameters per statement.
 const ROWS_PER_INSERT: usize = 500;
-
-/// Multi-row INSERTs of `rows` into `table`, `ROWS_PER_INSERT` at a time. Diesel's
-/// multi-backend connection has no batch insert, so each backend's connection is used
-/// directly (inside the transaction already open on it).
-macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        for part in $rows.chunks(ROWS_PER_INSERT) {
-            match &mut *$conn {
-                DbConn::Sqlite(c) => diesel::insert_into($table).values(part).execute(c)?,
-                DbConn::Pg(c) => diesel::insert_into($table).values(part).execute(c)?,
-            };
-        }
-    };
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -257,7 +243,7 @@ fn build(tools: &Tools, shape: &Shape, now: NaiveDateTime, rng: &mut StdRng, row
     let details = serde_json::to_string(&details).unwrap_or_default();
     let mut row = RequestRow::new(
         NewRequest {
-            reference: reference(rng),
+            reference: reference_from(rng),
             kind: shape.kind,
             jurisdiction: shape.jurisdiction,
             status: Status::Submitted,
@@ -418,18 +404,6 @@ fn later(
     after + Duration::seconds(rng.gen_range(0..room))
 }
 
-/// A reference in the portal's form (`flows::reference`); uniqueness is checked per
-/// batch when it is written.
-fn reference(rng: &mut StdRng) -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut part = || -> String {
-        (0..4)
-            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-            .collect()
-    };
-    format!("DSR-{}-{}", part(), part())
-}
-
 /// Appends one request's events, links and emails to the batch.
 struct History<'a> {
     tools: &'a Tools,
@@ -535,39 +509,33 @@ impl History<'_> {
 fn write(conn: &mut DbConn, rows: &mut Rows, rng: &mut StdRng) -> anyhow::Result<()> {
     db::write_tx(conn, |conn| -> anyhow::Result<()> {
         fresh_references(conn, &mut rows.requests, rng)?;
-        let (mut seq, mut prev): (i64, String) = audit_head::table
-            .find(1)
-            .select((audit_head::seq, audit_head::last_hash))
-            .first(conn)?;
         let events: Vec<AuditRow> = rows
             .events
             .iter()
-            .map(|e| {
-                seq += 1;
-                let mut row = AuditRow {
-                    id: crate::clock::new_id(),
-                    seq,
-                    request_id: Some(e.request_id.clone()),
-                    actor: e.actor.clone(),
-                    action: e.action.into(),
-                    from_status: e.from.map(|s| s.as_str().to_string()),
-                    to_status: e.to.map(|s| s.as_str().to_string()),
-                    detail: e.detail.to_string(),
-                    consumer_visible: true,
-                    created_at: e.at,
-                    prev_hash: std::mem::take(&mut prev),
-                    hash: String::new(),
-                };
-                row.hash = chain_hash(&row);
-                prev = row.hash.clone();
-                row
+            .map(|e| AuditRow {
+                id: crate::clock::new_id(),
+                seq: 0,
+                request_id: Some(e.request_id.clone()),
+                actor: e.actor.clone(),
+                action: e.action.into(),
+                from_status: e.from.map(|s| s.as_str().to_string()),
+                to_status: e.to.map(|s| s.as_str().to_string()),
+                detail: e.detail.to_string(),
+                consumer_visible: true,
+                created_at: e.at,
+                prev_hash: String::new(),
+                hash: String::new(),
             })
             .collect();
-        insert_all!(conn, requests::table, &rows.requests);
-        insert_all!(conn, request_identities::table, &rows.identities);
-        insert_all!(conn, token_table::table, &rows.tokens);
-        insert_all!(conn, outbox::table, &rows.outbox);
-        insert_all!(conn, audit_events::table, &events);
+        insert_rows!(conn, requests::table, &rows.requests, ROWS_PER_INSERT);
+        insert_rows!(
+            conn,
+            request_identities::table,
+            &rows.identities,
+            ROWS_PER_INSERT
+        );
+        insert_rows!(conn, token_table::table, &rows.tokens, ROWS_PER_INSERT);
+        insert_rows!(conn, outbox::table, &rows.outbox, ROWS_PER_INSERT);
         // Sent long ago: the worker's clearing of sent bodies has nothing left to do.
         for part in rows.outbox.chunks(ROWS_PER_INSERT) {
             diesel::update(outbox::table)
@@ -575,9 +543,7 @@ fn write(conn: &mut DbConn, rows: &mut Rows, rng: &mut StdRng) -> anyhow::Result
                 .set(outbox::body_cleared_at.eq(outbox::sent_at))
                 .execute(conn)?;
         }
-        diesel::update(audit_head::table.find(1))
-            .set((audit_head::seq.eq(seq), audit_head::last_hash.eq(&prev)))
-            .execute(conn)?;
+        audit::chain(conn, events)?;
         Ok(())
     })
 }
@@ -606,7 +572,7 @@ fn fresh_references(
         let mut redrawn = false;
         for row in batch.iter_mut() {
             if taken.contains(&row.reference) || !seen.insert(row.reference.clone()) {
-                row.reference = reference(rng);
+                row.reference = reference_from(rng);
                 redrawn = true;
             }
         }

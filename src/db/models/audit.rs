@@ -130,15 +130,8 @@ pub fn chain(conn: &mut DbConn, mut rows: Vec<AuditRow>) -> QueryResult<()> {
         row.hash = chain_hash(row);
         prev.clone_from(&row.hash);
     }
-    // Within both backends' limits on bound parameters (12 per row).
-    // (diesel's multi-backend connection has no multi-row INSERT: one per backend.)
-    for chunk in rows.chunks(500) {
-        let insert = diesel::insert_into(audit_events::table).values(chunk);
-        match conn {
-            DbConn::Pg(pg) => insert.execute(pg)?,
-            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-        };
-    }
+    // 500 rows of 12 parameters: within both backends' limits on bound parameters.
+    crate::db::insert_rows!(conn, audit_events::table, &rows, 500);
     diesel::update(audit_head::table.find(1))
         .set((audit_head::seq.eq(seq), audit_head::last_hash.eq(&prev)))
         .execute(conn)?;

@@ -25,15 +25,7 @@ pub struct IdentityRow {
 
 /// One statement for all the rows (a request carries a handful).
 pub fn insert_all(conn: &mut DbConn, rows: &[IdentityRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let insert = diesel::insert_into(request_identities::table).values(rows);
-    // (diesel's multi-backend connection has no multi-row INSERT: one per backend.)
-    match conn {
-        DbConn::Pg(pg) => insert.execute(pg)?,
-        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
+    crate::db::insert_rows!(conn, request_identities::table, rows, 500);
     Ok(())
 }
 
